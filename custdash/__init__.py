@@ -1,0 +1,1 @@
+"""custdash: the library behind the branch customer-operations dashboard."""

@@ -1,0 +1,5 @@
+import sys
+
+from custdash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,201 @@
+"""`python -m custdash …`: import, summary, export, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from custdash import config
+from custdash.db import StoreError, check_store, make_engine
+from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
+from custdash.importer import ImportFailed, import_extract
+from custdash.lists import LISTS, call_list
+from custdash.models import Branch, Manager
+from custdash.queries.common import Scope
+from custdash.queries.summary import summary
+from custdash.rules import Rules, RulesError, load_rules
+
+
+class UsageError(ValueError):
+    """A bad command-line value."""
+
+
+def parse_as_of(value: str | None, store_as_of: date | None) -> date:
+    if value is None:
+        if store_as_of is None:
+            raise UsageError("the store has no as-of date (is it empty?); pass --as-of YYYY-MM-DD")
+        return store_as_of
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def resolve_scope(session: Session, branch: str | None, manager: str | None) -> Scope:
+    """A scope whose ids exist in the store (an unknown id is an error, not an empty answer)."""
+    if branch is not None and session.get(Branch, branch) is None:
+        raise UsageError(f"unknown branch {branch!r}")
+    if manager is not None:
+        m = session.get(Manager, manager)
+        if m is None:
+            raise UsageError(f"unknown manager {manager!r}")
+        if branch is not None and m.branch_id != branch:
+            raise UsageError(f"manager {manager!r} is not in branch {branch!r}")
+    return Scope(branch_id=branch, manager_id=manager)
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", default=None, help="store path or SQLAlchemy URL (default: $CUSTDASH_DB or data/custdash.db)"
+    )
+
+
+def _scope_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", help="evaluate the rules at this date YYYY-MM-DD (default: the extract date)")
+    p.add_argument("--branch", help="only this branch id")
+    p.add_argument("--manager", help="only this manager id's customers")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m custdash", description="custdash: branch customer-operations data tools."
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "import",
+        help="load a bank extract folder (all or nothing)",
+        description="Validate and load a folder of CSV files in the custdash import format "
+        "(docs/DATA_FORMAT.md). On any error nothing changes and the exit code is 1.",
+    )
+    p.add_argument("folder", help="folder holding branches.csv, managers.csv, customers.csv, …")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of the CSV files, e.g. gb18030 (default utf-8)")
+    _db_arg(p)
+
+    p = sub.add_parser(
+        "summary",
+        help="the morning figures (DOMAIN.md contract)",
+        description="Print tier counts, list sizes, honeymoon and alliance figures.",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object (the documented contract)")
+    _scope_args(p)
+    _db_arg(p)
+
+    p = sub.add_parser(
+        "export",
+        help="write a call list as CSV or Excel",
+        description="Write one call list, customer_id first. Phones are masked unless --reveal-phones.",
+    )
+    p.add_argument("list", choices=list(LISTS), help="which list")
+    _scope_args(p)
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
+    p.add_argument("--out", help="output file (default: a name from list, scope and date; - for stdout)")
+    p.add_argument(
+        "--reveal-phones", action="store_true", help="write full phone numbers (for the customers' own manager)"
+    )
+    _db_arg(p)
+
+    p = sub.add_parser("check", help="validate a store and print its counts and as-of date")
+    _db_arg(p)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    target = args.db or config.db_url()
+    try:
+        rules = load_rules()
+        return _COMMANDS[args.command](args, target, rules)
+    except (RulesError, ImportFailed, UsageError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except StoreError as e:
+        print(f"error: {e}" + (f"\nfix: {e.fix}" if e.fix else ""), file=sys.stderr)
+        return 1
+
+
+def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    def progress(file: str, n: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{file}: {n:,} rows", end="", file=sys.stderr, flush=True)
+
+    result = import_extract(args.folder, target, encoding=args.encoding, rules=rules, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    rows = ", ".join(f"{f} {n:,}" for f, n in result.rows.items())
+    print(f"imported {args.folder} into {target}: as of {result.as_of.isoformat()}; {rows}")
+    return 0
+
+
+def _open(target: str):  # noqa: ANN202
+    engine = make_engine(target)
+    info = check_store(engine, target)
+    return engine, info
+
+
+def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    engine, info = _open(target)
+    with Session(engine) as s:
+        scope = resolve_scope(s, args.branch, args.manager)
+        data = summary(s, as_of=parse_as_of(args.as_of, info.as_of), rules=rules, scope=scope)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(f"as of {data['as_of']}")
+        print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in data["tiers"].items()))
+        print(f"near threshold: {data['threshold']:,}   dormant: {data['dormant']:,}")
+        h, a = data["honeymoon"], data["alliance"]
+        print(f"honeymoon: {h['in_window']:,} in window, {h['due']:,} due, {h['overdue']:,} overdue")
+        print(
+            f"alliance YTD: {a['peak_redemptions']:,} peak / {a['off_peak_redemptions']:,} off-peak redemptions; "
+            f"free tickets {a['free_tickets_used_ytd']:,} used of {a['free_tickets_entitled']:,}"
+        )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    engine, info = _open(target)
+    with Session(engine) as s:
+        scope = resolve_scope(s, args.branch, args.manager)
+        as_of = parse_as_of(args.as_of, info.as_of)
+        df = mask_frame(call_list(args.list, s, as_of=as_of, rules=rules, scope=scope), reveal=args.reveal_phones)
+    data = to_csv_bytes(df) if args.format == "csv" else to_xlsx_bytes(df, sheet=args.list)
+    out = args.out or export_filename(
+        args.list, as_of=as_of, branch_id=args.branch, manager_id=args.manager, ext=args.format
+    )
+    if out == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(out).write_bytes(data)
+        print(f"wrote {len(df):,} rows to {out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    from sqlalchemy import func
+
+    from custdash.models import DATA_TABLES
+
+    engine, info = _open(target)
+    with Session(engine) as s:
+        counts = {t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar_one() for t in DATA_TABLES}
+    print(
+        f"store {target}: schema ok, source {info.source or '-'}, as of "
+        f"{info.as_of.isoformat() if info.as_of else '- (empty)'}"
+    )
+    for name, n in counts.items():
+        print(f"  {name:<12} {n:>12,}")
+    return 0
+
+
+_COMMANDS = {"import": _cmd_import, "summary": _cmd_summary, "export": _cmd_export, "check": _cmd_check}

@@ -1,0 +1,42 @@
+"""Settings read from the environment: each with a default and help text.
+
+`docs/CONFIGURATION.md` lists the same table; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.name) or self.default
+
+
+SETTINGS = [
+    Setting(
+        "CUSTDASH_DB",
+        "data/custdash.db",
+        "The store: a SQLite file path or a SQLAlchemy URL (sqlite:///…, postgresql://…).",
+    ),
+    Setting("CUSTDASH_RULES", "", "Path of a rules TOML file to use instead of the packaged custdash/rules.toml."),
+    Setting("CUSTDASH_LANG", "en", "Default dashboard language: en or zh."),
+    Setting(
+        "CUSTDASH_DEMO_CUSTOMERS", "20000", "Customers in the demo store generated on first start when no store exists."
+    ),
+]
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> str:
+    return _BY_NAME[name].get()
+
+
+def db_url() -> str:
+    return setting("CUSTDASH_DB")

@@ -1,0 +1,165 @@
+"""The store: engine factory, schema version, and a checked open.
+
+Nothing here runs at import; callers build an engine with `make_engine` and keep it
+(the dashboard in `st.cache_resource`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, SQLModel
+
+from custdash.models import DATA_TABLES, SCHEMA_VERSION, Customer, Meta
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used; the message says why and what fixes it."""
+
+    def __init__(self, message: str, *, fix: str = ""):
+        super().__init__(message)
+        self.fix = fix
+
+
+def to_url(target: str) -> str:
+    """A SQLAlchemy URL for a path or URL."""
+    return target if "://" in target else f"sqlite:///{target}"
+
+
+def sqlite_path(target: str) -> Path | None:
+    url = make_url(to_url(target))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def make_engine(target: str, *, create_dirs: bool = False) -> Engine:
+    """An engine for a SQLite path or SQLAlchemy URL.
+
+    SQLite gets WAL (readers keep their snapshot while an import commits), foreign
+    keys (the importer relies on them to reject dangling references) and a busy
+    timeout instead of an immediate "database is locked".
+    """
+    path = sqlite_path(target)
+    if path is not None and create_dirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(to_url(target), connect_args={"timeout": 30} if path is not None else {})
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # read-only directory: fall back to the file's current mode
+            cur.close()
+            # Let SQLAlchemy, not the driver, open transactions: pysqlite's own
+            # implicit BEGIN breaks SAVEPOINT, which the importer needs.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def create_store(engine: Engine) -> None:
+    """Create all tables and stamp the schema version (an empty store)."""
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        if s.get(Meta, "schema_version") is None:
+            s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+        if s.get(Meta, "data_version") is None:
+            s.add(Meta(key="data_version", value=uuid.uuid4().hex))
+        s.commit()
+
+
+def read_meta(session: Session) -> dict[str, str]:
+    return {k: v for k, v in session.execute(select(Meta.key, Meta.value)).all()}
+
+
+def write_meta(session: Session, **values: str) -> None:
+    for k, v in values.items():
+        session.merge(Meta(key=k, value=v))
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    as_of: date | None
+    source: str
+    data_version: str
+    customers: int
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.customers == 0 or self.as_of is None
+
+
+def store_exists(target: str) -> bool:
+    path = sqlite_path(target)
+    return path is None or path.exists()
+
+
+def check_store(engine: Engine, target: str = "") -> StoreInfo:
+    """Open the store read-only in spirit and say clearly what is wrong with it."""
+    where = target or str(engine.url)
+    fix_seed = "python -m seed   (demo data)  or  python -m custdash import DIR   (a bank extract)"
+    path = sqlite_path(where) if target else None
+    if path is not None and not path.exists():
+        raise StoreError(f"No store at {path}.", fix=fix_seed)
+    try:
+        names = set(inspect(engine).get_table_names())
+    except (DatabaseError, OperationalError) as e:
+        raise StoreError(
+            f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",
+            fix=f"Restore it from a backup, or move it aside and run {fix_seed}",
+        ) from None
+    if "meta" not in names:
+        raise StoreError(f"{where} is not a custdash store (it has no meta table).", fix=fix_seed)
+    try:
+        with Session(engine) as s:
+            meta = read_meta(s)
+            version = meta.get("schema_version")
+            if version != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"The store {where} has schema version {version}; this custdash needs version {SCHEMA_VERSION}.",
+                    fix="Re-import the extract into a new store: python -m custdash import DIR  (or python -m seed for demo data)",
+                )
+            missing = sorted({t.__tablename__ for t in DATA_TABLES} - names)
+            if missing:
+                raise StoreError(f"The store {where} lacks tables: {', '.join(missing)}.", fix=fix_seed)
+            customers = s.execute(select(func.count()).select_from(Customer)).scalar_one()
+    except (DatabaseError, OperationalError) as e:
+        raise StoreError(
+            f"The store {where} cannot be read: {_short(e)}.",
+            fix=f"Restore it from a backup, or move it aside and run {fix_seed}",
+        ) from None
+    as_of = date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
+    return StoreInfo(
+        as_of=as_of,
+        source=meta.get("source", ""),
+        data_version=meta.get("data_version", ""),
+        customers=customers,
+        meta=meta,
+    )
+
+
+def _short(e: Exception) -> str:
+    orig = getattr(e, "orig", None)
+    return str(orig or e).splitlines()[0]
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,548 @@
+"""Import a bank's CSV extract (the contract in docs/DATA_FORMAT.md).
+
+All or nothing: the whole extract is streamed into the store inside one
+transaction that first empties the data tables; any error rolls it back, so the
+previous extract stays exactly as it was (readers keep seeing it until commit,
+thanks to WAL). Rows are parsed one at a time and inserted in batches, so memory
+does not grow with the size of the extract.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from custdash.db import create_store, make_engine, now_utc, sqlite_path
+from custdash.models import (
+    DATA_TABLES,
+    AumMonthly,
+    Branch,
+    Card,
+    Customer,
+    Manager,
+    Meta,
+    Product,
+    Redemption,
+    Touch,
+    Txn,
+)
+from custdash.rules import Rules, load_rules
+
+BATCH = 5000
+# Fields of 10 MB and more are almost surely a broken extract; the csv module's
+# default limit (128 KiB) is kept and reported clearly instead.
+
+
+class ImportFailed(ValueError):
+    """A bad extract. `str()` names file, line and column."""
+
+    def __init__(self, file: str, problem: str, *, line: int | None = None, column: str | None = None):
+        where = file
+        if line is not None:
+            where += f", line {line}"
+        if column:
+            where += f", column {column}"
+        super().__init__(f"{where}: {problem}")
+        self.file, self.line, self.column, self.problem = file, line, column, problem
+
+
+class _Bad(ValueError):
+    """A cell that does not parse; the message says what was expected."""
+
+
+# --- cell parsers --------------------------------------------------------------
+
+
+def _text(v: str) -> str:
+    return v
+
+
+def _date(v: str) -> date:
+    if len(v) != 10 or v[4] != "-" or v[7] != "-":
+        raise _Bad(f"expected a date YYYY-MM-DD, got {v!r}")
+    try:
+        return date.fromisoformat(v)
+    except ValueError:
+        raise _Bad(f"not a valid date: {v!r}") from None
+
+
+def _datetime(v: str) -> datetime:
+    if len(v) != 19 or v[4] != "-" or v[7] != "-" or v[10] not in "T " or v[13] != ":" or v[16] != ":":
+        raise _Bad(f"expected a time YYYY-MM-DDTHH:MM:SS, got {v!r}")
+    try:
+        return datetime.fromisoformat(v)
+    except ValueError:
+        raise _Bad(f"not a valid time: {v!r}") from None
+
+
+def _month(v: str) -> str:
+    if len(v) != 7 or v[4] != "-":
+        raise _Bad(f"expected a month YYYY-MM, got {v!r}")
+    try:
+        date.fromisoformat(v + "-01")
+    except ValueError:
+        raise _Bad(f"not a valid month: {v!r}") from None
+    return v
+
+
+def _number(v: str) -> float:
+    try:
+        x = float(v)
+    except ValueError:
+        raise _Bad(f"expected a number, got {v!r}") from None
+    if x != x or x in (float("inf"), float("-inf")):
+        raise _Bad(f"expected a finite number, got {v!r}")
+    return x
+
+
+def _nonneg(v: str) -> float:
+    x = _number(v)
+    if x < 0:
+        raise _Bad(f"must not be negative, got {v!r}")
+    return x
+
+
+def _positive(v: str) -> float:
+    x = _number(v)
+    if x <= 0:
+        raise _Bad(f"must be > 0, got {v!r}")
+    return x
+
+
+def _count(v: str) -> int:
+    if not v.isdigit():
+        raise _Bad(f"expected a whole number >= 0, got {v!r}")
+    return int(v)
+
+
+def _enum(*values: str) -> Callable[[str], str]:
+    allowed = frozenset(values)
+
+    def parse(v: str) -> str:
+        if v not in allowed:
+            raise _Bad(f"unknown value {v!r}; expected one of {', '.join(values)}")
+        return v
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    parse: Callable[[str], Any]
+    optional: bool = False
+    as_of_candidate: bool = False  # a data date that may set the as-of date
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    file: str
+    table: type
+    columns: tuple[Col, ...]
+    required: bool = False
+
+
+CHANNELS = ("walk_in", "payroll", "alliance_cinema", "online", "referral")
+PRODUCTS = (
+    "mobile_banking",
+    "payroll_agreement",
+    "utility_autopay",
+    "time_deposit",
+    "wealth",
+    "fund",
+    "insurance",
+    "credit_card",
+)
+
+SPECS: tuple[FileSpec, ...] = (
+    FileSpec(
+        "branches.csv",
+        Branch,
+        (Col("branch_id", _text), Col("branch_name", _text), Col("city", _text, True)),
+        required=True,
+    ),
+    FileSpec(
+        "managers.csv",
+        Manager,
+        (Col("manager_id", _text), Col("branch_id", _text), Col("manager_name", _text)),
+        required=True,
+    ),
+    FileSpec(
+        "customers.csv",
+        Customer,
+        (
+            Col("customer_id", _text),
+            Col("branch_id", _text),
+            Col("manager_id", _text, True),
+            Col("name", _text),
+            Col("gender", _enum("F", "M"), True),
+            Col("birth_date", _date, True),
+            Col("phone", _text, True),
+            Col("opened_on", _date, as_of_candidate=True),
+            Col("channel", _enum(*CHANNELS)),
+        ),
+        required=True,
+    ),
+    FileSpec(
+        "aum_monthly.csv",
+        AumMonthly,
+        (
+            Col("customer_id", _text),
+            Col("month", _month),
+            Col("avg_daily_aum", _nonneg),
+            Col("end_aum", _nonneg, True),
+        ),
+    ),
+    FileSpec(
+        "cards.csv",
+        Card,
+        (
+            Col("card_id", _text),
+            Col("customer_id", _text),
+            Col("opened_on", _date, as_of_candidate=True),
+            Col("status", _enum("active", "frozen", "closed")),
+            Col("balance", _nonneg),
+        ),
+    ),
+    FileSpec(
+        "transactions.csv",
+        Txn,
+        (
+            Col("txn_id", _text),
+            Col("card_id", _text),
+            Col("ts", _datetime, as_of_candidate=True),
+            Col("amount", _positive),
+            Col("direction", _enum("in", "out")),
+            Col("kind", _enum("payroll", "transfer", "purchase", "atm", "fee", "interest")),
+            Col("counterparty", _enum("own", "other_bank", "merchant"), True),
+        ),
+    ),
+    FileSpec(
+        "products.csv",
+        Product,
+        (
+            Col("customer_id", _text),
+            Col("product", _enum(*PRODUCTS)),
+            Col("opened_on", _date, as_of_candidate=True),
+        ),
+    ),
+    FileSpec(
+        "touches.csv",
+        Touch,
+        (
+            Col("customer_id", _text),
+            Col("wave", _text),
+            Col("touched_on", _date, as_of_candidate=True),
+            Col("channel", _enum("phone", "sms", "visit", "wechat")),
+            Col("outcome", _enum("reached", "no_answer", "declined", "converted"), True),
+        ),
+    ),
+    FileSpec(
+        "redemptions.csv",
+        Redemption,
+        (
+            Col("redemption_id", _text),
+            Col("customer_id", _text),
+            Col("partner", _text),
+            Col("ts", _datetime, as_of_candidate=True),
+            Col("tickets", _count),
+            Col("child_tickets", _count),
+            Col("list_price_total", _nonneg),
+            Col("paid_total", _nonneg),
+            Col("free_tickets", _count),
+        ),
+    ),
+)
+
+
+# --- derived columns (from the row alone, never from rules) ---------------------
+
+
+def derive(table: type, row: dict[str, Any]) -> dict[str, Any]:
+    """Fill the derived columns of one row (see models.py)."""
+    if table is Customer:
+        row["opened_month"] = row["opened_on"].strftime("%Y-%m")
+    elif table is Redemption:
+        ts: datetime = row["ts"]
+        row["screen_date"] = ts.date()
+        row["weekday"] = ts.weekday()
+        row["minute_of_day"] = ts.hour * 60 + ts.minute
+        row["month_day"] = ts.strftime("%m-%d")
+    return row
+
+
+def _check_row(spec: FileSpec, row: dict[str, Any], rules: Rules) -> None:
+    """Rules that span cells of one row."""
+    if spec.table is Touch:
+        n = len(rules.honeymoon.waves)
+        if not (row["wave"].isdigit() and 1 <= int(row["wave"]) <= n):
+            raise ImportFailed(
+                spec.file, f"wave must be a whole number from 1 to {n}, got {row['wave']!r}", column="wave"
+            )
+        row["wave"] = int(row["wave"])
+    elif spec.table is Redemption:
+        if row["child_tickets"] > row["tickets"]:
+            raise ImportFailed(spec.file, "child_tickets must not exceed tickets", column="child_tickets")
+        if row["free_tickets"] > row["tickets"]:
+            raise ImportFailed(spec.file, "free_tickets must not exceed tickets", column="free_tickets")
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def _read_rows(
+    path: Path, spec: FileSpec, encoding: str, rules: Rules, latest: list[date]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parsed rows of one file with their line numbers; raises ImportFailed."""
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    line = 1
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise ImportFailed(spec.file, "the file is empty; expected a header row", line=1) from None
+            header = [h.strip() for h in header]
+            for col in spec.columns:
+                if col.name not in header:
+                    raise ImportFailed(spec.file, f"missing column {col.name!r} in the header", line=1)
+            index = [(col, header.index(col.name)) for col in spec.columns]
+            width = len(header)
+            for cells in reader:
+                line = reader.line_num
+                if not cells:
+                    continue  # a blank line
+                if len(cells) != width:
+                    raise ImportFailed(
+                        spec.file,
+                        f"has {len(cells)} fields, the header has {width} (a truncated or malformed row)",
+                        line=line,
+                    )
+                row: dict[str, Any] = {}
+                for col, i in index:
+                    v = cells[i].strip()
+                    if v == "":
+                        if not col.optional:
+                            raise ImportFailed(spec.file, "missing value", line=line, column=col.name)
+                        row[col.name] = None
+                        continue
+                    try:
+                        row[col.name] = col.parse(v)
+                    except _Bad as e:
+                        raise ImportFailed(spec.file, str(e), line=line, column=col.name) from None
+                    if col.as_of_candidate:
+                        d = row[col.name]
+                        d = d.date() if isinstance(d, datetime) else d
+                        if d > latest[0]:
+                            latest[0] = d
+                try:
+                    _check_row(spec, row, rules)
+                except ImportFailed as e:
+                    raise ImportFailed(spec.file, e.problem, line=line, column=e.column) from None
+                yield line, derive(spec.table, row)
+    except UnicodeDecodeError:
+        hint = " If the extract is GBK/GB18030-encoded, pass --encoding gb18030." if enc == "utf-8-sig" else ""
+        raise ImportFailed(spec.file, f"the bytes after line {line} are not valid {encoding} text.{hint}") from None
+    except csv.Error as e:
+        raise ImportFailed(spec.file, f"malformed CSV ({e}) after line {line}") from None
+    except LookupError:
+        raise ImportFailed(spec.file, f"unknown encoding {encoding!r}") from None
+
+
+def _read_as_of(folder: Path) -> date | None:
+    p = folder / "extract.json"
+    if not p.exists():
+        return None
+    try:
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
+        return _date(data["as_of"])
+    except (ValueError, KeyError, TypeError, _Bad) as e:
+        raise ImportFailed("extract.json", f'expected {{"as_of": "YYYY-MM-DD"}} ({e})') from None
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def insert_batch(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
+    conn.execute(insert(table), rows)
+
+
+def _insert_checked(conn: Connection, spec: FileSpec, batch: list[tuple[int, dict[str, Any]]]) -> None:
+    """Insert a batch; on a constraint error, find the row and say what it broke."""
+    try:
+        with conn.begin_nested():
+            insert_batch(conn, spec.table, [r for _, r in batch])
+        return
+    except IntegrityError:
+        pass
+    for line, row in batch:
+        try:
+            with conn.begin_nested():
+                insert_batch(conn, spec.table, [row])
+        except IntegrityError:
+            raise _diagnose(conn, spec, line, row) from None
+    raise ImportFailed(spec.file, "a constraint failed in this batch")  # pragma: no cover
+
+
+def _diagnose(conn: Connection, spec: FileSpec, line: int, row: dict[str, Any]) -> ImportFailed:
+    table = spec.table.__table__  # type: ignore[attr-defined]
+    for fk in table.foreign_keys:
+        col = fk.parent.name
+        value = row.get(col)
+        if value is None:
+            continue
+        target = fk.column
+        if conn.execute(select(target).where(target == value)).first() is None:
+            return ImportFailed(
+                spec.file, f"unknown {col} {value!r} (no such {target.table.name})", line=line, column=col
+            )
+    pk = [c.name for c in table.primary_key.columns if c.name in row]
+    if pk:
+        return ImportFailed(
+            spec.file, f"duplicate {' + '.join(pk)} {', '.join(repr(row[c]) for c in pk)}", line=line, column=pk[0]
+        )
+    return ImportFailed(spec.file, "violates a constraint of the store", line=line)  # pragma: no cover
+
+
+def refresh_derived(conn: Connection, rules: Rules) -> None:
+    """Recompute derived columns that span tables (card.last_activity_on)."""
+    kinds = list(rules.dormant.non_activity_kinds)
+    latest = select(func.max(Txn.ts)).where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds)).scalar_subquery()
+    conn.execute(update(Card).values(last_activity_at=latest))
+    _write_meta(conn, activity_excludes=",".join(sorted(kinds)))
+
+
+def _write_meta(conn: Connection, **values: str) -> None:
+    for k, v in values.items():
+        conn.execute(delete(Meta).where(Meta.key == k))
+        conn.execute(insert(Meta).values(key=k, value=v))
+
+
+def clear_data(conn: Connection) -> None:
+    for table in reversed(DATA_TABLES):
+        conn.execute(delete(table))
+
+
+def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> None:
+    """Derived columns and the meta rows that every loaded store carries."""
+    refresh_derived(conn, rules)
+    _write_meta(
+        conn,
+        as_of=as_of.isoformat(),
+        source=source,
+        loaded_at=now_utc(),
+        data_version=uuid.uuid4().hex,
+        rules_fingerprint=rules.fingerprint,
+    )
+
+
+@dataclass
+class ImportResult:
+    as_of: date
+    rows: dict[str, int]
+
+
+def import_extract(
+    folder: str | Path,
+    target: str,
+    *,
+    encoding: str = "utf-8",
+    rules: Rules | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportResult:
+    """Validate and load an extract folder into the store at `target`, all or nothing."""
+    rules = rules or load_rules()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImportFailed(str(folder), "not a folder")
+    for spec in SPECS:
+        if spec.required and not (folder / spec.file).is_file():
+            raise ImportFailed(spec.file, f"required file missing from {folder}")
+    explicit_as_of = _read_as_of(folder)
+
+    path = sqlite_path(target)
+    engine = make_engine(target, create_dirs=True)
+    try:
+        if path is None or not path.exists() or path.stat().st_size == 0:
+            create_store(engine)
+        else:
+            from custdash.db import check_store
+
+            check_store(engine, target)
+        latest = [date.min]
+        counts: dict[str, int] = {}
+        with engine.begin() as conn:
+            clear_data(conn)
+            for spec in SPECS:
+                p = folder / spec.file
+                if not p.is_file():
+                    counts[spec.file] = 0
+                    continue
+                counts[spec.file] = _load_file(conn, spec, p, encoding, rules, latest, progress)
+            as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
+            if as_of is None:
+                raise ImportFailed("customers.csv", "no data rows: the extract is empty")
+            finish_load(conn, rules, as_of=as_of, source="import")
+        return ImportResult(as_of=as_of, rows=counts)
+    finally:
+        engine.dispose()
+
+
+def _load_file(
+    conn: Connection,
+    spec: FileSpec,
+    path: Path,
+    encoding: str,
+    rules: Rules,
+    latest: list[date],
+    progress: Callable[[str, int], None] | None,
+) -> int:
+    n = 0
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for item in _read_rows(path, spec, encoding, rules, latest):
+        batch.append(item)
+        if len(batch) >= BATCH:
+            _insert_checked(conn, spec, batch)
+            n += len(batch)
+            batch.clear()
+            if progress:
+                progress(spec.file, n)
+    if batch:
+        _insert_checked(conn, spec, batch)
+        n += len(batch)
+    if progress:
+        progress(spec.file, n)
+    return n
+
+
+def write_extract(folder: str | Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:
+    """Write rows as an extract folder (used by the demo generator's --csv)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in SPECS:
+        rows = tables.get(spec.file)
+        if rows is None:
+            continue
+        with open(folder / spec.file, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([c.name for c in spec.columns])
+            for r in rows:
+                w.writerow(["" if r.get(c.name) is None else _fmt(r[c.name]) for c in spec.columns])
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)

@@ -1,0 +1,144 @@
+"""All tables of the store, in one place.
+
+Times are local branch time without a zone (DATA_FORMAT.md), hence NaiveDatetime.
+
+The first block mirrors the import contract (`../shared/DATA_FORMAT.md`) column for
+column. Columns marked *derived* are not in the extract: the importer fills them
+from the row itself (never from rules), so they stay valid whatever the rules say:
+
+- `customer.opened_month` — "YYYY-MM" of opened_on, for cohorts.
+- `card.last_activity_at` — the time of the card's latest activity transaction in the
+  whole extract (kinds outside `dormant.non_activity_kinds` of the rules in force at
+  import; `meta.activity_excludes` records which). Queries use it for as-of dates on or
+  after the extract date and compute it live for earlier ones.
+- `redemption.screen_date`, `.weekday` (0 = Monday), `.minute_of_day`, `.month_day`
+  ("MM-DD") — the screening time split so the peak rule is plain portable SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import NaiveDatetime
+from sqlmodel import Field, Index, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=512)
+
+
+class Branch(SQLModel, table=True):
+    __tablename__ = "branch"
+    branch_id: str = Field(primary_key=True, max_length=64)
+    branch_name: str = Field(max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+
+
+class Manager(SQLModel, table=True):
+    __tablename__ = "manager"
+    manager_id: str = Field(primary_key=True, max_length=64)
+    branch_id: str = Field(foreign_key="branch.branch_id", index=True, max_length=64)
+    manager_name: str = Field(max_length=200)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_branch_manager", "branch_id", "manager_id"),
+        Index("ix_customer_opened_on", "opened_on"),
+        Index("ix_customer_manager", "manager_id"),
+    )
+    customer_id: str = Field(primary_key=True, max_length=64)
+    branch_id: str = Field(foreign_key="branch.branch_id", max_length=64)
+    manager_id: str | None = Field(default=None, foreign_key="manager.manager_id", max_length=64)
+    name: str = Field(max_length=200)
+    gender: str | None = Field(default=None, max_length=1)
+    birth_date: date | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    opened_on: date
+    channel: str = Field(max_length=32)
+    opened_month: str = Field(max_length=7)  # derived
+
+
+class AumMonthly(SQLModel, table=True):
+    __tablename__ = "aum_monthly"
+    __table_args__ = (Index("ix_aum_month_aum", "month", "avg_daily_aum"),)
+    customer_id: str = Field(foreign_key="customer.customer_id", primary_key=True, max_length=64)
+    month: str = Field(primary_key=True, max_length=7)
+    avg_daily_aum: float
+    end_aum: float | None = None
+
+
+class Card(SQLModel, table=True):
+    __tablename__ = "card"
+    __table_args__ = (Index("ix_card_customer_status", "customer_id", "status"),)
+    card_id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(foreign_key="customer.customer_id", max_length=64)
+    opened_on: date
+    status: str = Field(max_length=16)
+    balance: float
+    last_activity_at: NaiveDatetime | None = None  # derived
+
+
+class Txn(SQLModel, table=True):
+    __tablename__ = "txn"
+    __table_args__ = (
+        Index("ix_txn_card_ts", "card_id", "ts"),
+        Index("ix_txn_ts", "ts"),
+    )
+    txn_id: str = Field(primary_key=True, max_length=64)
+    card_id: str = Field(foreign_key="card.card_id", max_length=64)
+    ts: NaiveDatetime
+    amount: float
+    direction: str = Field(max_length=3)
+    kind: str = Field(max_length=16)
+    counterparty: str | None = Field(default=None, max_length=16)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    __table_args__ = (Index("ix_product_customer", "customer_id", "opened_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.customer_id", max_length=64)
+    product: str = Field(max_length=32)
+    opened_on: date
+
+
+class Touch(SQLModel, table=True):
+    __tablename__ = "touch"
+    __table_args__ = (Index("ix_touch_customer_wave", "customer_id", "wave", "touched_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.customer_id", max_length=64)
+    wave: int
+    touched_on: date
+    channel: str = Field(max_length=16)
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+class Redemption(SQLModel, table=True):
+    __tablename__ = "redemption"
+    __table_args__ = (
+        Index("ix_redemption_date", "screen_date"),
+        Index("ix_redemption_customer_date", "customer_id", "screen_date"),
+    )
+    redemption_id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(foreign_key="customer.customer_id", max_length=64)
+    partner: str = Field(max_length=100)
+    ts: NaiveDatetime
+    tickets: int
+    child_tickets: int
+    list_price_total: float
+    paid_total: float
+    free_tickets: int
+    screen_date: date  # derived
+    weekday: int  # derived, 0 = Monday
+    minute_of_day: int  # derived
+    month_day: str = Field(max_length=5)  # derived, "MM-DD"
+
+
+# Load order: every table after the tables it references.
+DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]

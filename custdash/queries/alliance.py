@@ -1,0 +1,221 @@
+"""Alliance benefits — cinema (异业联盟: 观影): peak vs off-peak, entitlements, segments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from custdash.models import Customer, Redemption
+from custdash.queries.common import (
+    ALL,
+    Scope,
+    aum_join,
+    aum_value,
+    basis_month,
+    customers_at,
+    frame,
+    person_columns,
+    tier_case,
+    with_aum,
+)
+from custdash.rules import Rules
+
+UNUSED_COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "branch_id",
+    "manager_id",
+    "tier",
+    "entitled",
+    "free_used_ytd",
+    "remaining",
+]
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> tuple[date, ...]:
+    """Chinese statutory rest days of a year, from the maintained `holidays` package."""
+    return tuple(sorted(holidays.China(years=year)))
+
+
+def peak_condition(rules: Rules, years: range) -> ColumnElement[bool]:
+    """Is a redemption peak (旺季)? Weekend window, summer seasons, statutory holidays."""
+    a = rules.alliance
+    start_minute = a.weekend_from_time.hour * 60 + a.weekend_from_time.minute
+    conds: list[ColumnElement[bool]] = [
+        Redemption.weekday > a.weekend_from_weekday,
+        and_(Redemption.weekday == a.weekend_from_weekday, Redemption.minute_of_day >= start_minute),
+    ]
+    conds += [Redemption.month_day.between(lo, hi) for lo, hi in a.peak_seasons]
+    if a.statutory_holidays:
+        days = [d for y in years for d in statutory_holidays(y)]
+        if days:
+            conds.append(Redemption.screen_date.in_(days))
+    return or_(*conds)
+
+
+def _ytd(as_of: date) -> ColumnElement[bool]:
+    return Redemption.screen_date.between(date(as_of.year, 1, 1), as_of)
+
+
+def _tier_of_customer(rules: Rules, as_of: date):  # noqa: ANN202 - (alias, expression)
+    month = basis_month(as_of)
+    a = aum_join(month)
+    return a, month, tier_case(rules, aum_value(a))
+
+
+def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Year to date, per tier: customers, redemptions and tickets peak vs off-peak,
+    free tickets used vs entitled (utilisation), bank subsidy."""
+    a, month, tier = _tier_of_customer(rules, as_of)
+    peak = peak_condition(rules, range(as_of.year, as_of.year + 1))
+    t = tier.label("tier")
+    red = (
+        with_aum(
+            select(
+                t,
+                func.sum(case((peak, 1), else_=0)).label("peak_redemptions"),
+                func.sum(case((peak, 0), else_=1)).label("off_peak_redemptions"),
+                func.sum(case((peak, Redemption.tickets), else_=0)).label("peak_tickets"),
+                func.sum(case((peak, 0), else_=Redemption.tickets)).label("off_peak_tickets"),
+                func.sum(Redemption.free_tickets).label("free_used"),
+                func.sum(Redemption.list_price_total - Redemption.paid_total).label("subsidy"),
+            )
+            .select_from(Redemption)
+            .join(Customer, Customer.customer_id == Redemption.customer_id),
+            a,
+            month,
+        )
+        .where(_ytd(as_of), *customers_at(as_of, scope))
+        .group_by(t)
+    )
+    people = (
+        with_aum(select(t, func.count().label("customers")).select_from(Customer), a, month)
+        .where(*customers_at(as_of, scope))
+        .group_by(t)
+    )
+    df = pd.DataFrame({"tier": rules.tier_codes})
+    df = df.merge(frame(session, people), on="tier", how="left").merge(frame(session, red), on="tier", how="left")
+    ints = ["customers", "peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used"]
+    df[ints] = df[ints].fillna(0).astype(int)
+    df["subsidy"] = df["subsidy"].astype(float).fillna(0.0).round(2)
+    df["entitled"] = df["customers"] * df["tier"].map(rules.alliance.entitlement)
+    df["utilisation"] = (df["free_used"] / df["entitled"].where(df["entitled"] > 0)).round(4)
+    return df
+
+
+def alliance_totals(by_tier: pd.DataFrame) -> dict[str, int | float]:
+    """The year-to-date alliance figures of the summary contract, from `alliance_by_tier`."""
+    return {
+        "peak_redemptions": int(by_tier["peak_redemptions"].sum()),
+        "off_peak_redemptions": int(by_tier["off_peak_redemptions"].sum()),
+        "free_tickets_used_ytd": int(by_tier["free_used"].sum()),
+        "free_tickets_entitled": int(by_tier["entitled"].sum()),
+    }
+
+
+def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Year-to-date redemptions by weekday (0 = Monday) and hour of screening."""
+    hour = (Redemption.minute_of_day // 60).label("hour")
+    stmt = (
+        select(
+            Redemption.weekday.label("weekday"),
+            hour,
+            func.count().label("redemptions"),
+            func.sum(Redemption.tickets).label("tickets"),
+        )
+        .join(Customer, Customer.customer_id == Redemption.customer_id)
+        .where(_ytd(as_of), *customers_at(as_of, scope))
+        .group_by(Redemption.weekday, hour)
+        .order_by(Redemption.weekday, hour)
+    )
+    df = frame(session, stmt)
+    df["hour"] = df["hour"].astype(int)
+    return df
+
+
+def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Customers with redemptions in the trailing window, by segment: family, film_lover, other."""
+    a = rules.alliance
+    since = as_of - timedelta(days=a.segment_days - 1)
+    per = (
+        select(
+            Redemption.customer_id.label("customer_id"),
+            func.count().label("n"),
+            func.sum(Redemption.child_tickets).label("kids"),
+        )
+        .join(Customer, Customer.customer_id == Redemption.customer_id)
+        .where(Redemption.screen_date.between(since, as_of), *customers_at(as_of, scope))
+        .group_by(Redemption.customer_id)
+        .subquery("per")
+    )
+    seg = case(
+        (per.c.kids > 0, literal("family")),
+        (per.c.n >= a.film_lover_min_redemptions, literal("film_lover")),
+        else_=literal("other"),
+    ).label("segment")
+    df = frame(
+        session, select(seg, func.count().label("customers"), func.sum(per.c.n).label("redemptions")).group_by(seg)
+    )
+    full = pd.DataFrame({"segment": ["family", "film_lover", "other"]})
+    df = full.merge(df, on="segment", how="left").fillna(0)
+    df[["customers", "redemptions"]] = df[["customers", "redemptions"]].astype(int)
+    return df
+
+
+def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """产能: basis-month AUM of alliance-acquired customers against all others."""
+    month = basis_month(as_of)
+    al = aum_join(month)
+    group = case(
+        (Customer.channel == rules.alliance.alliance_channel, literal("alliance")), else_=literal("other")
+    ).label("group")
+    stmt = (
+        with_aum(
+            select(group, func.count().label("customers"), func.sum(aum_value(al)).label("aum")).select_from(Customer),
+            al,
+            month,
+        )
+        .where(*customers_at(as_of, scope))
+        .group_by(group)
+    )
+    df = pd.DataFrame({"group": ["alliance", "other"]}).merge(frame(session, stmt), on="group", how="left")
+    df["customers"] = df["customers"].fillna(0).astype(int)
+    df["aum"] = df["aum"].astype(float).fillna(0.0)
+    df["avg_aum"] = (df["aum"] / df["customers"].where(df["customers"] > 0)).round(2)
+    return df
+
+
+def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Customers with at least one free ticket of this year's entitlement left, most left first."""
+    a, month, tier = _tier_of_customer(rules, as_of)
+    ent = rules.alliance.entitlement
+    entitled = case(*[(tier == code, literal(n)) for code, n in ent.items()], else_=literal(0))
+    used = (
+        select(func.coalesce(func.sum(Redemption.free_tickets), 0))
+        .where(Redemption.customer_id == Customer.customer_id, _ytd(as_of))
+        .scalar_subquery()
+    )
+    # Only tiers with an entitlement can have any left: filter on AUM first (index range).
+    min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
+    if min_bound is None:
+        return pd.DataFrame(columns=UNUSED_COLUMNS)
+    stmt = with_aum(
+        select(
+            *person_columns(), tier.label("tier"), entitled.label("entitled"), used.label("free_used_ytd")
+        ).select_from(Customer),
+        a,
+        month,
+    ).where(*customers_at(as_of, scope), aum_value(a) >= min_bound, entitled - used >= 1)
+    df = frame(session, stmt)
+    df["entitled"] = df["entitled"].astype(int)
+    df["free_used_ytd"] = df["free_used_ytd"].astype(int)
+    df["remaining"] = df["entitled"] - df["free_used_ytd"]
+    df = df.sort_values(["remaining", "customer_id"], ascending=[False, True], kind="stable")
+    return df[UNUSED_COLUMNS].reset_index(drop=True)

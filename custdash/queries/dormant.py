@@ -1,0 +1,137 @@
+"""Dormant customers (睡眠卡 / 死卡 / 零元卡): the wake-up list."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from custdash.models import AumMonthly, Card, Customer, Meta, Txn
+from custdash.queries.common import (
+    ALL,
+    Scope,
+    add_months,
+    basis_month,
+    customers_at,
+    end_of_day,
+    frame,
+    person_columns,
+)
+from custdash.rules import Rules
+
+LIST_COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "branch_id",
+    "manager_id",
+    "dormant_cards",
+    "last_activity",
+    "never_used",
+    "balance",
+    "zero_balance",
+    "peak_aum_12m",
+    "priority",
+]
+
+
+def _last_activity(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN202 - a selectable
+    """card_id -> time of last activity on or before the as-of date.
+
+    The import stores each card's latest activity (card.last_activity_at). That is
+    the answer whenever nothing after the as-of date exists and the rules' activity
+    kinds match the import's; otherwise it is computed from the transactions.
+    """
+    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(["as_of", "activity_excludes"]))).all())
+    kinds = sorted(rules.dormant.non_activity_kinds)
+    stored_ok = (
+        meta.get("as_of") is not None
+        and date.fromisoformat(meta["as_of"]) <= as_of
+        and meta.get("activity_excludes") == ",".join(kinds)
+    )
+    if stored_ok:
+        return select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at")).subquery("act")
+    return (
+        select(Txn.card_id.label("card_id"), func.max(Txn.ts).label("last_at"))
+        .where(Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
+        .group_by(Txn.card_id)
+        .subquery("act")
+    )
+
+
+def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Customers all of whose active cards are dormant, in priority order (DOMAIN.md §3)."""
+    r = rules.dormant
+    cutoff = end_of_day(as_of - timedelta(days=r.days))  # activity before this is >= `days` old
+    opened_cutoff = as_of - timedelta(days=r.days)
+    act = _last_activity(session, as_of=as_of, rules=rules)
+    is_active = (Card.status == "active") & (Card.opened_on <= as_of)
+    dormant_card = is_active & (
+        ((act.c.last_at.is_not(None)) & (act.c.last_at < cutoff))
+        | ((act.c.last_at.is_(None)) & (Card.opened_on <= opened_cutoff))
+    )
+    active_n = func.sum(case((is_active, 1), else_=0))
+    dormant_n = func.sum(case((dormant_card, 1), else_=0))
+    cards = (
+        select(
+            Card.customer_id.label("customer_id"),
+            active_n.label("active_cards"),
+            dormant_n.label("dormant_cards"),
+            func.max(act.c.last_at).label("last_at"),
+            func.sum(case((is_active, Card.balance), else_=0.0)).label("balance"),
+        )
+        .select_from(Card)
+        .outerjoin(act, act.c.card_id == Card.card_id)
+        .where(Card.opened_on <= as_of)
+        .group_by(Card.customer_id)
+        .having(active_n > 0, active_n == dormant_n)
+        .subquery("dc")
+    )
+    last_month = basis_month(as_of)
+    first_month = add_months(last_month, -(r.peak_months - 1))
+    peak = (
+        select(func.max(AumMonthly.avg_daily_aum))
+        .where(
+            AumMonthly.customer_id == Customer.customer_id,
+            AumMonthly.month >= first_month,
+            AumMonthly.month <= last_month,
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            *person_columns(),
+            cards.c.dormant_cards,
+            cards.c.last_at,
+            cards.c.balance,
+            func.coalesce(peak, 0.0).label("peak_aum_12m"),
+        )
+        .select_from(Customer)
+        .join(cards, cards.c.customer_id == Customer.customer_id)
+        .where(*customers_at(as_of, scope))
+    )
+    df = frame(session, stmt)
+    df["dormant_cards"] = df["dormant_cards"].astype(int)
+    df["last_activity"] = pd.Series(
+        [None if pd.isna(t) else pd.Timestamp(t).date() for t in df["last_at"]], index=df.index, dtype=object
+    )
+    df["never_used"] = df["last_at"].isna()
+    df["balance"] = df["balance"].astype(float).round(2)
+    df["zero_balance"] = df["balance"] < r.zero_balance_below
+    df["peak_aum_12m"] = df["peak_aum_12m"].astype(float)
+    df["priority"] = df["peak_aum_12m"] >= r.priority_peak_aum
+    df = df.sort_values(["priority", "peak_aum_12m", "customer_id"], ascending=[False, False, True], kind="stable")
+    return df[LIST_COLUMNS].reset_index(drop=True)
+
+
+def months_since(last_activity: pd.Series, as_of: date) -> pd.Series:
+    """Whole months between last activity and the as-of date (None when never used)."""
+    out = []
+    for d in last_activity:
+        if d is None or pd.isna(d):
+            out.append(None)
+        else:
+            out.append((as_of.year - d.year) * 12 + as_of.month - d.month - (as_of.day < d.day))
+    return pd.Series(out, index=last_activity.index, dtype="Int64")

@@ -1,0 +1,28 @@
+"""The morning summary: the CLI contract of DOMAIN.md, and the overview page's figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from custdash.queries.alliance import alliance_by_tier, alliance_totals
+from custdash.queries.common import ALL, Scope
+from custdash.queries.dormant import dormant_list
+from custdash.queries.honeymoon import honeymoon_counts
+from custdash.queries.threshold import threshold_list
+from custdash.queries.tiers import tier_distribution
+from custdash.rules import Rules
+
+
+def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, Any]:
+    tiers = tier_distribution(session, as_of=as_of, rules=rules, scope=scope)
+    return {
+        "as_of": as_of.isoformat(),
+        "tiers": {row.tier: int(row.customers) for row in tiers.itertuples()},
+        "threshold": len(threshold_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "dormant": len(dormant_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "honeymoon": honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope),
+        "alliance": alliance_totals(alliance_by_tier(session, as_of=as_of, rules=rules, scope=scope)),
+    }

@@ -1,0 +1,108 @@
+"""Near-threshold customers (临界客户, 临门一脚): one push from the next tier."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from custdash.models import Customer
+from custdash.queries.common import (
+    ALL,
+    Scope,
+    aum_join,
+    aum_value,
+    basis_month,
+    customers_at,
+    frame,
+    person_columns,
+    tier_case,
+    with_aum,
+)
+from custdash.rules import Rules
+
+LIST_COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "branch_id",
+    "manager_id",
+    "tier",
+    "aum",
+    "next_tier",
+    "next_bound",
+    "gap",
+    "gap_pct",
+    "next_entitlement",
+]
+
+
+def _ranges(rules: Rules, band: float) -> list[tuple[float, float, str, str]]:
+    """(from AUM, next bound, tier, next tier) for every tier below the top."""
+    out = []
+    for cur, nxt in zip(rules.tiers, rules.tiers[1:]):
+        lo = max(cur.lower_bound, (1 - band) * nxt.lower_bound)
+        out.append((lo, nxt.lower_bound, cur.code, nxt.code))
+    return out
+
+
+def threshold_list(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, band: float | None = None
+) -> pd.DataFrame:
+    """Customers within `band` (default from the rules) below the next tier's bound, by gap ascending."""
+    band = rules.threshold.band if band is None else band
+    month = basis_month(as_of)
+    a = aum_join(month)
+    aum = aum_value(a)
+    ranges = _ranges(rules, band)
+    next_bound = case(*[(aum < hi, literal(hi)) for _lo, hi, _c, _n in ranges], else_=None)
+    stmt = with_aum(
+        select(
+            *person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), next_bound.label("next_bound")
+        ).select_from(Customer),
+        a,
+        month,
+    ).where(*customers_at(as_of, scope), or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in ranges]))
+    df = frame(session, stmt)
+    df["aum"] = df["aum"].astype(float)
+    df["next_bound"] = df["next_bound"].astype(float)
+    nxt = {c: n for _lo, _hi, c, n in ranges}
+    df["next_tier"] = df["tier"].map(nxt)
+    df["gap"] = (df["next_bound"] - df["aum"]).round(2)
+    df["gap_pct"] = (df["gap"] / df["next_bound"]).round(4)
+    df["next_entitlement"] = df["next_tier"].map(rules.alliance.entitlement).astype("Int64")
+    df = df.sort_values(["gap", "customer_id"], kind="stable").reset_index(drop=True)
+    return df[LIST_COLUMNS]
+
+
+def threshold_bands(
+    session: Session,
+    *,
+    as_of: date,
+    rules: Rules,
+    scope: Scope = ALL,
+    bands: tuple[float, ...] = (0.01, 0.02, 0.05, 0.10),
+) -> pd.DataFrame:
+    """How many customers sit within each band below each tier bound.
+
+    Columns: next_tier, band, customers (cumulative: within 5% includes within 1%).
+    """
+    month = basis_month(as_of)
+    a = aum_join(month)
+    aum = aum_value(a)
+    cols = []
+    labels = []
+    widest = max(bands)
+    for band in bands:
+        for lo, hi, _cur, nxt in _ranges(rules, band):
+            cols.append(func.sum(case((and_(aum >= lo, aum < hi), 1), else_=0)))
+            labels.append((nxt, band))
+    stmt = with_aum(select(*cols).select_from(Customer), a, month).where(
+        *customers_at(as_of, scope), or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in _ranges(rules, widest)])
+    )
+    values = session.execute(stmt).one()
+    return pd.DataFrame(
+        [{"next_tier": nxt, "band": band, "customers": int(v or 0)} for (nxt, band), v in zip(labels, values)]
+    )

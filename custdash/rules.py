@@ -1,0 +1,357 @@
+"""The business rules: one validated TOML file, defaults from DOMAIN.md.
+
+`load_rules()` reads `CUSTDASH_RULES` (or the packaged `rules.toml`) and returns a
+frozen `Rules`. Every problem raises `RulesError` naming the key, so a bank that
+edits the file learns exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
+
+
+class RulesError(ValueError):
+    """An invalid rules file; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    name_en: str
+    name_zh: str
+    lower_bound: float
+
+
+@dataclass(frozen=True)
+class Wave:
+    wave: int
+    name_en: str
+    name_zh: str
+    start: int
+    end: int
+    aim_en: str
+    aim_zh: str
+
+
+@dataclass(frozen=True)
+class ThresholdRules:
+    band: float
+    band_min: float
+    band_max: float
+
+
+@dataclass(frozen=True)
+class DormantRules:
+    days: int
+    non_activity_kinds: tuple[str, ...]
+    zero_balance_below: float
+    priority_peak_aum: float
+    peak_months: int
+
+
+@dataclass(frozen=True)
+class AllianceRules:
+    weekend_from_weekday: int
+    weekend_from_time: time
+    peak_seasons: tuple[tuple[str, str], ...]
+    statutory_holidays: bool
+    entitlement: dict[str, int]
+    discount_peak: float
+    discount_off_peak: float
+    segment_days: int
+    film_lover_min_redemptions: int
+    alliance_channel: str
+
+
+@dataclass(frozen=True)
+class HoneymoonRules:
+    days: int
+    waves: tuple[Wave, ...]
+    cohort_months: int
+    cohort_min_products: int
+
+
+@dataclass(frozen=True)
+class ChurnRules:
+    window_days: int
+    min_outflows: int
+    min_outflow_total: float
+    aum_drop_ratio: float
+    aum_drop_floor: float
+    aum_drop_months: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    tiers: tuple[Tier, ...]
+    threshold: ThresholdRules
+    dormant: DormantRules
+    alliance: AllianceRules
+    honeymoon: HoneymoonRules
+    churn: ChurnRules
+    source: str
+    fingerprint: str
+
+    @property
+    def tier_codes(self) -> list[str]:
+        return [t.code for t in self.tiers]
+
+    def tier(self, code: str) -> Tier:
+        for t in self.tiers:
+            if t.code == code:
+                return t
+        raise KeyError(code)
+
+    def next_tier(self, code: str) -> Tier | None:
+        codes = self.tier_codes
+        i = codes.index(code)
+        return self.tiers[i + 1] if i + 1 < len(codes) else None
+
+    def tier_of(self, aum: float) -> str:
+        """The tier code for an AUM figure (used by the generator and tests)."""
+        code = self.tiers[0].code
+        for t in self.tiers:
+            if aum >= t.lower_bound:
+                code = t.code
+        return code
+
+
+ACTIVITY_KINDS = ("payroll", "transfer", "purchase", "atm", "fee", "interest")
+
+_SECTIONS = {
+    "tiers": {"levels"},
+    "threshold": {"band", "band_min", "band_max"},
+    "dormant": {"days", "non_activity_kinds", "zero_balance_below", "priority_peak_aum", "peak_months"},
+    "alliance": {
+        "weekend_from_weekday",
+        "weekend_from_time",
+        "peak_seasons",
+        "statutory_holidays",
+        "entitlement",
+        "discount_peak",
+        "discount_off_peak",
+        "segment_days",
+        "film_lover_min_redemptions",
+        "alliance_channel",
+    },
+    "honeymoon": {"days", "waves", "cohort_months", "cohort_min_products"},
+    "churn": {
+        "window_days",
+        "min_outflows",
+        "min_outflow_total",
+        "aum_drop_ratio",
+        "aum_drop_floor",
+        "aum_drop_months",
+    },
+}
+_TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
+_WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
+_MD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+class _Reader:
+    """Typed access to one table of the TOML file, with key-naming errors."""
+
+    def __init__(self, src: str, prefix: str, table: Any, allowed: set[str]):
+        self.src, self.prefix = src, prefix
+        if not isinstance(table, dict):
+            self.fail("", "must be a table")
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            self.fail(unknown[0], "unknown key")
+        missing = sorted(allowed - set(table))
+        if missing:
+            self.fail(missing[0], "missing key")
+        self.table = table
+
+    def fail(self, key: str, problem: str) -> None:
+        name = f"{self.prefix}.{key}" if key else self.prefix
+        raise RulesError(f"{self.src}: {name}: {problem}")
+
+    def num(self, key: str, *, lo: float | None = None, hi: float | None = None, integer: bool = False) -> Any:
+        v = self.table[key]
+        ok_types = (int,) if integer else (int, float)
+        if isinstance(v, bool) or not isinstance(v, ok_types):
+            self.fail(key, f"must be {'an integer' if integer else 'a number'}, got {v!r}")
+        if lo is not None and v < lo:
+            self.fail(key, f"must be >= {lo}, got {v!r}")
+        if hi is not None and v > hi:
+            self.fail(key, f"must be <= {hi}, got {v!r}")
+        return v
+
+    def text(self, key: str) -> str:
+        v = self.table[key]
+        if not isinstance(v, str) or not v.strip():
+            self.fail(key, f"must be a non-empty string, got {v!r}")
+        return v
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
+    """Load and validate the rules file (`path`, else `CUSTDASH_RULES`, else the default)."""
+    p = Path(path or os.environ.get("CUSTDASH_RULES") or DEFAULT_RULES_PATH)
+    src = str(p)
+    try:
+        raw_bytes = p.read_bytes()
+    except FileNotFoundError:
+        raise RulesError(f"{src}: rules file not found (check CUSTDASH_RULES)") from None
+    except OSError as e:
+        raise RulesError(f"{src}: cannot read rules file: {e.strerror}") from None
+    try:
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RulesError(f"{src}: rules file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise RulesError(f"{src}: not valid TOML: {e}") from None
+    return parse_rules(raw, src=src, fingerprint=hashlib.sha256(raw_bytes).hexdigest()[:16])
+
+
+def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str = "") -> Rules:
+    top = _Reader(src, "rules", raw, set(_SECTIONS))
+    del top
+    tiers = _parse_tiers(src, raw["tiers"])
+    codes = [t.code for t in tiers]
+
+    r = _Reader(src, "threshold", raw["threshold"], _SECTIONS["threshold"])
+    band_min = r.num("band_min", lo=0, hi=1)
+    band_max = r.num("band_max", lo=0, hi=1)
+    if band_min > band_max:
+        r.fail("band_min", f"must be <= band_max ({band_max})")
+    band = r.num("band", lo=0, hi=1)
+    if not band_min <= band <= band_max:
+        r.fail("band", f"must lie between band_min ({band_min}) and band_max ({band_max}), got {band}")
+    threshold = ThresholdRules(band=float(band), band_min=float(band_min), band_max=float(band_max))
+
+    r = _Reader(src, "dormant", raw["dormant"], _SECTIONS["dormant"])
+    kinds = r.table["non_activity_kinds"]
+    if not isinstance(kinds, list) or any(k not in ACTIVITY_KINDS for k in kinds):
+        r.fail("non_activity_kinds", f"must be a list of transaction kinds from {ACTIVITY_KINDS}, got {kinds!r}")
+    dormant = DormantRules(
+        days=r.num("days", lo=1, integer=True),
+        non_activity_kinds=tuple(kinds),
+        zero_balance_below=float(r.num("zero_balance_below", lo=0)),
+        priority_peak_aum=float(r.num("priority_peak_aum", lo=0)),
+        peak_months=r.num("peak_months", lo=1, hi=120, integer=True),
+    )
+
+    alliance = _parse_alliance(src, raw["alliance"], codes)
+    honeymoon = _parse_honeymoon(src, raw["honeymoon"])
+
+    r = _Reader(src, "churn", raw["churn"], _SECTIONS["churn"])
+    churn = ChurnRules(
+        window_days=r.num("window_days", lo=1, integer=True),
+        min_outflows=r.num("min_outflows", lo=1, integer=True),
+        min_outflow_total=float(r.num("min_outflow_total", lo=0)),
+        aum_drop_ratio=float(r.num("aum_drop_ratio", lo=0, hi=1)),
+        aum_drop_floor=float(r.num("aum_drop_floor", lo=0)),
+        aum_drop_months=r.num("aum_drop_months", lo=1, hi=24, integer=True),
+    )
+    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, src, fingerprint)
+
+
+def _parse_tiers(src: str, section: Any) -> tuple[Tier, ...]:
+    r = _Reader(src, "tiers", section, _SECTIONS["tiers"])
+    levels = r.table["levels"]
+    if not isinstance(levels, list) or len(levels) < 2:
+        r.fail("levels", "must be a list of at least two tiers")
+    tiers: list[Tier] = []
+    for i, level in enumerate(levels):
+        t = _Reader(src, f"tiers.levels[{i}]", level, _TIER_KEYS)
+        tiers.append(Tier(t.text("code"), t.text("name_en"), t.text("name_zh"), float(t.num("lower_bound", lo=0))))
+    if tiers[0].lower_bound != 0:
+        r.fail("levels", "the first tier must start at lower_bound 0")
+    for prev, cur in zip(tiers, tiers[1:]):
+        if cur.lower_bound <= prev.lower_bound:
+            r.fail(
+                "levels",
+                f"not sorted: {cur.code} ({cur.lower_bound:g}) must be above {prev.code} ({prev.lower_bound:g})",
+            )
+    codes = [t.code for t in tiers]
+    if len(set(codes)) != len(codes):
+        r.fail("levels", "tier codes must be unique")
+    return tuple(tiers)
+
+
+def _parse_alliance(src: str, section: Any, codes: list[str]) -> AllianceRules:
+    r = _Reader(src, "alliance", section, _SECTIONS["alliance"])
+    tm = r.text("weekend_from_time")
+    m = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", tm)
+    if not m:
+        r.fail("weekend_from_time", f"must be HH:MM, got {tm!r}")
+    seasons = r.table["peak_seasons"]
+    if not isinstance(seasons, list) or any(
+        not (
+            isinstance(s, list) and len(s) == 2 and all(isinstance(x, str) and _MD.match(x) for x in s) and s[0] <= s[1]
+        )
+        for s in seasons
+    ):
+        r.fail("peak_seasons", f'must be a list of ["MM-DD", "MM-DD"] ranges with start <= end, got {seasons!r}')
+    ent = r.table["entitlement"]
+    if not isinstance(ent, dict) or sorted(ent) != sorted(codes):
+        r.fail(
+            "entitlement",
+            f"must give a ticket count for exactly the tiers {codes}, got {sorted(ent) if isinstance(ent, dict) else ent!r}",
+        )
+    for code, n in ent.items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            r.fail(f"entitlement.{code}", f"must be a whole number >= 0, got {n!r}")
+    if not isinstance(r.table["statutory_holidays"], bool):
+        r.fail("statutory_holidays", "must be true or false")
+    return AllianceRules(
+        weekend_from_weekday=r.num("weekend_from_weekday", lo=0, hi=6, integer=True),
+        weekend_from_time=time(int(m.group(1)), int(m.group(2))),
+        peak_seasons=tuple((s[0], s[1]) for s in seasons),
+        statutory_holidays=r.table["statutory_holidays"],
+        entitlement=dict(ent),
+        discount_peak=float(r.num("discount_peak", lo=0, hi=1)),
+        discount_off_peak=float(r.num("discount_off_peak", lo=0, hi=1)),
+        segment_days=r.num("segment_days", lo=1, integer=True),
+        film_lover_min_redemptions=r.num("film_lover_min_redemptions", lo=1, integer=True),
+        alliance_channel=r.text("alliance_channel"),
+    )
+
+
+def _parse_honeymoon(src: str, section: Any) -> HoneymoonRules:
+    r = _Reader(src, "honeymoon", section, _SECTIONS["honeymoon"])
+    days = r.num("days", lo=1, integer=True)
+    raw_waves = r.table["waves"]
+    if not isinstance(raw_waves, list) or not raw_waves:
+        r.fail("waves", "must be a non-empty list")
+    waves: list[Wave] = []
+    for i, w in enumerate(raw_waves):
+        t = _Reader(src, f"honeymoon.waves[{i}]", w, _WAVE_KEYS)
+        wave = Wave(
+            wave=t.num("wave", lo=1, integer=True),
+            name_en=t.text("name_en"),
+            name_zh=t.text("name_zh"),
+            start=t.num("start", lo=0, integer=True),
+            end=t.num("end", lo=0, integer=True),
+            aim_en=t.text("aim_en"),
+            aim_zh=t.text("aim_zh"),
+        )
+        if wave.end < wave.start:
+            t.fail("end", f"must be >= start ({wave.start}), got {wave.end}")
+        if wave.end > days:
+            t.fail("end", f"must be <= honeymoon.days ({days}), got {wave.end}")
+        if wave.wave != i + 1:
+            t.fail("wave", f"waves must be numbered 1, 2, 3 ... in order; expected {i + 1}, got {wave.wave}")
+        if waves and wave.start <= waves[-1].end:
+            r.fail(
+                "waves",
+                f"overlap: wave {wave.wave} starts on day {wave.start}, wave {waves[-1].wave} ends on day {waves[-1].end}",
+            )
+        waves.append(wave)
+    return HoneymoonRules(
+        days=days,
+        waves=tuple(waves),
+        cohort_months=r.num("cohort_months", lo=1, hi=36, integer=True),
+        cohort_min_products=r.num("cohort_min_products", lo=1, integer=True),
+    )

@@ -1,0 +1,71 @@
+"""Shared fixtures: stores built through the real import path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from custdash.db import make_engine
+from custdash.importer import import_extract, write_extract
+from custdash.rules import Rules, load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "boundary"
+EXAMPLE_AS_OF = date(2026, 11, 15)
+
+
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("example") / "store.db"
+    import_extract(EXAMPLE, str(path))
+    return str(path)
+
+
+@pytest.fixture()
+def example_session(example_db: str) -> Iterator[Session]:
+    engine = make_engine(example_db)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+BASE = {
+    "branches.csv": [{"branch_id": "B1", "branch_name": "总行营业部"}],
+    "managers.csv": [{"manager_id": "M1", "branch_id": "B1", "manager_name": "王经理"}],
+}
+
+
+def customer(cid: str, opened_on: str = "2020-01-01", **kw: Any) -> dict[str, Any]:
+    row = {
+        "customer_id": cid,
+        "branch_id": "B1",
+        "manager_id": "M1",
+        "name": f"客户{cid}",
+        "phone": "13912345678",
+        "opened_on": opened_on,
+        "channel": "walk_in",
+    }
+    row.update(kw)
+    return row
+
+
+def build_store(tmp_path: Path, *, as_of: str, **files: list[dict[str, Any]]) -> Session:
+    """A store from a few rows per file (keyword: file name without .csv), imported for real."""
+    folder = tmp_path / "extract"
+    tables = dict(BASE)
+    tables.update({f"{k}.csv": v for k, v in files.items()})
+    write_extract(folder, tables)
+    (folder / "extract.json").write_text(f'{{"as_of": "{as_of}"}}')
+    db = tmp_path / "store.db"
+    import_extract(folder, str(db))
+    return Session(make_engine(str(db)))

@@ -1,0 +1,347 @@
+"""The hand-made boundary extract (examples/boundary): every view against results
+worked out by hand from its README table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from custdash.lists import call_list
+from custdash.queries.alliance import (
+    alliance_by_tier,
+    alliance_channel_aum,
+    alliance_heatmap,
+    alliance_segments,
+    unused_entitlement,
+)
+from custdash.queries.common import Scope
+from custdash.queries.dormant import dormant_list
+from custdash.queries.honeymoon import cohorts, wave_status
+from custdash.queries.summary import summary
+from custdash.queries.threshold import threshold_bands, threshold_list
+from custdash.queries.tiers import migration_summary, tier_distribution, tier_migration
+from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT
+
+A = EXAMPLE_AS_OF
+
+EXPECTED_SUMMARY = {
+    "as_of": "2026-11-15",
+    "tiers": {"V0": 12, "V1": 4, "V2": 0, "V3": 0, "V4": 0, "V5": 1, "V6": 1},
+    "threshold": 3,
+    "dormant": 3,
+    "honeymoon": {"in_window": 4, "due": 4, "overdue": 1},
+    "alliance": {
+        "peak_redemptions": 4,
+        "off_peak_redemptions": 7,
+        "free_tickets_used_ytd": 11,
+        "free_tickets_entitled": 58,
+    },
+}
+
+
+def test_summary_whole_dict(example_session, rules):
+    assert summary(example_session, as_of=A, rules=rules) == EXPECTED_SUMMARY
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        (
+            Scope(branch_id="B1"),
+            {
+                "as_of": "2026-11-15",
+                "tiers": {"V0": 7, "V1": 3, "V2": 0, "V3": 0, "V4": 0, "V5": 0, "V6": 0},
+                "threshold": 2,
+                "dormant": 2,
+                "honeymoon": {"in_window": 3, "due": 3, "overdue": 0},
+                "alliance": {
+                    "peak_redemptions": 2,
+                    "off_peak_redemptions": 2,
+                    "free_tickets_used_ytd": 6,
+                    "free_tickets_entitled": 12,
+                },
+            },
+        ),
+        (
+            Scope(manager_id="M3"),
+            {
+                "as_of": "2026-11-15",
+                "tiers": {"V0": 4, "V1": 1, "V2": 0, "V3": 0, "V4": 0, "V5": 1, "V6": 1},
+                "threshold": 1,
+                "dormant": 1,
+                "honeymoon": {"in_window": 1, "due": 1, "overdue": 1},
+                "alliance": {
+                    "peak_redemptions": 2,
+                    "off_peak_redemptions": 5,
+                    "free_tickets_used_ytd": 5,
+                    "free_tickets_entitled": 46,
+                },
+            },
+        ),
+    ],
+)
+def test_summary_scoped(example_session, rules, scope, expected):
+    assert summary(example_session, as_of=A, rules=rules, scope=scope) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        ("threshold", ["C01", "C03", "C06"]),
+        ("dormant", ["C10", "C08", "C11"]),
+        ("honeymoon", ["C17", "C16", "C15", "C14"]),
+        ("alliance-unused", ["C05", "C06", "C04", "C18", "C02"]),
+    ],
+)
+def test_call_lists_in_order(example_session, rules, name, ids):
+    assert list(call_list(name, example_session, as_of=A, rules=rules, scope=Scope())["customer_id"]) == ids
+
+
+def test_tier_distribution(example_session, rules):
+    df = tier_distribution(example_session, as_of=A, rules=rules)
+    assert df.to_dict("list") == {
+        "tier": ["V0", "V1", "V2", "V3", "V4", "V5", "V6"],
+        "customers": [12, 4, 0, 0, 0, 1, 1],
+        "aum": [50999.99, 289999.99, 0.0, 0.0, 0.0, 5400000.0, 6000000.0],
+    }
+
+
+def test_tier_distribution_by_branch(example_session, rules):
+    df = tier_distribution(example_session, as_of=A, rules=rules, split="branch")
+    assert [tuple(r) for r in df[["branch_id", "tier", "customers"]].itertuples(index=False)] == [
+        ("B1", "V0", 7),
+        ("B1", "V1", 3),
+        ("B2", "V0", 5),
+        ("B2", "V1", 1),
+        ("B2", "V5", 1),
+        ("B2", "V6", 1),
+    ]
+
+
+def test_tier_migration(example_session, rules):
+    df = tier_migration(example_session, as_of=A, rules=rules)
+    assert [tuple(r) for r in df.itertuples(index=False)] == [
+        ("V0", "V0", 11, "same"),
+        ("V0", "V1", 2, "up"),
+        ("V1", "V0", 1, "down"),
+        ("V1", "V1", 2, "same"),
+        ("V5", "V5", 1, "same"),
+        ("V5", "V6", 1, "up"),
+    ]
+    assert migration_summary(df) == {"up": 3, "down": 1, "same": 14}
+
+
+def test_threshold_list_columns(example_session, rules):
+    df = threshold_list(example_session, as_of=A, rules=rules)
+    assert df[["customer_id", "tier", "next_tier", "gap", "next_entitlement"]].to_dict("list") == {
+        "customer_id": ["C01", "C03", "C06"],
+        "tier": ["V0", "V1", "V5"],
+        "next_tier": ["V1", "V2", "V6"],
+        "gap": [0.01, 10000.0, 600000.0],
+        "next_entitlement": [4, 6, 24],
+    }
+
+
+def test_threshold_bands(example_session, rules):
+    df = threshold_bands(example_session, as_of=A, rules=rules)
+    got = {(r.next_tier, r.band): r.customers for r in df.itertuples() if r.customers}
+    # C01 is 0.00002% under V1; C03 and C06 exactly 10% under V2 and V6.
+    assert got == {("V1", 0.01): 1, ("V1", 0.02): 1, ("V1", 0.05): 1, ("V1", 0.10): 1, ("V2", 0.10): 1, ("V6", 0.10): 1}
+
+
+def test_dormant_list_whole(example_session, rules):
+    df = dormant_list(example_session, as_of=A, rules=rules)
+    assert df.drop(columns=["name", "phone"]).to_dict("records") == [
+        {
+            "customer_id": "C10",
+            "branch_id": "B1",
+            "manager_id": "M2",
+            "dormant_cards": 1,
+            "last_activity": None,
+            "never_used": True,
+            "balance": 0.0,
+            "zero_balance": True,
+            "peak_aum_12m": 70000.0,
+            "priority": True,
+        },
+        {
+            "customer_id": "C08",
+            "branch_id": "B1",
+            "manager_id": "M1",
+            "dormant_cards": 1,
+            "last_activity": date(2026, 5, 19),
+            "never_used": False,
+            "balance": 3.5,
+            "zero_balance": True,
+            "peak_aum_12m": 60000.0,
+            "priority": True,
+        },
+        {
+            "customer_id": "C11",
+            "branch_id": "B2",
+            "manager_id": "M3",
+            "dormant_cards": 1,
+            "last_activity": date(2025, 3, 1),
+            "never_used": False,
+            "balance": 20.0,
+            "zero_balance": False,
+            "peak_aum_12m": 40000.0,
+            "priority": False,
+        },
+    ]
+
+
+def test_wave_grid(example_session, rules):
+    df = wave_status(example_session, as_of=A, rules=rules)
+    assert [
+        tuple(r)
+        for r in df[
+            ["customer_id", "day", "wave_1", "wave_2", "wave_3", "wave_4", "due_waves", "overdue_waves"]
+        ].itertuples(index=False)
+    ] == [
+        ("C17", 100, "done", "done", "overdue", "due", "4", "3"),
+        ("C16", 8, "done", "due", "upcoming", "upcoming", "2", ""),
+        ("C15", 7, "due", "upcoming", "upcoming", "upcoming", "1", ""),
+        ("C14", 0, "due", "upcoming", "upcoming", "upcoming", "1", ""),
+    ]
+
+
+def test_cohorts(example_session, rules):
+    df = cohorts(example_session, as_of=A, rules=rules)
+    assert df.to_dict("list") == {
+        "cohort": ["2026-05", "2026-08", "2026-11"],
+        "customers": [2, 2, 3],
+        "wave_1_done": [0.0, 1.0, 0.3333],
+        "wave_2_done": [0.0, 0.5, 0.0],
+        "wave_3_done": [0.0, 0.0, 0.0],
+        "wave_4_done": [0.0, 0.0, 0.0],
+        "deep_by_day_100": [0.0, 1.0, 0.0],
+        "v1_plus_at_day_100": [0.5, 0.5, 0.0],
+    }
+
+
+def test_alliance_by_tier(example_session, rules):
+    df = alliance_by_tier(example_session, as_of=A, rules=rules).set_index("tier")
+    assert df.loc["V1"].to_dict() == {
+        "customers": 4,
+        "peak_redemptions": 2,
+        "off_peak_redemptions": 2,
+        "peak_tickets": 4,
+        "off_peak_tickets": 3,
+        "free_used": 6,
+        "subsidy": 332.0,
+        "entitled": 16,
+        "utilisation": 0.375,
+    }
+    assert df.loc["V6"].to_dict() == {
+        "customers": 1,
+        "peak_redemptions": 1,
+        "off_peak_redemptions": 5,
+        "peak_tickets": 1,
+        "off_peak_tickets": 5,
+        "free_used": 2,
+        "subsidy": 245.0,
+        "entitled": 24,
+        "utilisation": 0.0833,
+    }
+    assert df.loc["V5", "subsidy"] == 150.0
+    assert df.loc["V0", "entitled"] == 0 and pd.isna(df.loc["V0", "utilisation"])
+
+
+def test_alliance_heatmap(example_session, rules):
+    df = alliance_heatmap(example_session, as_of=A, rules=rules)
+    assert [tuple(r) for r in df[["weekday", "hour", "redemptions"]].itertuples(index=False)] == [
+        (0, 0, 1),
+        (1, 14, 2),
+        (1, 15, 1),
+        (2, 14, 1),
+        (2, 15, 1),
+        (3, 10, 1),
+        (3, 14, 1),
+        (4, 11, 1),
+        (4, 12, 1),
+        (6, 23, 1),
+    ]
+
+
+def test_alliance_segments(example_session, rules):
+    df = alliance_segments(example_session, as_of=A, rules=rules)
+    assert df.to_dict("list") == {
+        "segment": ["family", "film_lover", "other"],
+        "customers": [1, 1, 2],
+        "redemptions": [2, 6, 4],
+    }
+
+
+def test_alliance_channel_aum(example_session, rules):
+    df = alliance_channel_aum(example_session, as_of=A, rules=rules)
+    assert df[["group", "customers", "aum"]].to_dict("list") == {
+        "group": ["alliance", "other"],
+        "customers": [3, 15],
+        "aum": [140000.0, 11600999.98],
+    }
+
+
+def test_unused_entitlement_whole(example_session, rules):
+    df = unused_entitlement(example_session, as_of=A, rules=rules)
+    assert df[["customer_id", "tier", "entitled", "free_used_ytd", "remaining"]].to_dict("list") == {
+        "customer_id": ["C05", "C06", "C04", "C18", "C02"],
+        "tier": ["V6", "V5", "V1", "V1", "V1"],
+        "entitled": [24, 18, 4, 4, 4],
+        "free_used_ytd": [2, 3, 0, 0, 2],
+        "remaining": [22, 15, 4, 4, 2],
+    }
+
+
+def _cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "custdash", *args, "--db", db], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_cli_import_then_summary_json(tmp_path):
+    db = str(tmp_path / "cli.db")
+    r = _cli("import", str(EXAMPLE), db=db)
+    assert r.returncode == 0, r.stderr
+    r = _cli("summary", "--json", db=db)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == EXPECTED_SUMMARY
+    r = _cli("summary", "--json", "--branch", "B1", "--as-of", "2026-11-15", db=db)
+    assert json.loads(r.stdout)["tiers"]["V1"] == 3
+
+
+def test_cli_export_and_check(example_db, tmp_path):
+    out = tmp_path / "d.csv"
+    r = _cli("export", "dormant", "--out", str(out), db=example_db)
+    assert r.returncode == 0, r.stderr
+    lines = out.read_bytes().decode("utf-8").splitlines()
+    assert lines[0].startswith("\ufeffcustomer_id,")
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["C10", "C08", "C11"]
+    assert "138****0010" in lines[1]
+    r = _cli(
+        "export", "threshold", "--manager", "M3", "--format", "xlsx", "--out", str(tmp_path / "t.xlsx"), db=example_db
+    )
+    assert r.returncode == 0, r.stderr
+    assert pd.read_excel(tmp_path / "t.xlsx")["customer_id"].tolist() == ["C06"]
+    r = _cli("check", db=example_db)
+    assert r.returncode == 0 and "as of 2026-11-15" in r.stdout and "customer" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["summary", "--as-of", "2026-13-01"], "--as-of must be a date YYYY-MM-DD, got '2026-13-01'"),
+        (["summary", "--branch", "NOPE"], "unknown branch 'NOPE'"),
+        (["export", "dormant", "--manager", "M9"], "unknown manager 'M9'"),
+        (["export", "dormant", "--branch", "B2", "--manager", "M1"], "manager 'M1' is not in branch 'B2'"),
+    ],
+)
+def test_cli_bad_arguments(example_db, args, message):
+    r = _cli(*args, db=example_db)
+    assert r.returncode == 1
+    assert message in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,188 @@
+"""Bad extracts: each stops the import with file, line and column named, and the
+store keeps the previous extract exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from custdash.db import make_engine
+from custdash.importer import ImportFailed, import_extract
+from tests.conftest import EXAMPLE
+
+
+def _dump(db: Path) -> str:
+    """A digest of every row of every table: equal digests, equal stores."""
+    con = sqlite3.connect(db)
+    h = hashlib.sha256()
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2'):
+            h.update(repr(row).encode())
+    con.close()
+    return h.hexdigest()
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Path:
+    db = tmp_path / "store.db"
+    import_extract(EXAMPLE, str(db))
+    return db
+
+
+@pytest.fixture()
+def bad(tmp_path: Path) -> Path:
+    folder = tmp_path / "bad"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CASES = {
+    "missing_file": (lambda f: (f / "customers.csv").unlink(), "customers.csv: required file missing"),
+    "missing_column": (
+        lambda f: _edit(f / "cards.csv", ",status,", ",state,"),
+        "cards.csv, line 1: missing column 'status' in the header",
+    ),
+    "bad_enum": (
+        lambda f: _edit(f / "cards.csv", "K09,C09,2018-02-02,active", "K09,C09,2018-02-02,asleep"),
+        "cards.csv, line 3, column status: unknown value 'asleep'; expected one of active, frozen, closed",
+    ),
+    "bad_date": (
+        lambda f: _edit(f / "customers.csv", "2019-06-01", "2019-02-30"),
+        "customers.csv, line 3, column opened_on: not a valid date: '2019-02-30'",
+    ),
+    "bad_date_format": (
+        lambda f: _edit(f / "customers.csv", "2019-06-01", "01/06/2019"),
+        "customers.csv, line 3, column opened_on: expected a date YYYY-MM-DD, got '01/06/2019'",
+    ),
+    "negative_amount": (
+        lambda f: _edit(f / "aum_monthly.csv", "C02,2026-10,50000", "C02,2026-10,-50000"),
+        "aum_monthly.csv, line 5, column avg_daily_aum: must not be negative, got '-50000'",
+    ),
+    "zero_txn_amount": (
+        lambda f: _edit(f / "transactions.csv", "T3,K09,2026-05-20T09:00:00,300", "T3,K09,2026-05-20T09:00:00,0"),
+        "transactions.csv, line 4, column amount: must be > 0, got '0'",
+    ),
+    "duplicate_id": (
+        lambda f: _edit(f / "cards.csv", "K10,C10", "K09,C10"),
+        "cards.csv, line 4, column card_id: duplicate card_id 'K09'",
+    ),
+    "dangling_reference": (
+        lambda f: _edit(f / "cards.csv", "K10,C10", "K10,C99"),
+        "cards.csv, line 4, column customer_id: unknown customer_id 'C99' (no such customer)",
+    ),
+    "empty_file": (
+        lambda f: (f / "managers.csv").write_bytes(b""),
+        "managers.csv, line 1: the file is empty; expected a header row",
+    ),
+    "missing_value": (
+        lambda f: _edit(f / "customers.csv", "C03,B1,M2,孙三", "C03,B1,M2,"),
+        "customers.csv, line 4, column name: missing value",
+    ),
+    "truncated_row": (
+        lambda f: (f / "redemptions.csv").write_text(
+            (f / "redemptions.csv").read_text(encoding="utf-8") + "R99,C02,万达影城,2026-10-2", encoding="utf-8"
+        ),
+        "redemptions.csv, line 15: has 4 fields, the header has 9 (a truncated or malformed row)",
+    ),
+    "gbk_bytes": (
+        lambda f: (f / "branches.csv").write_bytes(
+            "branch_id,branch_name,city\nB1,浦东支行,上海\nB2,徐汇支行,上海\n".encode("gb18030")
+        ),
+        "branches.csv: the bytes after line 1 are not valid utf-8 text. If the extract is "
+        "GBK/GB18030-encoded, pass --encoding gb18030.",
+    ),
+    "bad_extract_json": (
+        lambda f: (f / "extract.json").write_text('{"as_of": "15/11/2026"}'),
+        "extract.json: expected",
+    ),
+    "wave_out_of_range": (
+        lambda f: _edit(f / "touches.csv", "C16,1,", "C16,5,"),
+        "touches.csv, line 2, column wave: wave must be a whole number from 1 to 4, got '5'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case):
+    break_it, message = CASES[case]
+    before = _dump(store)
+    break_it(bad)
+    with pytest.raises(ImportFailed) as err:
+        import_extract(bad, str(store))
+    assert str(err.value).startswith(message), str(err.value)
+    assert _dump(store) == before
+
+
+def test_bom_header_is_accepted(tmp_path, bad):
+    p = bad / "customers.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    db = tmp_path / "bom.db"
+    result = import_extract(bad, str(db))
+    assert result.rows["customers.csv"] == 19
+
+
+def test_gb18030_extract_imports_with_encoding(tmp_path, bad):
+    for f in bad.glob("*.csv"):
+        f.write_bytes(f.read_text(encoding="utf-8").encode("gb18030"))
+    db = tmp_path / "gbk.db"
+    import_extract(bad, str(db), encoding="gb18030")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name FROM customer WHERE customer_id='C02'").fetchone() == ("钱二",)
+
+
+def test_columns_in_any_order_and_extra_columns_ignored(tmp_path, bad):
+    (bad / "branches.csv").write_text(
+        "note,city,branch_name,branch_id\nx,上海,浦东陆家嘴支行,B1\ny,上海,徐汇,B2\n", encoding="utf-8"
+    )
+    result = import_extract(bad, str(tmp_path / "o.db"))
+    assert result.rows["branches.csv"] == 2
+
+
+def test_optional_files_may_be_absent(tmp_path, bad):
+    for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
+        (bad / f"{name}.csv").unlink()
+    result = import_extract(bad, str(tmp_path / "o.db"))
+    assert result.rows["cards.csv"] == 0 and result.rows["customers.csv"] == 19
+
+
+def test_as_of_defaults_to_latest_date_without_extract_json(tmp_path, bad):
+    (bad / "extract.json").unlink()
+    result = import_extract(bad, str(tmp_path / "o.db"))
+    # The latest data date is R8's screening on 2026-11-16 (and T9, C19 on the same day).
+    assert result.as_of.isoformat() == "2026-11-16"
+
+
+def test_valid_import_replaces_previous_extract(store, tmp_path, bad):
+    _edit(bad / "customers.csv", "C07,B2,,郑七", "C07,B2,,郑七改")
+    import_extract(bad, str(store))
+    con = sqlite3.connect(store)
+    assert con.execute("SELECT name FROM customer WHERE customer_id='C07'").fetchone() == ("郑七改",)
+    assert con.execute("SELECT count(*) FROM customer").fetchone() == (19,)
+
+
+def test_import_into_store_of_other_schema_version_is_refused(store, bad):
+    con = sqlite3.connect(store)
+    con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    from custdash.db import StoreError
+
+    with pytest.raises(StoreError, match="schema version 99; this custdash needs version 1"):
+        import_extract(bad, str(store))
+
+
+def test_engine_uses_wal(store):
+    engine = make_engine(str(store))
+    with engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()

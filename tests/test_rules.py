@@ -1,0 +1,122 @@
+"""The rules file: defaults from DOMAIN.md, validation that names the key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from custdash.rules import DEFAULT_RULES_PATH, RulesError, load_rules
+
+
+def test_defaults_match_domain(rules):
+    assert [(t.code, t.name_en, t.name_zh, t.lower_bound) for t in rules.tiers] == [
+        ("V0", "Mass", "大众", 0),
+        ("V1", "Potential", "潜力", 50000),
+        ("V2", "Gold", "金卡", 100000),
+        ("V3", "Platinum", "白金", 200000),
+        ("V4", "Diamond", "钻石", 500000),
+        ("V5", "Wealth", "财富", 1000000),
+        ("V6", "Private", "私行", 6000000),
+    ]
+    assert rules.threshold.band == 0.10
+    assert (
+        rules.dormant.days,
+        rules.dormant.non_activity_kinds,
+        rules.dormant.zero_balance_below,
+        rules.dormant.priority_peak_aum,
+        rules.dormant.peak_months,
+    ) == (180, ("fee", "interest"), 10, 50000, 12)
+    assert rules.alliance.entitlement == {"V0": 0, "V1": 4, "V2": 6, "V3": 8, "V4": 12, "V5": 18, "V6": 24}
+    assert (rules.alliance.discount_peak, rules.alliance.discount_off_peak) == (0.20, 0.50)
+    assert rules.alliance.peak_seasons == (("07-01", "08-31"),)
+    assert [(w.wave, w.start, w.end) for w in rules.honeymoon.waves] == [
+        (1, 0, 7),
+        (2, 8, 30),
+        (3, 31, 60),
+        (4, 61, 100),
+    ]
+    assert rules.honeymoon.days == 100
+    assert (
+        rules.churn.window_days,
+        rules.churn.min_outflows,
+        rules.churn.min_outflow_total,
+        rules.churn.aum_drop_ratio,
+        rules.churn.aum_drop_floor,
+    ) == (90, 3, 50000, 0.70, 50000)
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    assert old in text, old
+    p = tmp_path / "rules.toml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "lower_bound = 100000 }",
+            "lower_bound = 40000 }",
+            "tiers.levels: not sorted: V2 (40000) must be above V1 (50000)",
+        ),
+        ("band = 0.10", "band = -0.1", "threshold.band: must be >= 0, got -0.1"),
+        ("band = 0.10", "band = 0.5", "threshold.band: must lie between band_min (0.01) and band_max (0.3), got 0.5"),
+        (
+            "start = 8,  end = 30",
+            "start = 7,  end = 30",
+            "honeymoon.waves: overlap: wave 2 starts on day 7, wave 1 ends on day 7",
+        ),
+        ("[churn]", "[churn]\nsurprise = 1", "churn.surprise: unknown key"),
+        ("days = 180", "dayz = 180", "dormant.dayz: unknown key"),
+        ("days = 180", 'days = "180"', "dormant.days: must be an integer, got '180'"),
+        ('weekend_from_time = "12:00"', 'weekend_from_time = "noon"', "alliance.weekend_from_time: must be HH:MM"),
+        ("V6 = 24 }", "V7 = 24 }", "alliance.entitlement: must give a ticket count for exactly the tiers"),
+        (
+            'non_activity_kinds = ["fee", "interest"]',
+            'non_activity_kinds = ["fees"]',
+            "dormant.non_activity_kinds: must be a list of transaction kinds",
+        ),
+        ('peak_seasons = [["07-01", "08-31"]]', 'peak_seasons = [["08-31", "07-01"]]', "alliance.peak_seasons"),
+        ("start = 61, end = 100", "start = 61, end = 120", "honeymoon.waves[3].end: must be <= honeymoon.days (100)"),
+        ("[tiers]", "[tiers", "not valid TOML"),
+    ],
+)
+def test_invalid_rules_name_the_key(tmp_path, old, new, message):
+    p = _variant(tmp_path, old, new)
+    with pytest.raises(RulesError) as err:
+        load_rules(p)
+    assert message in str(err.value)
+    assert str(p) in str(err.value)
+
+
+def test_missing_rules_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_RULES", str(tmp_path / "nope.toml"))
+    with pytest.raises(RulesError, match="rules file not found"):
+        load_rules()
+
+
+def test_env_override_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_RULES", str(_variant(tmp_path, "band = 0.10", "band = 0.05")))
+    assert load_rules().threshold.band == 0.05
+
+
+def test_every_rule_is_documented():
+    """Every key of the rules file has a row in docs/RULES.md."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "RULES.md").read_text(encoding="utf-8")
+    raw = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    keys = [f"{section}.{key}" for section, table in raw.items() for key in table]
+    missing = [k for k in keys if not re.search(rf"`{re.escape(k)}`", doc)]
+    assert missing == []
+
+
+def test_settings_table_matches_docs():
+    from custdash.config import SETTINGS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(CUSTDASH_\w+)` \| `([^`]*)` \|", doc, flags=re.M))
+    assert rows == {s.name: s.default for s in SETTINGS}
