@@ -1,0 +1,58 @@
+"""Build a demo store (or extract) from a DemoSpec."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from custdash.db import create_store, make_engine, sqlite_path
+from custdash.importer import clear_data, finish_load
+from custdash.rules import Rules, load_rules
+from seed.generate import DemoSpec, generate
+from seed.sinks import CsvSink, StoreSink
+
+Progress = Callable[[int, int], None]
+
+
+def build_demo_store(
+    target: str, spec: DemoSpec, *, rules: Rules | None = None, progress: Progress | None = None
+) -> dict[str, int]:
+    """Generate the demo network into the store at `target`; returns rows per file.
+
+    A new SQLite store is built beside the target and moved into place when complete,
+    so a crash never leaves half a store behind. An existing store is replaced inside
+    one transaction, like an import: readers keep the old data until it commits.
+    """
+    rules = rules or load_rules()
+    path = sqlite_path(target)
+    fresh = path is not None and not path.exists()
+    build_target = str(path.with_name(f".{path.name}.building-{os.getpid()}")) if fresh else target
+    if fresh:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Path(build_target).unlink(missing_ok=True)
+    engine = make_engine(build_target, create_dirs=True)
+    try:
+        create_store(engine)
+        with engine.begin() as conn:
+            clear_data(conn)
+            sink = StoreSink(conn)
+            generate(spec, rules, sink, progress)
+            finish_load(conn, rules, as_of=spec.as_of, source="demo")
+    finally:
+        engine.dispose()
+    if fresh:
+        os.replace(build_target, path)
+    return sink.rows
+
+
+def write_demo_extract(
+    folder: str | Path, spec: DemoSpec, *, rules: Rules | None = None, progress: Progress | None = None
+) -> dict[str, int]:
+    """Generate the demo network as a CSV extract (the import format)."""
+    sink = CsvSink(Path(folder), spec.as_of)
+    try:
+        generate(spec, rules or load_rules(), sink, progress)
+    finally:
+        sink.close()
+    return sink.rows

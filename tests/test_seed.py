@@ -1,0 +1,126 @@
+"""Demo data: deterministic, non-empty in every view, importable as an extract."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from custdash.db import check_store, make_engine
+from custdash.importer import import_extract
+from custdash.queries.alliance import (
+    alliance_by_tier,
+    alliance_channel_aum,
+    alliance_heatmap,
+    alliance_segments,
+    unused_entitlement,
+)
+from custdash.queries.dormant import dormant_list
+from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
+from custdash.queries.threshold import threshold_bands, threshold_list
+from custdash.queries.tiers import tier_distribution, tier_migration
+from seed import DemoSpec, build_demo_store, write_demo_extract
+from tests.conftest import ROOT
+
+AS_OF = date(2026, 11, 22)
+SPEC = DemoSpec(customers=2000, seed=11, as_of=AS_OF)
+
+
+def _table_digests(db: Path) -> dict[str, str]:
+    con = sqlite3.connect(db)
+    out = {}
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name != 'meta'"):
+        h = hashlib.sha256()
+        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
+            h.update(repr(row).encode())
+        out[name] = h.hexdigest()
+    con.close()
+    return out
+
+
+def _folder_digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_store(str(db), SPEC)
+    return db
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    write_demo_extract(a, SPEC)
+    write_demo_extract(b, SPEC)
+    write_demo_extract(c, DemoSpec(customers=2000, seed=12, as_of=AS_OF))
+    da, db_, dc = _folder_digest(a), _folder_digest(b), _folder_digest(c)
+    assert da == db_
+    assert da["customers.csv"] != dc["customers.csv"] and da["transactions.csv"] != dc["transactions.csv"]
+
+
+def test_store_is_deterministic(demo_db, tmp_path):
+    again = tmp_path / "again.db"
+    build_demo_store(str(again), SPEC)
+    assert _table_digests(again) == _table_digests(demo_db)
+
+
+def test_csv_extract_imports_to_the_same_store(demo_db, tmp_path):
+    folder = tmp_path / "extract"
+    write_demo_extract(folder, SPEC)
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "import", str(folder), "--db", str(tmp_path / "i.db")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "as of 2026-11-22" in r.stdout
+    assert _table_digests(tmp_path / "i.db") == _table_digests(demo_db)
+
+
+def test_every_view_is_non_empty(demo_db, rules):
+    engine = make_engine(str(demo_db))
+    info = check_store(engine, str(demo_db))
+    assert (info.as_of, info.source, info.customers) == (AS_OF, "demo", 2000)
+    kw = {"as_of": AS_OF, "rules": rules}
+    with Session(engine) as s:
+        tiers = tier_distribution(s, **kw)
+        assert (tiers["customers"] > 0).all(), tiers  # every tier populated, V6 included
+        assert tiers["customers"].is_monotonic_decreasing  # a pyramid
+        moves = tier_migration(s, **kw)
+        assert {"up", "down", "same"} <= set(moves["move"])
+        assert len(threshold_list(s, **kw)) > 0
+        assert threshold_bands(s, **kw)["customers"].sum() > 0
+        dormant = dormant_list(s, **kw)
+        assert 0.10 <= len(dormant) / 2000 <= 0.20
+        assert dormant["never_used"].any() and dormant["zero_balance"].any() and dormant["priority"].any()
+        by_tier = alliance_by_tier(s, **kw)
+        assert by_tier["peak_redemptions"].sum() > by_tier["off_peak_redemptions"].sum() > 0
+        assert (by_tier["free_used"] <= by_tier["entitled"]).all()
+        assert len(alliance_heatmap(s, **kw)) > 20
+        segs = alliance_segments(s, **kw).set_index("segment")["customers"]
+        assert segs["family"] > 0 and segs["film_lover"] > 0
+        assert (alliance_channel_aum(s, **kw)["customers"] > 0).all()
+        assert len(unused_entitlement(s, **kw)) > 0
+        counts = honeymoon_counts(s, **kw)
+        assert counts["in_window"] > 0 and counts["due"] > 0 and counts["overdue"] > 0
+        grid = wave_status(s, **kw)
+        assert {"done", "due", "overdue", "upcoming"} <= set(grid[["wave_1", "wave_2", "wave_3", "wave_4"]].stack())
+        co = cohorts(s, **kw)
+        assert len(co) == 12 and (co["customers"] > 0).all()
+    engine.dispose()
+
+
+def test_seed_cli_rejects_bad_arguments():
+    r = subprocess.run(
+        [sys.executable, "-m", "seed", "--customers", "-5"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert r.returncode == 2 and "expected a whole number >= 1, got '-5'" in r.stderr
