@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import Session
 
 from custdash.db import check_store, make_engine
-from custdash.importer import import_extract
 from custdash.queries.alliance import (
     alliance_by_tier,
     alliance_channel_aum,
