@@ -1,7 +1,9 @@
-"""custdash dashboard entry point (placeholder until the pages land)."""
+"""custdash: the branch customer-operations dashboard (`streamlit run app.py`).
 
-import streamlit as st
+Navigation only. Every page in pages/ sets itself up through custdash.ui.page(), so a
+page opened directly by URL is guarded the same way.
+"""
 
-st.set_page_config(page_title="custdash", layout="wide")
-st.title("custdash")
-st.write("The dashboard pages are being built; the data core is ready: see `python -m custdash --help`.")
+from custdash import ui
+
+ui.run_app()

@@ -40,12 +40,16 @@ def sqlite_path(target: str) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(target: str, *, create_dirs: bool = False) -> Engine:
+def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False) -> Engine:
     """An engine for a SQLite path or SQLAlchemy URL.
 
     SQLite gets WAL (readers keep their snapshot while an import commits), foreign
     keys (the importer relies on them to reject dangling references) and a busy
     timeout instead of an immediate "database is locked".
+
+    `bulk` is for building a new file nobody reads yet (the demo generator): no
+    journal, no fsync, no foreign-key checks, a big cache. The file is switched to
+    WAL by `finish_bulk` before it is moved into place.
     """
     path = sqlite_path(target)
     if path is not None and create_dirs:
@@ -56,12 +60,22 @@ def make_engine(target: str, *, create_dirs: bool = False) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            try:
-                cur.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.OperationalError:
-                pass  # read-only directory: fall back to the file's current mode
+            if bulk:
+                for pragma in (
+                    "journal_mode=OFF",
+                    "synchronous=OFF",
+                    "foreign_keys=OFF",
+                    "cache_size=-400000",
+                    "temp_store=MEMORY",
+                ):
+                    cur.execute(f"PRAGMA {pragma}")
+            else:
+                cur.execute("PRAGMA foreign_keys=ON")
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    pass  # read-only directory: fall back to the file's current mode
             cur.close()
             # Let SQLAlchemy, not the driver, open transactions: pysqlite's own
             # implicit BEGIN breaks SAVEPOINT, which the importer needs.
@@ -83,6 +97,19 @@ def create_store(engine: Engine) -> None:
         if s.get(Meta, "data_version") is None:
             s.add(Meta(key="data_version", value=uuid.uuid4().hex))
         s.commit()
+
+
+def drop_indexes(conn) -> list:  # noqa: ANN001
+    """Drop the secondary indexes (bulk loads are faster without them); returns them."""
+    indexes = [ix for t in SQLModel.metadata.sorted_tables for ix in t.indexes]
+    for ix in indexes:
+        ix.drop(conn)
+    return indexes
+
+
+def create_indexes(conn, indexes: list) -> None:  # noqa: ANN001
+    for ix in indexes:
+        ix.create(conn)
 
 
 def read_meta(session: Session) -> dict[str, str]:

@@ -106,4 +106,4 @@ def export_filename(list_name: str, *, as_of: date, branch_id: str | None, manag
     if manager_id:
         scope += f"_manager-{manager_id}" if branch_id else f"manager-{manager_id}"
     name = f"custdash_{list_name}_{scope}_{as_of.isoformat()}.{ext}"
-    return _SAFE_NAME.sub("-", name)
+    return re.sub(r"\.{2,}", ".", _SAFE_NAME.sub("-", name))

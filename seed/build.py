@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from custdash.db import create_store, make_engine, sqlite_path
+from custdash.db import create_indexes, create_store, drop_indexes, make_engine, sqlite_path
 from custdash.importer import clear_data, finish_load
 from custdash.rules import Rules, load_rules
 from seed.generate import DemoSpec, generate
@@ -31,14 +31,22 @@ def build_demo_store(
     if fresh:
         path.parent.mkdir(parents=True, exist_ok=True)
         Path(build_target).unlink(missing_ok=True)
-    engine = make_engine(build_target, create_dirs=True)
+    engine = make_engine(build_target, create_dirs=True, bulk=fresh)
     try:
         create_store(engine)
         with engine.begin() as conn:
             clear_data(conn)
+            indexes = drop_indexes(conn) if fresh else []
             sink = StoreSink(conn)
             generate(spec, rules, sink, progress)
+            create_indexes(conn, indexes)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
+        if fresh:
+            raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+            try:
+                raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+            finally:
+                raw.close()
     finally:
         engine.dispose()
     if fresh:

@@ -17,6 +17,7 @@ from custdash.rules import Rules, load_rules
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "boundary"
 EXAMPLE_AS_OF = date(2026, 11, 15)
+DEMO_AS_OF = date(2026, 11, 22)
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +70,13 @@ def build_store(tmp_path: Path, *, as_of: str, **files: list[dict[str, Any]]) ->
     db = tmp_path / "store.db"
     import_extract(folder, str(db))
     return Session(make_engine(str(db)))
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2,000-customer demo store (seed 11), built once per test process."""
+    from seed import DemoSpec, build_demo_store
+
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_store(str(db), DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
+    return db

@@ -9,7 +9,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session
 
 from custdash.db import check_store, make_engine
@@ -45,13 +44,6 @@ def _table_digests(db: Path) -> dict[str, str]:
 
 def _folder_digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo_store(str(db), SPEC)
-    return db
 
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path):

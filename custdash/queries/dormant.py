@@ -126,12 +126,24 @@ def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
     return df[LIST_COLUMNS].reset_index(drop=True)
 
 
-def months_since(last_activity: pd.Series, as_of: date) -> pd.Series:
+def months_since(last_activity: pd.Series, as_of: date) -> list[int | None]:
     """Whole months between last activity and the as-of date (None when never used)."""
-    out = []
+    out: list[int | None] = []
     for d in last_activity:
         if d is None or pd.isna(d):
             out.append(None)
         else:
             out.append((as_of.year - d.year) * 12 + as_of.month - d.month - (as_of.day < d.day))
-    return pd.Series(out, index=last_activity.index, dtype="Int64")
+    return out
+
+
+def by_months_since(dormant: pd.DataFrame, as_of: date, *, cap: int = 24) -> pd.DataFrame:
+    """Dormant customers per whole month since last activity ("never", "6" … "23", "24+").
+
+    Columns: months, customers; in order, youngest first, "never" last."""
+    months = months_since(dormant["last_activity"], as_of)
+    labels = ["never" if m is None else (f"{cap}+" if m >= cap else str(m)) for m in months]
+    counts = pd.Series(labels, dtype=object).value_counts()
+    order = sorted((k for k in counts.index if k not in ("never", f"{cap}+")), key=int)
+    order += [k for k in (f"{cap}+", "never") if k in counts.index]
+    return pd.DataFrame({"months": order, "customers": [int(counts[k]) for k in order]})

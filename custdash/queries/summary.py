@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from custdash.queries.alliance import alliance_by_tier, alliance_totals
+from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_entitlement
 from custdash.queries.common import ALL, Scope
 from custdash.queries.dormant import dormant_list
 from custdash.queries.honeymoon import honeymoon_counts
@@ -25,4 +25,16 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         "dormant": len(dormant_list(session, as_of=as_of, rules=rules, scope=scope)),
         "honeymoon": honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope),
         "alliance": alliance_totals(alliance_by_tier(session, as_of=as_of, rules=rules, scope=scope)),
+    }
+
+
+def list_sizes(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
+    """How long each call list is: the overview's headline numbers."""
+    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
+    return {
+        "threshold": len(threshold_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "dormant": len(dormant_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "honeymoon_due": counts["due"],
+        "honeymoon_overdue": counts["overdue"],
+        "unused": len(unused_entitlement(session, as_of=as_of, rules=rules, scope=scope)),
     }

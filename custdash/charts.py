@@ -1,0 +1,302 @@
+"""Pure Altair chart builders: a DataFrame from the query layer in, an `alt.Chart` out.
+
+Every chart has a title, tooltips and localised axes; amounts are shown in ¥ (English)
+or 万 (Chinese); tiers always have the same colour.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from custdash.i18n import money_scale, t, tier_label
+from custdash.rules import Rules
+
+TIER_PALETTE = ["#a7b0ba", "#4e9a8f", "#d4a72c", "#6b8fc7", "#2f4f8f", "#8e5ea2", "#b8322a"]
+STATUS_COLORS = {"done": "#4e9a8f", "due": "#d4a72c", "overdue": "#b8322a", "upcoming": "#c9d1d9"}
+WIDTH = "container"
+# Tier axes show the code only ("V3"); the legend and tooltips carry the name.
+CODE_ONLY = "split(datum.label, ' ')[0]"
+
+
+def tier_scale(rules: Rules, lang: str) -> alt.Scale:
+    labels = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    palette = (TIER_PALETTE * 2)[: len(labels)]
+    return alt.Scale(domain=labels, range=palette)
+
+
+def _with_tier_labels(df: pd.DataFrame, rules: Rules, lang: str, col: str = "tier") -> pd.DataFrame:
+    out = df.copy()
+    out["tier_label"] = [tier_label(c, rules, lang) for c in out[col]]
+    return out
+
+
+def tier_bars(
+    df: pd.DataFrame, *, rules: Rules, lang: str, value: str, title: str, split: str | None = None
+) -> alt.Chart:
+    """Customers or AUM per tier; with `split`, one bar per branch/manager stacked by tier."""
+    data = _with_tier_labels(df, rules, lang)
+    is_money = value == "aum"
+    if is_money:
+        data["value"] = data["aum"] / money_scale(lang)
+        y_title = t("chart.aum", lang)
+    else:
+        data["value"] = data[value]
+        y_title = t("chart.customers", lang)
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    color = alt.Color("tier_label:N", scale=tier_scale(rules, lang), sort=order, title=t("col.tier", lang))
+    tooltip = [
+        alt.Tooltip("tier_label:N", title=t("col.tier", lang)),
+        alt.Tooltip("value:Q", title=y_title, format=",.2f" if is_money else ","),
+    ]
+    if split:
+        tooltip.insert(0, alt.Tooltip(f"{split}:N", title=t(f"col.{split}", lang)))
+        x = alt.X(f"{split}:N", title=t(f"col.{split}", lang), axis=alt.Axis(labelAngle=-45))
+    else:
+        x = alt.X(
+            "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
+        )
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(x=x, y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.0f")), color=color, tooltip=tooltip)
+        .properties(width=WIDTH, height=300)
+    )
+
+
+def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    data = _with_tier_labels(df, rules, lang, "from_tier").rename(columns={"tier_label": "from_label"})
+    data["to_label"] = [tier_label(c, rules, lang) for c in data["to_tier"]]
+    data["move_label"] = [t(f"move.{m}", lang) for m in data["move"]]
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("to_label:N", sort=order, title=t("col.to_tier", lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("from_label:N", sort=order, title=t("col.from_tier", lang)),
+        tooltip=[
+            alt.Tooltip("from_label:N", title=t("col.from_tier", lang)),
+            alt.Tooltip("to_label:N", title=t("col.to_tier", lang)),
+            alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
+            alt.Tooltip("move_label:N", title=t("col.status", lang)),
+        ],
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "move:N",
+            scale=alt.Scale(domain=["up", "same", "down"], range=["#4e9a8f", "#e6e9ed", "#b8322a"]),
+            legend=None,
+        ),
+        opacity=alt.value(0.85),
+    )
+    text = base.mark_text(fontSize=12).encode(text=alt.Text("customers:Q", format=","))
+    return (cells + text).properties(width=WIDTH, height=280)
+
+
+def threshold_bands_chart(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    data = _with_tier_labels(df, rules, lang, "next_tier")
+    data["band_label"] = [f"≤{b * 100:g}%" for b in data["band"]]
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes[1:]]
+    band_order = [f"≤{b * 100:g}%" for b in sorted(df["band"].unique())]
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "tier_label:N",
+                sort=order,
+                title=t("col.next_tier", lang),
+                axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY),
+            ),
+            xOffset=alt.XOffset("band_label:N", sort=band_order),
+            y=alt.Y("customers:Q", title=t("chart.customers", lang)),
+            color=alt.Color(
+                "band_label:N",
+                title=t("col.band", lang),
+                sort=band_order,
+                scale=alt.Scale(domain=band_order, scheme="oranges"),
+            ),
+            tooltip=[
+                alt.Tooltip("tier_label:N", title=t("col.next_tier", lang)),
+                alt.Tooltip("band_label:N", title=t("col.band", lang)),
+                alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=300)
+    )
+
+
+def count_bars(
+    df: pd.DataFrame,
+    *,
+    category: str,
+    category_title: str,
+    lang: str,
+    title: str,
+    sort: list[str] | None = None,
+    color: str = "#3b6ea8",
+) -> alt.Chart:
+    """A simple bar chart of `customers` per category (already localised)."""
+    return (
+        alt.Chart(df, title=title)
+        .mark_bar(color=color)
+        .encode(
+            x=alt.X(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("customers:Q", title=t("chart.customers", lang)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+
+
+def peak_by_tier(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    data = _with_tier_labels(by_tier, rules, lang)
+    long = pd.concat(
+        [
+            data.assign(period=t("val.peak", lang), redemptions=data["peak_redemptions"], tickets=data["peak_tickets"]),
+            data.assign(
+                period=t("val.off_peak", lang),
+                redemptions=data["off_peak_redemptions"],
+                tickets=data["off_peak_tickets"],
+            ),
+        ]
+    )[["tier_label", "period", "redemptions", "tickets"]]
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
+            ),
+            xOffset="period:N",
+            y=alt.Y("redemptions:Q", title=t("col.redemptions", lang)),
+            color=alt.Color(
+                "period:N",
+                title=t("col.period", lang),
+                scale=alt.Scale(domain=[t("val.peak", lang), t("val.off_peak", lang)], range=["#b8322a", "#3b6ea8"]),
+            ),
+            tooltip=[
+                alt.Tooltip("tier_label:N", title=t("col.tier", lang)),
+                alt.Tooltip("period:N", title=t("col.period", lang)),
+                alt.Tooltip("redemptions:Q", title=t("col.redemptions", lang), format=","),
+                alt.Tooltip("tickets:Q", title=t("col.tickets", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=300)
+    )
+
+
+def usage_heatmap(df: pd.DataFrame, *, lang: str, title: str) -> alt.Chart:
+    data = df.copy()
+    data["weekday_label"] = [t(f"weekday.{w}", lang) for w in data["weekday"]]
+    order = [t(f"weekday.{w}", lang) for w in range(7)]
+    return (
+        alt.Chart(data, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title=t("col.hour", lang), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("weekday_label:N", sort=order, title=t("col.weekday", lang)),
+            color=alt.Color("redemptions:Q", title=t("col.redemptions", lang), scale=alt.Scale(scheme="reds")),
+            tooltip=[
+                alt.Tooltip("weekday_label:N", title=t("col.weekday", lang)),
+                alt.Tooltip("hour:O", title=t("col.hour", lang)),
+                alt.Tooltip("redemptions:Q", title=t("col.redemptions", lang), format=","),
+                alt.Tooltip("tickets:Q", title=t("col.tickets", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=300)
+    )
+
+
+def utilisation_bars(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    data = _with_tier_labels(by_tier[by_tier["entitled"] > 0], rules, lang)
+    long = pd.concat(
+        [
+            data.assign(measure=t("col.free_used", lang), value=data["free_used"]),
+            data.assign(measure=t("col.entitled", lang), value=data["entitled"]),
+        ]
+    )[["tier_label", "measure", "value", "utilisation"]]
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
+            ),
+            xOffset="measure:N",
+            y=alt.Y("value:Q", title=t("col.tickets", lang)),
+            color=alt.Color("measure:N", title=t("col.measure", lang), scale=alt.Scale(range=["#d4a72c", "#c9d1d9"])),
+            tooltip=[
+                alt.Tooltip("tier_label:N", title=t("col.tier", lang)),
+                alt.Tooltip("measure:N", title=t("col.measure", lang)),
+                alt.Tooltip("value:Q", title=t("col.tickets", lang), format=","),
+                alt.Tooltip("utilisation:Q", title=t("col.utilisation", lang), format=".1%"),
+            ],
+        )
+        .properties(width=WIDTH, height=300)
+    )
+
+
+def wave_grid(grid: pd.DataFrame, *, lang: str, title: str, wave_labels: dict[str, str]) -> alt.Chart:
+    """Customers × waves, coloured by status (the first rows of the grid)."""
+    cols = list(wave_labels)
+    long = grid.melt(id_vars=["customer_id", "day"], value_vars=cols, var_name="wave", value_name="status")
+    long["wave_label"] = long["wave"].map(wave_labels)
+    long["status_label"] = [t(f"status.{s}", lang) for s in long["status"]]
+    order = list(grid["customer_id"])
+    return (
+        alt.Chart(long, title=title)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X(
+                "wave_label:N",
+                sort=[wave_labels[c] for c in cols],
+                title=t("col.wave", lang),
+                axis=alt.Axis(labelAngle=0, orient="top"),
+            ),
+            y=alt.Y("customer_id:N", sort=order, title=t("col.customer_id", lang), axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color(
+                "status:N",
+                title=t("col.status", lang),
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                legend=alt.Legend(labelExpr=_status_label_expr(lang)),
+            ),
+            tooltip=[
+                alt.Tooltip("customer_id:N", title=t("col.customer_id", lang)),
+                alt.Tooltip("day:Q", title=t("col.day", lang)),
+                alt.Tooltip("wave_label:N", title=t("col.wave", lang)),
+                alt.Tooltip("status_label:N", title=t("col.status", lang)),
+            ],
+        )
+        .properties(width=WIDTH, height=max(120, 20 * len(order)))
+    )
+
+
+def _status_label_expr(lang: str) -> str:
+    parts = " : ".join(f"datum.value == '{s}' ? '{t(f'status.{s}', lang)}'" for s in STATUS_COLORS)
+    return parts + " : datum.value"
+
+
+def cohort_lines(cohorts: pd.DataFrame, *, measures: dict[str, str], lang: str, title: str) -> alt.Chart:
+    """Shares per cohort month, one line per measure (`measures`: column -> label)."""
+    long = cohorts.melt(id_vars=["cohort", "customers"], value_vars=list(measures), var_name="m", value_name="share")
+    long["measure"] = long["m"].map(measures)
+    return (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("cohort:O", title=t("col.cohort", lang), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("share:Q", title=t("chart.share", lang), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+            tooltip=[
+                alt.Tooltip("cohort:O", title=t("col.cohort", lang)),
+                alt.Tooltip("measure:N", title=t("col.measure", lang)),
+                alt.Tooltip("share:Q", title=t("col.share", lang), format=".1%"),
+                alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=300)
+    )

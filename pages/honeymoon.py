@@ -1,0 +1,48 @@
+"""Honeymoon waves (蜜月期多波次营销): the first 100 days."""
+
+import streamlit as st
+
+from custdash import charts, ui
+from custdash.i18n import wave_label
+
+view = ui.page("honeymoon")
+h = view.rules.honeymoon
+st.caption(view.t("honeymoon.caption", days=h.days))
+counts = ui.data(view, "honeymoon_counts")
+c1, c2, c3 = st.columns(3)
+c1.metric(view.t("honeymoon.in_window"), f"{counts['in_window']:,}")
+c2.metric(view.t("honeymoon.due_n"), f"{counts['due']:,}")
+c3.metric(view.t("honeymoon.overdue_n"), f"{counts['overdue']:,}")
+waves = {f"wave_{w.wave}": wave_label(w.wave, view.rules, view.lang) for w in h.waves}
+grid = ui.data(view, "honeymoon_grid")
+if not grid.empty:
+    st.altair_chart(
+        charts.wave_grid(grid.head(40), lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves),
+        width="stretch",
+    )
+st.subheader(view.t("honeymoon.calls"))
+ui.show_list(view, "honeymoon", ui.data(view, "list:honeymoon"))
+st.subheader(view.t("honeymoon.cohorts"))
+cohorts = ui.data(view, "cohorts")
+if cohorts.empty:
+    st.info(view.t("common.empty"), icon=":material/person_off:")
+else:
+    c1, c2 = st.columns(2)
+    c1.altair_chart(
+        charts.cohort_lines(
+            cohorts,
+            measures={f"{k}_done": v for k, v in waves.items()},
+            lang=view.lang,
+            title=view.t("honeymoon.cohort_waves"),
+        ),
+        width="stretch",
+    )
+    deep, v1 = f"deep_by_day_{h.days}", f"v1_plus_at_day_{h.days}"
+    measures = {
+        deep: view.t("honeymoon.cohort_deep", n=h.cohort_min_products, days=h.days),
+        v1: view.t("honeymoon.cohort_v1", tier=view.tier(view.rules.tier_codes[1]), days=h.days),
+    }
+    c2.altair_chart(
+        charts.cohort_lines(cohorts, measures=measures, lang=view.lang, title=view.t("honeymoon.depth", days=h.days)),
+        width="stretch",
+    )

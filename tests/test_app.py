@@ -1,0 +1,264 @@
+"""Every page through streamlit.testing.v1.AppTest, on a seeded test store: it runs,
+its figures equal the query layer's for the same filters, and filters change them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from custdash.db import make_engine
+from custdash.lists import call_list
+from custdash.queries.common import Scope
+from custdash.queries.summary import list_sizes, summary
+from custdash.queries.tiers import tier_distribution
+from tests.conftest import DEMO_AS_OF, ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
+LIST_OF_PAGE = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
+
+
+@pytest.fixture()
+def env(demo_db, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.delenv("CUSTDASH_RULES", raising=False)
+    monkeypatch.setenv("CUSTDASH_LANG", "en")
+    return demo_db
+
+
+def _app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    if page and page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def _query(demo_db: Path, fn, **kw):
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
+    engine.dispose()
+    return out
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_and_shows_its_title(env, page):
+    at = _app(page)
+    titles = {
+        "overview": "Today",
+        "tiers": "Tiers",
+        "threshold": "Near threshold",
+        "dormant": "Dormant",
+        "alliance": "Alliance (cinema)",
+        "honeymoon": "Honeymoon",
+    }
+    assert at.title[0].value == titles[page]
+    assert not at.error
+
+
+def test_overview_figures_match_query_layer(env, rules):
+    at = _app()
+    metrics = {m.label: m.value for m in at.metric}
+    sizes = _query(env, list_sizes, rules=rules)
+    tiers = _query(env, tier_distribution, rules=rules)
+    assert metrics == {
+        "Customers": f"{int(tiers['customers'].sum()):,}",
+        "Total AUM": f"¥{tiers['aum'].sum():,.0f}",
+        "Near next tier": f"{sizes['threshold']:,}",
+        "Dormant": f"{sizes['dormant']:,}",
+        "Waves due": f"{sizes['honeymoon_due']:,}",
+        "Waves overdue": f"{sizes['honeymoon_overdue']:,}",
+        "Tickets unused": f"{sizes['unused']:,}",
+    }
+
+
+@pytest.mark.parametrize("page", sorted(LIST_OF_PAGE))
+def test_list_pages_show_the_query_rows(env, rules, page):
+    at = _app(page)
+    expected = _query(env, lambda s, **kw: call_list(LIST_OF_PAGE[page], s, scope=Scope(), **kw), rules=rules)
+    shown = at.dataframe[-1].value
+    assert list(shown["Customer ID"]) == list(expected["customer_id"].head(500))
+    assert f"{len(expected):,} customers" in [c.value for c in at.caption]
+
+
+def test_branch_filter_changes_figures_and_url(env, rules):
+    at = _app()
+    before = {m.label: m.value for m in at.metric}
+    at.selectbox(key="w_branch").select("B002").run()
+    assert not at.exception
+    after = {m.label: m.value for m in at.metric}
+    scoped = _query(env, summary, rules=rules, scope=Scope(branch_id="B002"))
+    assert after["Customers"] == f"{sum(scoped['tiers'].values()):,}"
+    assert after["Near next tier"] == f"{scoped['threshold']:,}"
+    assert after != before
+    assert at.query_params["branch"] == "B002"
+
+
+def test_filters_persist_across_pages(env, rules):
+    at = _app()
+    at.selectbox(key="w_branch").select("B001").run()
+    at.switch_page("pages/dormant.py").run()
+    expected = _query(env, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope(branch_id="B001"))
+    assert f"{len(expected):,} customers" in [c.value for c in at.caption]
+    assert set(at.dataframe[0].value["Branch"]) == {"B001"}
+
+
+def test_url_reopens_the_same_view(env, rules):
+    at = _app("dormant", branch="B003", as_of="2026-10-31", lang="en")
+    expected = _query(
+        env,
+        lambda s, **kw: call_list("dormant", s, **kw),
+        rules=rules,
+        scope=Scope(branch_id="B003"),
+        as_of=__import__("datetime").date(2026, 10, 31),
+    )
+    assert f"{len(expected):,} customers" in [c.value for c in at.caption]
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    ("params", "notice"),
+    [
+        ({"branch": "B1' OR 1=1 --"}, "The link's branch value"),
+        ({"manager": "x" * 5000}, "The link's manager value"),
+        ({"lang": "fr"}, "The link's lang value 'fr'"),
+        ({"as_of": "2026-02-30"}, "The link's as_of value '2026-02-30'"),
+        ({"as_of": "2031-01-01"}, "The as-of date 2031-01-01 is outside the data"),
+        ({"branch": "B001", "manager": "M0020"}, "The link's manager value 'M0020'"),  # M0020 is in B003
+    ],
+)
+def test_tampered_url_falls_back_with_notice(env, rules, params, notice):
+    at = _app(**params)
+    assert any(w.value.startswith(notice) for w in at.warning), [w.value for w in at.warning]
+    customers = {m.label: m.value for m in at.metric}["Customers"]
+    scope = Scope(branch_id=params["branch"]) if params.get("branch") == "B001" else Scope()
+    assert customers == f"{sum(_query(env, summary, rules=rules, scope=scope)['tiers'].values()):,}"
+
+
+def test_chinese_labels_and_wan_amounts(env):
+    at = _app(lang="zh")
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == ["客户数", "总资产"]
+    assert at.metric[1].value.endswith("万")
+    assert at.title[0].value == "今日概览"
+
+
+def test_language_switch_in_sidebar(env):
+    at = _app("dormant")
+    at.radio(key="w_lang").set_value("zh").run()
+    assert at.title[0].value == "睡眠客户"
+    assert "客户号" in at.dataframe[0].value.columns
+
+
+def test_phones_are_masked_on_screen(env):
+    at = _app("dormant")
+    phones = at.dataframe[0].value["Phone"]
+    assert phones.str.fullmatch(r"\d{3}\*{4}\d{4}").all()
+
+
+def test_threshold_band_slider_changes_the_list(env, rules):
+    from custdash.queries.threshold import threshold_list
+
+    at = _app("threshold")
+    at.slider(key="threshold_band").set_value(0.02).run()
+    expected = _query(env, threshold_list, rules=rules, band=0.02)
+    default = _query(env, threshold_list, rules=rules)
+    assert 0 < len(expected) < len(default)
+    assert f"{len(expected):,} customers" in [c.value for c in at.caption]
+    assert list(at.dataframe[0].value["Customer ID"]) == list(expected["customer_id"])
+
+
+def test_page_opened_directly_is_guarded(env):
+    """A page file run as the entry point (what Streamlit's folder discovery does) still goes through
+    the store check and the navigation."""
+    at = AppTest.from_file(str(ROOT / "pages" / "dormant.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Today"  # the navigation took over
+
+
+def test_filter_matching_nobody_shows_friendly_empty_state(example_db, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", example_db)
+    at = _app("honeymoon", as_of="2025-11-15")  # nobody of the example opened in the 100 days before
+    assert [i.value for i in at.info] == ["Nobody matches these filters.", "Nobody matches these filters."]
+    assert not at.dataframe
+
+
+# --- stores that cannot be used ---------------------------------------------------------
+
+
+def _stopped_with(at: AppTest, *texts: str) -> None:
+    assert not at.exception, at.exception
+    body = " ".join(e.value for e in at.error) + " " + " ".join(c.value for c in at.code)
+    for text in texts:
+        assert text in body, body
+
+
+def test_missing_store_without_demo_generation(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(tmp_path / "none.db"))
+    monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "0")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _stopped_with(at, "No data store yet.", "python -m seed")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_corrupt_store(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("CUSTDASH_DB", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _stopped_with(at, "cannot be read", "python -m seed")
+    assert bad.read_bytes() == b"this is not a database" * 100
+
+
+def test_store_of_other_schema_version(tmp_path, monkeypatch, demo_db):
+    copy = tmp_path / "old.db"
+    copy.write_bytes(demo_db.read_bytes())
+    con = sqlite3.connect(copy)
+    con.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    monkeypatch.setenv("CUSTDASH_DB", str(copy))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _stopped_with(at, "schema version 0; this custdash needs version 1", "python -m custdash import")
+
+
+def test_empty_store(tmp_path, monkeypatch):
+    from custdash.db import create_store
+
+    db = tmp_path / "empty.db"
+    create_store(make_engine(str(db)))
+    monkeypatch.setenv("CUSTDASH_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _stopped_with(at, "The data store is empty.", "python -m seed")
+
+
+def test_invalid_rules_file(env, tmp_path, monkeypatch):
+    bad = tmp_path / "rules.toml"
+    bad.write_text(
+        (ROOT / "custdash" / "rules.toml").read_text(encoding="utf-8").replace("band = 0.10", "band = -1"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CUSTDASH_RULES", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _stopped_with(at, "The rules file is invalid.", "threshold.band: must be >= 0, got -1")
+
+
+def test_first_start_generates_demo_store(tmp_path, monkeypatch):
+    target = tmp_path / "fresh" / "custdash.db"
+    monkeypatch.setenv("CUSTDASH_DB", str(target))
+    monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "300")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert target.exists()
+    assert {m.label: m.value for m in at.metric}["Customers"] == "300"
