@@ -1,0 +1,129 @@
+"""The dashboard in a real browser: every page, language, URL state, downloads, screenshots."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from custdash.db import make_engine
+from custdash.lists import call_list
+from custdash.queries.common import Scope
+from custdash.queries.summary import list_sizes, summary
+from tests.browser.conftest import SHOTS
+from tests.browser.helpers import captions, exceptions, metrics, open_page, settle
+from tests.conftest import DEMO_AS_OF
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"overview": "", "tiers": "tiers", "threshold": "threshold", "dormant": "dormant", "alliance": "alliance",
+         "honeymoon": "honeymoon"}
+TITLES = {"en": {"overview": "Today", "tiers": "Tiers", "threshold": "Near threshold", "dormant": "Dormant",
+                 "alliance": "Alliance (cinema)", "honeymoon": "Honeymoon"},
+          "zh": {"overview": "今日概览", "tiers": "客户分层", "threshold": "临界客户", "dormant": "睡眠客户",
+                 "alliance": "异业联盟（观影）", "honeymoon": "蜜月期"}}
+LISTS = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
+
+
+def _q(demo_db, fn, **kw):
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
+    engine.dispose()
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_with_its_content(server, page, demo_db, rules, name, lang):
+    open_page(page, f"{server}/{PAGES[name]}?lang={lang}")
+    assert exceptions(page) == []
+    assert page.locator("h1").first.inner_text().strip() == TITLES[lang][name]
+    if name in LISTS:
+        expected = _q(demo_db, lambda s, **kw: call_list(LISTS[name], s, scope=Scope(), **kw), rules=rules)
+        assert page.locator("[data-testid=stDataFrame]").first.is_visible()
+        label = f"{len(expected):,} customers" if lang == "en" else f"{len(expected):,} 位客户"
+        assert label in captions(page)
+    assert page.locator(".vega-embed").count() >= 1
+    if name == "overview":
+        sizes = _q(demo_db, list_sizes, rules=rules)
+        shown = metrics(page)
+        key = "Dormant" if lang == "en" else "睡眠客户"
+        assert shown[key] == f"{sizes['dormant']:,}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"), full_page=True)
+
+
+def test_language_switch_shows_chinese_and_wan(server, page):
+    open_page(page, server)
+    page.get_by_text("简体中文").click()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "今日概览"
+    assert metrics(page)["总资产"].endswith("万")
+    assert "lang=zh" in page.url
+
+
+def test_filter_in_url_and_fresh_context_gets_same_view(server, page, browser, demo_db, rules):
+    open_page(page, f"{server}/dormant")
+    page.get_by_role("combobox", name="Branch").click()
+    page.get_by_role("option", name="B002", exact=False).first.click()
+    settle(page)
+    assert parse_qs(urlparse(page.url).query).get("branch") == ["B002"]
+    expected = _q(demo_db, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope(branch_id="B002"))
+    assert f"{len(expected):,} customers" in captions(page)
+    url = page.url
+    other = browser.new_context(viewport={"width": 1280, "height": 1600})
+    fresh = other.new_page()
+    open_page(fresh, url)
+    assert f"{len(expected):,} customers" in captions(fresh)
+    assert exceptions(fresh) == []
+    other.close()
+
+
+def test_malformed_url_parameter_shows_notice_not_error(server, page, demo_db, rules):
+    open_page(page, f"{server}/?branch=%27%3B%20DROP%20TABLE%20customer%3B--&as_of=2026-99-99")
+    assert exceptions(page) == []
+    alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+    assert any("branch value" in a for a in alerts) and any("as_of value" in a for a in alerts)
+    total = sum(_q(demo_db, summary, rules=rules)["tiers"].values())
+    assert metrics(page)["Customers"] == f"{total:,}"
+
+
+def test_downloads_csv_and_excel(server, page, demo_db, rules, tmp_path):
+    from openpyxl import load_workbook
+
+    open_page(page, f"{server}/dormant?branch=B001")
+    expected = _q(demo_db, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope(branch_id="B001"))
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download CSV").click()
+    csv_path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(csv_path)
+    assert dl.value.suggested_filename == f"custdash_dormant_branch-B001_{DEMO_AS_OF.isoformat()}.csv"
+    data = csv_path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfcustomer_id,")
+    df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert list(df["customer_id"]) == list(expected["customer_id"])
+    assert df["Phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download Excel").click()
+    xlsx = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(xlsx)
+    ws = load_workbook(xlsx).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "customer_id" and len(rows) == 1 + len(expected)
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    # Downloading did not rerun the page: no exception, the same list still there.
+    assert exceptions(page) == [] and f"{len(expected):,} customers" in captions(page)
+
+
+def test_as_of_in_url(server, page, demo_db, rules):
+    as_of = date(2026, 10, 31)
+    open_page(page, f"{server}/honeymoon?as_of={as_of.isoformat()}")
+    from custdash.queries.honeymoon import honeymoon_counts
+
+    counts = _q(demo_db, honeymoon_counts, rules=rules, as_of=as_of)
+    assert metrics(page)["In honeymoon"] == f"{counts['in_window']:,}"
