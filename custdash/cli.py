@@ -107,6 +107,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate a store and print its counts and as-of date")
     _db_arg(p)
+
+    p = sub.add_parser(
+        "users",
+        help="manage dashboard users",
+        description="Dashboard users: admin (all branches), head (one branch), manager (own customers). "
+        "Passwords are read from standard input (one line) or asked for.",
+    )
+    us = p.add_subparsers(dest="action", required=True)
+    a = us.add_parser("add", help="add a user")
+    a.add_argument("username")
+    a.add_argument("--role", required=True, choices=["admin", "head", "manager"])
+    a.add_argument("--branch", help="the head's branch id")
+    a.add_argument("--manager", help="the manager's manager id")
+    _db_arg(a)
+    a = us.add_parser("passwd", help="set a user's password (also unlocks)")
+    a.add_argument("username")
+    _db_arg(a)
+    a = us.add_parser("disable", help="disable a user")
+    a.add_argument("username")
+    _db_arg(a)
+    a = us.add_parser("list", help="list users")
+    _db_arg(a)
+
+    p = sub.add_parser("audit", help="print the audit trail (logins and exports), newest first")
+    p.add_argument("--branch", help="only events of this branch's users")
+    p.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    _db_arg(p)
     return ap
 
 
@@ -198,4 +225,66 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
-_COMMANDS = {"import": _cmd_import, "summary": _cmd_summary, "export": _cmd_export, "check": _cmd_check}
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise UsageError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    from custdash import auth
+
+    engine, _info = _open(target)
+    try:
+        with Session(engine) as s:
+            if args.action == "add":
+                u = auth.add_user(
+                    s,
+                    username=args.username,
+                    password=_read_password(),
+                    role=args.role,
+                    branch_id=args.branch,
+                    manager_id=args.manager,
+                )
+                print(f"added {u.username} ({u.role}{', ' + (u.manager_id or u.branch_id) if u.branch_id else ''})")
+            elif args.action == "passwd":
+                auth.set_password(s, username=args.username, password=_read_password())
+                print(f"password of {args.username} set")
+            elif args.action == "disable":
+                auth.set_disabled(s, username=args.username)
+                print(f"{args.username} disabled")
+            else:
+                for u in auth.list_users(s):
+                    state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+                    print(f"{u.username:<20} {u.role:<8} {u.branch_id or '-':<10} {u.manager_id or '-':<10} {state}")
+    except auth.UserError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    from custdash.auth import Viewer, audit_events
+
+    engine, _info = _open(target)
+    viewer = Viewer("cli", "head", branch_id=args.branch) if args.branch else Viewer("cli", "admin")
+    with Session(engine) as s:
+        events = audit_events(s, viewer, limit=args.limit)
+    for e in events.itertuples(index=False):
+        extra = f" {e.list_name} rows={e.rows} {e.filters}" if e.event == "export" else ""
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.username:<16} {e.event:<14} {e.branch_id or '-'}{extra}")
+    return 0
+
+
+_COMMANDS = {
+    "import": _cmd_import,
+    "summary": _cmd_summary,
+    "export": _cmd_export,
+    "check": _cmd_check,
+    "users": _cmd_users,
+    "audit": _cmd_audit,
+}

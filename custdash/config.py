@@ -28,7 +28,14 @@ SETTINGS = [
     Setting("CUSTDASH_RULES", "", "Path of a rules TOML file to use instead of the packaged custdash/rules.toml."),
     Setting("CUSTDASH_LANG", "en", "Default dashboard language: en or zh."),
     Setting(
-        "CUSTDASH_DEMO_CUSTOMERS", "20000", "Customers in the demo store generated on first start when no store exists."
+        "CUSTDASH_DEMO_CUSTOMERS",
+        "20000",
+        "Customers in the demo store generated on first start when no store exists (0: never generate).",
+    ),
+    Setting(
+        "CUSTDASH_IDLE_MINUTES",
+        "30",
+        "Minutes without activity after which a dashboard session has to sign in again.",
     ),
 ]
 _BY_NAME = {s.name: s for s in SETTINGS}

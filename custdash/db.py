@@ -12,12 +12,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import DDL, Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
 
-from custdash.models import DATA_TABLES, SCHEMA_VERSION, Customer, Meta
+from custdash.models import DATA_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta
+
+# The audit trail is append-only: the database itself refuses to change or delete it.
+for _verb in ("UPDATE", "DELETE"):
+    event.listen(
+        AuditEvent.__table__,
+        "after_create",
+        DDL(
+            f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
+        ).execute_if(dialect="sqlite"),
+    )
 
 
 class StoreError(RuntimeError):

@@ -51,6 +51,25 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "store.generated": {"en": "Demo store ready.", "zh": "演示数据已生成。"},
     "rules.error": {"en": "The rules file is invalid.", "zh": "规则文件无效。"},
+    # login
+    "login.title": {"en": "Sign in", "zh": "登录"},
+    "login.username": {"en": "User name", "zh": "用户名"},
+    "login.password": {"en": "Password", "zh": "密码"},
+    "login.submit": {"en": "Sign in", "zh": "登录"},
+    "login.expired": {"en": "Your session expired; please sign in again.", "zh": "会话已超时，请重新登录。"},
+    "login.demo": {"en": "Demo data: these demo accounts are available.", "zh": "演示数据：可使用以下演示账号。"},
+    "login.signed_in": {"en": "Signed in as {user} ({role})", "zh": "当前用户：{user}（{role}）"},
+    "login.logout": {"en": "Sign out", "zh": "退出登录"},
+    "login.denied": {"en": "These customers are outside what your role may see.", "zh": "这些客户不在您的权限范围内。"},
+    "role.admin": {"en": "administrator", "zh": "管理员"},
+    "role.head": {"en": "branch head", "zh": "网点负责人"},
+    "role.manager": {"en": "customer manager", "zh": "客户经理"},
+    "page.audit": {"en": "Audit", "zh": "审计日志"},
+    "audit.caption": {"en": "Logins and exports, newest first.", "zh": "登录与导出记录，最新在前。"},
+    "notice.forbidden": {
+        "en": "The link asks for {param} {value!r}, which your role may not see; showing your own customers.",
+        "zh": "链接请求的 {param} {value!r} 超出您的权限，已显示您名下的客户。",
+    },
     # common
     "common.empty": {"en": "Nobody matches these filters.", "zh": "当前筛选条件下没有客户。"},
     "common.showing": {

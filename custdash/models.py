@@ -22,7 +22,7 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlmodel import Field, Index, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Meta(SQLModel, table=True):
@@ -138,6 +138,37 @@ class Redemption(SQLModel, table=True):
     weekday: int  # derived, 0 = Monday
     minute_of_day: int  # derived
     month_day: str = Field(max_length=5)  # derived, "MM-DD"
+
+
+class User(SQLModel, table=True):
+    """A dashboard user. Not part of an extract: imports leave users alone. No foreign keys
+    to branch/manager for the same reason (a new extract may drop a branch)."""
+
+    __tablename__ = "app_user"
+    username: str = Field(primary_key=True, max_length=64)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=16)  # admin | head | manager
+    branch_id: str | None = Field(default=None, max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only (triggers refuse UPDATE and DELETE on SQLite): logins and exports."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_branch_at", "branch_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime  # UTC
+    username: str = Field(max_length=64)
+    event: str = Field(max_length=32)  # login_ok | login_failed | login_locked | logout | export
+    branch_id: str | None = Field(default=None, max_length=64)  # the viewer's branch, for heads' audit view
+    list_name: str | None = Field(default=None, max_length=32)
+    filters: str | None = Field(default=None, max_length=1000)  # JSON
+    rows: int | None = None
 
 
 # Load order: every table after the tables it references.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from custdash import config
+from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, reveal_for, scope_for
 from custdash.db import StoreError, StoreInfo, check_store, make_engine, store_exists
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.i18n import LANG_NAMES, LANGS, money, percent, t, tier_label
@@ -37,6 +39,7 @@ PAGES = [
     ("dormant", "pages/dormant.py", ":material/bedtime:"),
     ("alliance", "pages/alliance.py", ":material/movie:"),
     ("honeymoon", "pages/honeymoon.py", ":material/favorite:"),
+    ("audit", "pages/audit.py", ":material/policy:"),
 ]
 SCREEN_ROWS = 500
 AS_OF_WINDOW_DAYS = 730  # how far before the extract date the as-of picker reaches
@@ -77,6 +80,10 @@ def _rules(path: str, mtime: float) -> Rules:
     return load_rules(path or None)
 
 
+def engine(view: View) -> Engine:
+    return _engine(view.target)
+
+
 def rules_now() -> Rules:
     path = config.setting("CUSTDASH_RULES")
     p = Path(path) if path else None
@@ -98,10 +105,12 @@ class View:
     manager_id: str | None
     lang: str
     source: str
+    viewer: Viewer
 
     @property
     def scope(self) -> Scope:
-        return Scope(branch_id=self.branch_id, manager_id=self.manager_id)
+        """The filters, checked against what the viewer may see (raises ScopeDenied)."""
+        return scope_for(self.viewer, self.branch_id, self.manager_id)
 
     def t(self, key: str, **kw: object) -> str:
         return t(key, self.lang, **kw)
@@ -172,11 +181,71 @@ def page(name: str) -> View:
         _stop(t("store.error", lang), str(e), e.fix)
     if info.empty:
         _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
-    view = _sidebar(target, info, rules)
+    viewer = _signed_in(target, info, lang)
+    view = _sidebar(target, info, rules, viewer)
     st.title(view.t(f"page.{name}"))
     for notice in st.session_state.get("notices", []):
         st.warning(notice, icon=":material/link_off:")
     return view
+
+
+def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
+    """The signed-in viewer, or the login form (and nothing else) for everyone else."""
+    viewer: Viewer | None = st.session_state.get("viewer")
+    now = time.monotonic()
+    idle = float(config.setting("CUSTDASH_IDLE_MINUTES") or 30) * 60
+    if viewer is not None and now - st.session_state.get("last_seen", now) > idle:
+        _sign_out(target, expired=True)
+        viewer = None
+    if viewer is not None:
+        st.session_state["last_seen"] = now
+        return viewer
+    st.title(t("login.title", lang))
+    if st.session_state.pop("expired", False):
+        st.info(t("login.expired", lang), icon=":material/timer_off:")
+    with st.form("login"):
+        username = st.text_input(t("login.username", lang), key="login_user")
+        password = st.text_input(t("login.password", lang), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login.submit", lang), type="primary")
+    if submitted:
+        try:
+            with Session(_engine(target)) as s:
+                viewer = authenticate(s, username.strip(), password)
+        except AuthError as e:
+            st.error(str(e), icon=":material/lock:")
+        else:
+            st.session_state["viewer"] = viewer
+            st.session_state["last_seen"] = now
+            st.session_state.pop("filters_for", None)  # read the URL again for this viewer
+            st.rerun()
+    if info.source == "demo":
+        st.caption(t("login.demo", lang))
+        st.table(pd.DataFrame(_demo_users(), columns=["username", "password", "role", "scope"]))
+    st.stop()
+
+
+def _demo_users() -> list[tuple[str, str, str, str]]:
+    from custdash.auth import DEMO_USERS
+
+    return [
+        (u, p, r, {"admin": "all", "head": "first branch", "manager": "first manager"}[r]) for u, p, r in DEMO_USERS
+    ]
+
+
+def _sign_out(target: str, *, expired: bool = False) -> None:
+    viewer = st.session_state.pop("viewer", None)
+    if viewer is not None:
+        with Session(_engine(target)) as s:
+            record(
+                s,
+                username=viewer.username,
+                event="session_expired" if expired else "logout",
+                branch_id=viewer.branch_id,
+            )
+            s.commit()
+    for key in ("filters", "filters_for", "notices", "last_seen"):
+        st.session_state.pop(key, None)
+    st.session_state["expired"] = expired
 
 
 def _stop(title: str, detail: str, fix: str) -> None:
@@ -220,11 +289,15 @@ def _options(target: str, data_version: str) -> tuple[dict[str, str], dict[str, 
     return branches, managers
 
 
-def _read_url(info: StoreInfo, branches: dict[str, str], managers: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Filters from the URL, each checked; a bad value falls back to its default with a notice."""
+def _read_url(
+    info: StoreInfo, branches: dict[str, str], managers: dict[str, tuple[str, str]], viewer: Viewer
+) -> dict[str, Any]:
+    """Filters from the URL, each checked against the store and the viewer's scope; a bad or
+    forbidden value falls back to the viewer's default with a notice."""
     qp = st.query_params
     lang = config.setting("CUSTDASH_LANG") if config.setting("CUSTDASH_LANG") in LANGS else "en"
-    f: dict[str, Any] = {"lang": lang, "branch": None, "manager": None, "as_of": info.as_of}
+    own = viewer.scope
+    f: dict[str, Any] = {"lang": lang, "branch": own.branch_id, "manager": own.manager_id, "as_of": info.as_of}
     bad: list[tuple[str, str]] = []
     raw_lang = qp.get("lang")
     if raw_lang is not None:
@@ -233,19 +306,31 @@ def _read_url(info: StoreInfo, branches: dict[str, str], managers: dict[str, tup
         else:
             bad.append(("lang", raw_lang))
     raw = qp.get("branch")
-    if raw is not None:
-        if _ID.match(raw) and raw in branches:
+    if raw is not None and raw != own.branch_id:
+        if _ID.match(raw) and raw in branches and own.branch_id is None:
             f["branch"] = raw
         else:
             bad.append(("branch", raw))
     raw = qp.get("manager")
-    if raw is not None:
-        if _ID.match(raw) and raw in managers and (f["branch"] is None or managers[raw][0] == f["branch"]):
+    if raw is not None and raw != own.manager_id:
+        allowed = own.manager_id is None and (own.branch_id is None or managers.get(raw, ("",))[0] == own.branch_id)
+        if _ID.match(raw) and raw in managers and allowed and (f["branch"] in (None, managers[raw][0])):
             f["manager"] = raw
             f["branch"] = managers[raw][0]
         else:
             bad.append(("manager", raw))
-    notices = [t("notice.bad_param", f["lang"], param=k, value=v[:40]) for k, v in bad]
+
+    def forbidden(k: str, v: str) -> bool:  # exists, but outside the viewer's own scope
+        if k == "branch":
+            return v in branches and own.branch_id is not None
+        if k == "manager":
+            return v in managers and (own.manager_id is not None or own.branch_id not in (None, managers[v][0]))
+        return False
+
+    notices = [
+        t("notice.forbidden" if forbidden(k, v) else "notice.bad_param", f["lang"], param=k, value=v[:40])
+        for k, v in bad
+    ]
     raw = qp.get("as_of")
     if raw is not None:
         lo = info.as_of - timedelta(days=AS_OF_WINDOW_DAYS)
@@ -275,11 +360,17 @@ def _changed(name: str, widget_key: str) -> None:
     st.session_state["notices"] = []
 
 
-def _sidebar(target: str, info: StoreInfo, rules: Rules) -> View:
+def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View:
     branches, managers = _options(target, info.data_version)
+    own = viewer.scope
     if st.session_state.get("filters_for") != info.data_version:
-        st.session_state["filters"] = _read_url(info, branches, managers)
+        st.session_state["filters"] = _read_url(info, branches, managers, viewer)
         st.session_state["filters_for"] = info.data_version
+    if own.branch_id is not None:
+        branches = {b: n for b, n in branches.items() if b == own.branch_id}
+        managers = {m: v for m, v in managers.items() if v[0] == own.branch_id}
+    if own.manager_id is not None:
+        managers = {m: v for m, v in managers.items() if m == own.manager_id}
     f = st.session_state["filters"]
     lo = info.as_of - timedelta(days=AS_OF_WINDOW_DAYS)
     with st.sidebar:
@@ -294,7 +385,7 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules) -> View:
             args=("lang", "w_lang"),
         )
         lang = f["lang"]
-        b_opts = ["", *branches]
+        b_opts = ["", *branches] if own.branch_id is None else [own.branch_id]
         st.selectbox(
             t("filter.branch", lang),
             b_opts,
@@ -305,6 +396,8 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules) -> View:
             args=("branch", "w_branch"),
         )
         m_opts = ["", *[m for m, (b, _n) in managers.items() if f["branch"] in (None, b)]]
+        if own.manager_id is not None:
+            m_opts = [own.manager_id]
         m_key = f"w_manager_{f['branch'] or 'all'}"
         st.selectbox(
             t("filter.manager", lang),
@@ -325,6 +418,11 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules) -> View:
             args=("as_of", "w_as_of"),
             format="YYYY-MM-DD",
         )
+        st.divider()
+        st.caption(t("login.signed_in", lang, user=viewer.username, role=t(f"role.{viewer.role}", lang)))
+        if st.button(t("login.logout", lang), icon=":material/logout:", key="logout"):
+            _sign_out(target)
+            st.rerun()
         st.caption(
             t(
                 "filter.store",
@@ -344,6 +442,7 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules) -> View:
         manager_id=f["manager"],
         lang=f["lang"],
         source=info.source,
+        viewer=viewer,
     )
 
 
@@ -381,26 +480,24 @@ def _cached(
     data_version: str,
     rules_fp: str,
     as_of: date,
-    branch_id: str | None,
-    manager_id: str | None,
+    scope: Scope,
     extra: tuple[tuple[str, Any], ...],
 ) -> Any:
     # data_version changes with every import, so a new extract never meets old cache entries.
     with Session(_engine(target)) as s:
-        return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=Scope(branch_id, manager_id), **dict(extra))
+        return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
 
 
 def data(view: View, name: str, **extra: Any) -> Any:
-    """One view's data under the page's filters (cached per store version and filters)."""
+    """One view's data under the page's filters, inside the viewer's scope (cached per store
+    version, filters and scope). A scope the viewer may not see stops the page."""
+    try:
+        scope = view.scope
+    except ScopeDenied:
+        st.warning(view.t("login.denied"), icon=":material/block:")
+        st.stop()
     return _cached(
-        name,
-        view.target,
-        view.data_version,
-        view.rules.fingerprint,
-        view.as_of,
-        view.branch_id,
-        view.manager_id,
-        tuple(sorted(extra.items())),
+        name, view.target, view.data_version, view.rules.fingerprint, view.as_of, scope, tuple(sorted(extra.items()))
     )
 
 
@@ -453,29 +550,37 @@ def _col_keys() -> set[str]:
     return {k for k in TEXT if k.startswith("col.")}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _export(
-    fmt: str,
-    list_name: str,
-    target: str,
-    data_version: str,
-    rules_fp: str,
-    as_of: date,
-    branch_id: str | None,
-    manager_id: str | None,
-    lang: str,
-    extra: tuple[tuple[str, Any], ...],
-) -> bytes:
-    view = View(target, data_version, rules_now(), as_of, as_of, branch_id, manager_id, lang, "")
-    df = _cached(f"list:{list_name}", target, data_version, rules_fp, as_of, branch_id, manager_id, extra)
-    # customer_id stays machine-readable; the rest is localised like the screen.
-    raw = mask_frame(df)
+def export_bytes(view: View, list_name: str, fmt: str, extra: dict[str, Any]) -> bytes:
+    """The file for one call list under the view's filters, written to the audit trail.
+
+    Runs when the user clicks a download button (Streamlit's deferred download), outside
+    the page script: the audit records real downloads, and no page rerun happens."""
+    scope = view.scope
+    with Session(_engine(view.target)) as s:
+        df = VIEWS[f"list:{list_name}"](s, as_of=view.as_of, rules=view.rules, scope=scope, **extra)
+        record(
+            s,
+            username=view.viewer.username,
+            event="export",
+            branch_id=view.viewer.branch_id,
+            list_name=list_name,
+            rows=len(df),
+            filters={
+                "branch": scope.branch_id,
+                "manager": scope.manager_id,
+                "as_of": view.as_of.isoformat(),
+                "format": fmt,
+                **{k: v for k, v in extra.items()},
+            },
+        )
+        s.commit()
+    raw = reveal_for(view.viewer, df)
     hdr = headers(view, list(raw.columns))
-    hdr.pop("customer_id", None)
+    hdr.pop("customer_id", None)  # stays machine-readable
     return to_csv_bytes(raw, headers=hdr) if fmt == "csv" else to_xlsx_bytes(raw, sheet=list_name, headers=hdr)
 
 
-def show_list(view: View, list_name: str, df: pd.DataFrame, *, export_as: str | None = None, **extra: Any) -> None:
+def show_list(view: View, list_name: str, df: pd.DataFrame, **extra: Any) -> None:
     """A call list: capped on screen, complete in the CSV and Excel downloads."""
     if df.empty:
         st.info(view.t("common.empty"), icon=":material/person_off:")
@@ -485,17 +590,6 @@ def show_list(view: View, list_name: str, df: pd.DataFrame, *, export_as: str | 
     st.dataframe(localise(shown, view), hide_index=True, width="stretch")
     if len(df) > SCREEN_ROWS:
         st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=len(df)))
-    name = export_as or list_name
-    key = (
-        view.target,
-        view.data_version,
-        view.rules.fingerprint,
-        view.as_of,
-        view.branch_id,
-        view.manager_id,
-        view.lang,
-        tuple(sorted(extra.items())),
-    )
     row = st.container(horizontal=True)
     for fmt, label, mime in (
         ("csv", "common.download_csv", "text/csv"),
@@ -503,13 +597,13 @@ def show_list(view: View, list_name: str, df: pd.DataFrame, *, export_as: str | 
     ):
         row.download_button(
             view.t(label),
-            data=_export(fmt, list_name, *key),
+            data=lambda fmt=fmt: export_bytes(view, list_name, fmt, extra),
             mime=mime,
             on_click="ignore",
             file_name=export_filename(
-                name, as_of=view.as_of, branch_id=view.branch_id, manager_id=view.manager_id, ext=fmt
+                list_name, as_of=view.as_of, branch_id=view.branch_id, manager_id=view.manager_id, ext=fmt
             ),
-            key=f"dl_{name}_{fmt}",
+            key=f"dl_{list_name}_{fmt}",
             icon=":material/download:",
         )
 

@@ -6,6 +6,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlmodel import Session
+
+from custdash.auth import ensure_demo_users
 from custdash.db import create_indexes, create_store, drop_indexes, make_engine, sqlite_path
 from custdash.importer import clear_data, finish_load
 from custdash.rules import Rules, load_rules
@@ -41,6 +44,8 @@ def build_demo_store(
             generate(spec, rules, sink, progress)
             create_indexes(conn, indexes)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
+        with Session(engine) as session:
+            ensure_demo_users(session)
         if fresh:
             raw = engine.raw_connection()  # outside any transaction, as SQLite requires
             try:

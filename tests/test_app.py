@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from custdash.auth import Viewer
 from custdash.db import make_engine
 from custdash.lists import call_list
 from custdash.queries.common import Scope
@@ -30,8 +31,12 @@ def env(demo_db, monkeypatch):
     return demo_db
 
 
-def _app(page: str | None = None, **params: str) -> AppTest:
+ADMIN = Viewer(username="admin", role="admin")
+
+
+def _app(page: str | None = None, viewer: Viewer = ADMIN, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = viewer
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -182,6 +187,7 @@ def test_page_opened_directly_is_guarded(env):
     """A page file run as the entry point (what Streamlit's folder discovery does) still goes through
     the store check and the navigation."""
     at = AppTest.from_file(str(ROOT / "pages" / "dormant.py"), default_timeout=120)
+    at.session_state["viewer"] = ADMIN
     at.run()
     assert not at.exception
     assert at.title[0].value == "Today"  # the navigation took over
@@ -230,7 +236,7 @@ def test_store_of_other_schema_version(tmp_path, monkeypatch, demo_db):
     con.close()
     monkeypatch.setenv("CUSTDASH_DB", str(copy))
     at = AppTest.from_file(APP, default_timeout=60).run()
-    _stopped_with(at, "schema version 0; this custdash needs version 1", "python -m custdash import")
+    _stopped_with(at, "schema version 0; this custdash needs version 2", "python -m custdash import")
 
 
 def test_empty_store(tmp_path, monkeypatch):
@@ -258,7 +264,9 @@ def test_first_start_generates_demo_store(tmp_path, monkeypatch):
     target = tmp_path / "fresh" / "custdash.db"
     monkeypatch.setenv("CUSTDASH_DB", str(target))
     monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "300")
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = ADMIN
+    at.run()
     assert not at.exception, at.exception
     assert target.exists()
     assert {m.label: m.value for m in at.metric}["Customers"] == "300"

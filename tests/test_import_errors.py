@@ -177,7 +177,7 @@ def test_import_into_store_of_other_schema_version_is_refused(store, bad):
     con.close()
     from custdash.db import StoreError
 
-    with pytest.raises(StoreError, match="schema version 99; this custdash needs version 1"):
+    with pytest.raises(StoreError, match="schema version 99; this custdash needs version 2"):
         import_extract(bad, str(store))
 
 

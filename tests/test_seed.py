@@ -33,7 +33,9 @@ SPEC = DemoSpec(customers=2000, seed=11, as_of=AS_OF)
 def _table_digests(db: Path) -> dict[str, str]:
     con = sqlite3.connect(db)
     out = {}
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name != 'meta'"):
+    # Users (salted hashes) and the audit trail are not demo data.
+    skip = "('meta', 'app_user', 'audit_event', 'sqlite_sequence')"
+    for (name,) in con.execute(f"SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN {skip}"):
         h = hashlib.sha256()
         for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
             h.update(repr(row).encode())

@@ -16,8 +16,15 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("CUSTDASH_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(os.environ.get("CUSTDASH_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
 
 
@@ -27,18 +34,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _start(demo_db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "CUSTDASH_DB": str(demo_db), "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
     env.pop("CUSTDASH_RULES", None)
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -53,12 +75,30 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             proc.kill()
             pytest.fail(f"streamlit did not start:\n{log.read_text()}")
         time.sleep(0.3)
-    yield url
+    return proc, url
+
+
+def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = _start(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log")
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture()
+def fresh_server(demo_db: Path, tmp_path: Path) -> Iterator[str]:
+    """A server nobody has opened yet (Streamlit's page discovery still in charge)."""
+    proc, url = _start(demo_db, tmp_path / "streamlit.log")
+    yield url
+    _stop(proc)
 
 
 @pytest.fixture(scope="session")

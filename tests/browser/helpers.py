@@ -20,12 +20,23 @@ def settle(page: Page, *, started: bool = False) -> None:
     page.wait_for_function("document.querySelectorAll('[data-testid=stSkeleton]').length === 0", timeout=60_000)
     page.wait_for_function(
         "Array.from(document.querySelectorAll('.vega-embed')).every(e => e.querySelector('canvas, svg'))",
-        timeout=60_000)
+        timeout=60_000,
+    )
 
 
-def open_page(page: Page, url: str) -> None:
+DEMO = {"admin": "demo-admin-2026", "head": "demo-head-2026", "manager": "demo-manager-2026"}
+
+
+def open_page(page: Page, url: str, user: str | None = "admin") -> None:
+    """Open a URL (a new Streamlit session) and sign in through the login form."""
     page.goto(url)
     settle(page, started=True)
+    if user is not None and page.locator("[data-testid=stForm]").count():
+        page.locator("[data-testid=stForm] input[type=text]").fill(user)
+        page.locator("[data-testid=stForm] input[type=password]").fill(DEMO[user])
+        page.locator("[data-testid=stFormSubmitButton] button").click()
+        page.wait_for_selector("[data-testid=stForm]", state="detached", timeout=60_000)
+        settle(page)
 
 
 def exceptions(page: Page) -> list[str]:

@@ -20,12 +20,32 @@ from tests.conftest import DEMO_AS_OF
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"overview": "", "tiers": "tiers", "threshold": "threshold", "dormant": "dormant", "alliance": "alliance",
-         "honeymoon": "honeymoon"}
-TITLES = {"en": {"overview": "Today", "tiers": "Tiers", "threshold": "Near threshold", "dormant": "Dormant",
-                 "alliance": "Alliance (cinema)", "honeymoon": "Honeymoon"},
-          "zh": {"overview": "今日概览", "tiers": "客户分层", "threshold": "临界客户", "dormant": "睡眠客户",
-                 "alliance": "异业联盟（观影）", "honeymoon": "蜜月期"}}
+PAGES = {
+    "overview": "",
+    "tiers": "tiers",
+    "threshold": "threshold",
+    "dormant": "dormant",
+    "alliance": "alliance",
+    "honeymoon": "honeymoon",
+}
+TITLES = {
+    "en": {
+        "overview": "Today",
+        "tiers": "Tiers",
+        "threshold": "Near threshold",
+        "dormant": "Dormant",
+        "alliance": "Alliance (cinema)",
+        "honeymoon": "Honeymoon",
+    },
+    "zh": {
+        "overview": "今日概览",
+        "tiers": "客户分层",
+        "threshold": "临界客户",
+        "dormant": "睡眠客户",
+        "alliance": "异业联盟（观影）",
+        "honeymoon": "蜜月期",
+    },
+}
 LISTS = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
 
 
@@ -127,3 +147,33 @@ def test_as_of_in_url(server, page, demo_db, rules):
 
     counts = _q(demo_db, honeymoon_counts, rules=rules, as_of=as_of)
     assert metrics(page)["In honeymoon"] == f"{counts['in_window']:,}"
+
+
+def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, browser, demo_db):
+    """On a newly started server, a page's URL opened directly: the login form, and not one
+    customer name in what the browser received."""
+    import sqlite3
+
+    names = [n for (n,) in sqlite3.connect(demo_db).execute("SELECT name FROM customer ORDER BY customer_id")]
+    context = browser.new_context(viewport={"width": 1280, "height": 1200})
+    page = context.new_page()
+    received: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: received.append(
+                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            ),
+        ),
+    )
+    open_page(page, f"{fresh_server}/dormant", user=None)
+    assert page.locator("[data-testid=stFormSubmitButton] button").inner_text().strip() == "Sign in"
+    html = page.content() + "".join(received)
+    assert [n for n in names if n in html] == []
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
+    # Signing in on that page then shows that page's data.
+    open_page(page, f"{fresh_server}/dormant", user="manager")
+    assert page.locator("h1").first.inner_text().strip() == "Dormant"
+    assert page.locator("[data-testid=stDataFrame]").count() == 1
+    context.close()

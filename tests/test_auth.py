@@ -1,0 +1,352 @@
+"""Access control: passwords, lockout, scope per role and page, phone reveal, audit trail."""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from custdash import auth
+from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, reveal_for, scope_for
+from custdash.db import make_engine
+from custdash.lists import call_list
+from custdash.queries.common import Scope
+from custdash.queries.summary import summary
+from tests.conftest import DEMO_AS_OF, ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
+
+
+@pytest.fixture()
+def store(tmp_path, demo_db):
+    """A private copy of the demo store (its users and audit trail get written)."""
+    db = tmp_path / "auth.db"
+    db.write_bytes(demo_db.read_bytes())
+    return db
+
+
+@pytest.fixture()
+def session(store):
+    engine = make_engine(str(store))
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def _events(session) -> list[tuple[str, str]]:
+    return [tuple(r) for r in session.execute(text("SELECT username, event FROM audit_event ORDER BY id"))]
+
+
+# --- passwords and lockout ---------------------------------------------------------------
+
+
+def test_login_ok_and_wrong_password(session):
+    v = authenticate(session, "manager", "demo-manager-2026")
+    assert v == Viewer("manager", "manager", branch_id="B001", manager_id="M0001")
+    with pytest.raises(AuthError, match="Unknown user or wrong password."):
+        authenticate(session, "manager", "nope")
+    with pytest.raises(AuthError, match="Unknown user or wrong password."):
+        authenticate(session, "nobody", "nope")
+    assert _events(session) == [("manager", "login_ok"), ("manager", "login_failed"), ("nobody", "login_failed")]
+
+
+def test_five_failures_lock_for_fifteen_minutes(session):
+    now = auth.utcnow()
+    for _ in range(4):
+        with pytest.raises(AuthError, match="wrong password"):
+            authenticate(session, "head", "bad", now=now)
+    with pytest.raises(AuthError, match="locked for 15 minutes"):
+        authenticate(session, "head", "bad", now=now)
+    with pytest.raises(AuthError, match="locked"):
+        authenticate(session, "head", "demo-head-2026", now=now + timedelta(minutes=14))
+    v = authenticate(session, "head", "demo-head-2026", now=now + timedelta(minutes=15, seconds=1))
+    assert v.role == "head"
+    assert [e for _u, e in _events(session)] == ["login_failed"] * 5 + ["login_locked", "login_ok"]
+
+
+def test_disabled_user_cannot_log_in(session):
+    auth.set_disabled(session, username="admin")
+    with pytest.raises(AuthError, match="disabled"):
+        authenticate(session, "admin", "demo-admin-2026")
+
+
+def test_passwords_are_hashed_and_never_logged(session, caplog):
+    caplog.set_level(logging.DEBUG)
+    stored = session.execute(text("SELECT password_hash FROM app_user WHERE username='admin'")).scalar_one()
+    assert stored.startswith("$argon2") and "demo-admin-2026" not in stored
+    with pytest.raises(AuthError):
+        authenticate(session, "admin", "secret-wrong-password")
+    authenticate(session, "admin", "demo-admin-2026")
+    assert "secret-wrong-password" not in caplog.text and "demo-admin-2026" not in caplog.text
+    assert "login ok for admin" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"username": "a b", "role": "admin"}, "username must be"),
+        ({"username": "x", "role": "boss"}, "role must be one of admin, head, manager"),
+        ({"username": "x", "role": "head", "branch_id": "B999"}, "a head needs an existing --branch"),
+        ({"username": "x", "role": "manager", "manager_id": None}, "a manager needs an existing --manager"),
+        ({"username": "admin", "role": "admin"}, "user 'admin' exists already"),
+        ({"username": "x", "role": "admin", "password": "short"}, "at least 8 characters"),
+    ],
+)
+def test_add_user_validation(session, kw, message):
+    kw.setdefault("password", "long-enough-1")
+    with pytest.raises(auth.UserError, match=message):
+        auth.add_user(session, **kw)
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("viewer", "branch", "manager", "expected"),
+    [
+        (Viewer("a", "admin"), None, None, Scope()),
+        (Viewer("a", "admin"), "B002", "M0009", Scope("B002", "M0009")),
+        (Viewer("h", "head", branch_id="B001"), None, None, Scope("B001")),
+        (Viewer("h", "head", branch_id="B001"), "B001", "M0002", Scope("B001", "M0002")),
+        (Viewer("h", "head", branch_id="B001"), "B002", None, ScopeDenied),
+        (Viewer("m", "manager", branch_id="B001", manager_id="M0001"), None, None, Scope("B001", "M0001")),
+        (Viewer("m", "manager", branch_id="B001", manager_id="M0001"), "B001", "M0002", ScopeDenied),
+        (Viewer("m", "manager", branch_id="B001", manager_id="M0001"), "B002", None, ScopeDenied),
+    ],
+)
+def test_scope_for(viewer, branch, manager, expected):
+    if expected is ScopeDenied:
+        with pytest.raises(ScopeDenied):
+            scope_for(viewer, branch, manager)
+    else:
+        assert scope_for(viewer, branch, manager) == expected
+
+
+def test_full_phones_only_for_the_customers_own_manager():
+    df = pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "phone": ["13800000001", "13900000002"], "manager_id": ["M0001", "M0002"]}
+    )
+    mine = reveal_for(Viewer("m", "manager", "B001", "M0001"), df)
+    assert list(mine["phone"]) == ["13800000001", "139****0002"]
+    head = reveal_for(Viewer("h", "head", "B001"), df)
+    assert list(head["phone"]) == ["138****0001", "139****0002"]
+
+
+def test_audit_is_append_only(session):
+    authenticate(session, "admin", "demo-admin-2026")
+    for sql in ("UPDATE audit_event SET username='x'", "DELETE FROM audit_event"):
+        with pytest.raises(Exception, match="append-only"):
+            session.execute(text(sql))
+        session.rollback()
+    assert _events(session) == [("admin", "login_ok")]
+
+
+def test_audit_visibility_by_role(session):
+    authenticate(session, "admin", "demo-admin-2026")
+    authenticate(session, "head", "demo-head-2026")
+    assert list(auth.audit_events(session, Viewer("a", "admin"))["username"]) == ["head", "admin"]
+    assert list(auth.audit_events(session, Viewer("h", "head", "B001"))["username"]) == ["head"]
+    assert auth.audit_events(session, Viewer("h", "head", "B002")).empty
+    with pytest.raises(ScopeDenied):
+        auth.audit_events(session, Viewer("m", "manager", "B001", "M0001"))
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def env(store, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(store))
+    monkeypatch.setenv("CUSTDASH_LANG", "en")
+    monkeypatch.delenv("CUSTDASH_RULES", raising=False)
+    return store
+
+
+def _run(page: str | None, viewer: Viewer | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_asks_for_login_and_shows_no_data(env, page):
+    at = _run(page)
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not at.metric and not at.dataframe
+    assert [ti.label for ti in at.text_input] == ["User name", "Password"]
+
+
+@pytest.mark.parametrize("page", ["dormant", "audit"])
+def test_page_file_opened_directly_asks_for_login(env, page):
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120).run()
+    assert [t.value for t in at.title] == ["Sign in"] and not at.dataframe and not at.metric
+
+
+def test_demo_credentials_only_on_demo_data(env, example_db, monkeypatch):
+    at = _run(None)
+    assert "manager" in at.table[0].value["username"].tolist()
+    monkeypatch.setenv("CUSTDASH_DB", example_db)
+    at = _run(None)
+    assert not at.table
+
+
+def test_login_form_signs_in_and_out(env):
+    at = _run(None)
+    at.text_input(key="login_user").input("head")
+    at.text_input(key="login_password").input("demo-head-2026")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Today"
+    assert "Signed in as head (branch head)" in [c.value for c in at.sidebar.caption]
+    at.button(key="logout").click().run()
+    assert [t.value for t in at.title] == ["Sign in"]
+
+
+def test_wrong_password_in_form(env):
+    at = _run(None)
+    at.text_input(key="login_user").input("head")
+    at.text_input(key="login_password").input("wrong")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Unknown user or wrong password."]
+    assert not at.metric
+
+
+def test_idle_session_expires(env):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.session_state["last_seen"] = time.monotonic() - 31 * 60
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert [i.value for i in at.info] == ["Your session expired; please sign in again."]
+
+
+MANAGER = Viewer("manager", "manager", branch_id="B001", manager_id="M0001")
+HEAD = Viewer("head", "head", branch_id="B001")
+
+
+@pytest.mark.parametrize("page", ["threshold", "dormant", "alliance", "honeymoon"])
+@pytest.mark.parametrize("viewer", [MANAGER, HEAD], ids=["manager", "head"])
+def test_lists_hold_only_the_viewers_customers(env, rules, page, viewer):
+    at = _run(page, viewer)
+    name = {"alliance": "alliance-unused"}.get(page, page)
+    engine = make_engine(str(env))
+    with Session(engine) as s:
+        expected = call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=viewer.scope)
+    engine.dispose()
+    shown = at.dataframe[-1].value
+    assert list(shown["Customer ID"]) == list(expected["customer_id"].head(500))
+    assert set(shown["Branch"]) == {"B001"}
+    if viewer.role == "manager":
+        assert set(shown["Manager"]) == {"M0001"}
+
+
+@pytest.mark.parametrize("page", ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"])
+def test_manager_editing_url_to_another_branch_sees_none_of_it(env, rules, page):
+    at = _run(page, MANAGER, branch="B002", manager="M0009")
+    warnings = [w.value for w in at.warning]
+    assert any("which your role may not see" in w for w in warnings), warnings
+    if page == "overview":
+        engine = make_engine(str(env))
+        with Session(engine) as s:
+            own = summary(s, as_of=DEMO_AS_OF, rules=rules, scope=MANAGER.scope)
+        engine.dispose()
+        assert {m.label: m.value for m in at.metric}["Customers"] == f"{sum(own['tiers'].values()):,}"
+    for df in at.dataframe:
+        if "Branch" in df.value.columns:
+            assert set(df.value["Branch"]) <= {"B001"}
+
+
+def test_head_sees_only_own_branch_in_filters(env):
+    at = _run(None, HEAD)
+    branch = at.selectbox(key="w_branch")
+    assert branch.value == "B001" and len(branch.options) == 1 and branch.options[0].startswith("B001 ")
+    managers = at.selectbox(key="w_manager_B001").options
+    assert managers[0] == "All managers" and all(o.startswith("M000") for o in managers[1:]) and len(managers) == 9
+
+
+def test_audit_page_by_role(env):
+    with Session(make_engine(str(env))) as s:
+        authenticate(s, "head", "demo-head-2026")
+        authenticate(s, "admin", "demo-admin-2026")
+    at = _run("audit", Viewer("admin", "admin"))
+    assert list(at.dataframe[0].value["username"]) == ["admin", "head"]
+    at = _run("audit", HEAD)
+    assert list(at.dataframe[0].value["username"]) == ["head"]
+    at = _run("audit", MANAGER)
+    assert not at.dataframe and [w.value for w in at.warning] == ["These customers are outside what your role may see."]
+
+
+def test_export_is_audited_and_reveals_only_own_phones(env, rules):
+    from custdash import ui
+
+    view = ui.View(
+        target=str(env),
+        data_version="x",
+        rules=rules,
+        store_as_of=DEMO_AS_OF,
+        as_of=DEMO_AS_OF,
+        branch_id=None,
+        manager_id=None,
+        lang="en",
+        source="demo",
+        viewer=MANAGER,
+    )
+    data = ui.export_bytes(view, "dormant", "csv", {})
+    df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert set(df["Manager"]) == {"M0001"} and df["Phone"].str.fullmatch(r"1\d{10}").all()
+    head_view = ui.View(**{**view.__dict__, "viewer": HEAD})
+    df_head = pd.read_csv(io.BytesIO(ui.export_bytes(head_view, "dormant", "csv", {})), encoding="utf-8-sig", dtype=str)
+    assert df_head["Phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
+    with Session(make_engine(str(env))) as s:
+        rows = s.execute(text("SELECT username, event, list_name, rows, filters FROM audit_event ORDER BY id")).all()
+    assert [r[:4] for r in rows] == [
+        ("manager", "export", "dormant", len(df)),
+        ("head", "export", "dormant", len(df_head)),
+    ]
+    assert '"manager": "M0001"' in rows[0][4] and '"format": "csv"' in rows[0][4]
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "custdash", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_cli_users_and_audit(store):
+    db = ["--db", str(store)]
+    r = _cli("users", "add", "wang", "--role", "manager", "--manager", "M0003", *db, stdin="a-good-password\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "added wang (manager, M0003)"
+    r = _cli("users", "add", "li", "--role", "head", "--branch", "B999", *db, stdin="a-good-password\n")
+    assert r.returncode == 1 and "a head needs an existing --branch, got 'B999'" in r.stderr
+    r = _cli("users", "list", *db)
+    assert [line.split()[0] for line in r.stdout.splitlines()] == ["admin", "head", "manager", "wang"]
+    with Session(make_engine(str(store))) as s:
+        assert authenticate(s, "wang", "a-good-password").manager_id == "M0003"
+    assert _cli("users", "passwd", "wang", *db, stdin="another-password\n").returncode == 0
+    assert _cli("users", "disable", "wang", *db).returncode == 0
+    with Session(make_engine(str(store))) as s, pytest.raises(AuthError, match="disabled"):
+        authenticate(s, "wang", "another-password")
+    r = _cli("audit", *db)
+    assert [line.split()[2:4] for line in r.stdout.splitlines()] == [["wang", "login_failed"], ["wang", "login_ok"]]
+    assert "a-good-password" not in r.stdout + r.stderr
