@@ -307,16 +307,18 @@ def _read_rows(
     line = 1
     try:
         with open(path, encoding=enc, newline="") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(_no_nul(fh, spec.file))
             try:
                 header = next(reader)
             except StopIteration:
                 raise ImportFailed(spec.file, "the file is empty; expected a header row", line=1) from None
             header = [h.strip() for h in header]
             for col in spec.columns:
-                if col.name not in header:
+                if col.name not in header and not col.optional:
                     raise ImportFailed(spec.file, f"missing column {col.name!r} in the header", line=1)
-            index = [(col, header.index(col.name)) for col in spec.columns]
+            # An optional column may be left out of the file altogether: then it is empty everywhere.
+            index = [(col, header.index(col.name)) for col in spec.columns if col.name in header]
+            absent = {col.name: None for col in spec.columns if col.name not in header}
             width = len(header)
             for cells in reader:
                 line = reader.line_num
@@ -328,7 +330,7 @@ def _read_rows(
                         f"has {len(cells)} fields, the header has {width} (a truncated or malformed row)",
                         line=line,
                     )
-                row: dict[str, Any] = {}
+                row: dict[str, Any] = dict(absent)
                 for col, i in index:
                     v = cells[i].strip()
                     if v == "":
@@ -357,6 +359,14 @@ def _read_rows(
         raise ImportFailed(spec.file, f"malformed CSV ({e}) after line {line}") from None
     except LookupError:
         raise ImportFailed(spec.file, f"unknown encoding {encoding!r}") from None
+
+
+def _no_nul(lines: Iterable[str], file: str) -> Iterator[str]:
+    """Lines of text; a NUL character means binary data, not a CSV extract."""
+    for n, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise ImportFailed(file, "contains a NUL byte: binary data, not CSV text", line=n)
+        yield line
 
 
 def _read_as_of(folder: Path) -> date | None:

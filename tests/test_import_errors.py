@@ -186,3 +186,16 @@ def test_engine_uses_wal(store):
     with engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_optional_columns_may_be_left_out(tmp_path, bad):
+    (bad / "customers.csv").write_text(
+        "customer_id,branch_id,name,opened_on,channel\nC01,B1,赵一,2020-03-01,walk_in\n", encoding="utf-8"
+    )
+    for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
+        (bad / f"{name}.csv").unlink()
+    import_extract(bad, str(tmp_path / "o.db"))
+    con = sqlite3.connect(tmp_path / "o.db")
+    assert con.execute("SELECT customer_id, manager_id, gender, birth_date, phone FROM customer").fetchall() == [
+        ("C01", None, None, None, None)
+    ]

@@ -1,0 +1,173 @@
+"""Bad input and faults: each gets a clear message and loses nothing."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from custdash.auth import Viewer
+from custdash.importer import ImportFailed, import_extract
+from seed import DemoSpec, write_demo_extract
+from tests.conftest import EXAMPLE, ROOT
+from tests.test_example_extract import EXPECTED_SUMMARY
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Path:
+    db = tmp_path / "store.db"
+    import_extract(EXAMPLE, str(db))
+    return db
+
+
+@pytest.fixture()
+def bad(tmp_path: Path) -> Path:
+    folder = tmp_path / "bad"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def _summary(db: Path) -> dict:
+    import json
+
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "summary", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_ten_megabyte_line(store, bad):
+    with open(bad / "customers.csv", "a", encoding="utf-8") as fh:
+        fh.write("C99,B1,M1," + "长" * 10_000_000 + ",F,,,2020-01-01,walk_in\n")
+    with pytest.raises(ImportFailed, match=r"customers.csv: malformed CSV \(field larger than field limit"):
+        import_extract(bad, str(store))
+    assert _summary(store) == EXPECTED_SUMMARY
+
+
+@pytest.mark.parametrize(
+    ("garbage", "message"),
+    [
+        (bytes(range(256)) * 50, "transactions.csv: the bytes after line 1 are not valid utf-8 text"),
+        (
+            b"txn_id,card_id,ts,amount,direction,kind,counterparty\nT1,K08,\x00\x00\x00",
+            "transactions.csv, line 2: contains a NUL byte: binary data, not CSV text",
+        ),
+    ],
+)
+def test_binary_garbage(store, bad, garbage, message):
+    (bad / "transactions.csv").write_bytes(garbage)
+    with pytest.raises(ImportFailed) as err:
+        import_extract(bad, str(store))
+    assert str(err.value).startswith(message), str(err.value)
+    assert _summary(store) == EXPECTED_SUMMARY
+
+
+def test_formula_looking_cells_import_as_text_and_export_neutralised(tmp_path, bad):
+    text = (bad / "customers.csv").read_text(encoding="utf-8")
+    (bad / "customers.csv").write_text(
+        text.replace("王八", "=cmd|' /C calc'!A0").replace("13800000008", "+8613800000008"), encoding="utf-8"
+    )
+    db = tmp_path / "f.db"
+    import_extract(bad, str(db))
+    assert sqlite3.connect(db).execute("SELECT name FROM customer WHERE customer_id='C08'").fetchone() == (
+        "=cmd|' /C calc'!A0",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "export", "dormant", "--out", "-", "--db", str(db)],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    df = pd.read_csv(io.BytesIO(r.stdout), encoding="utf-8-sig", dtype=str)
+    row = df.set_index("customer_id").loc["C08"]
+    assert row["name"] == "'=cmd|' /C calc'!A0"
+    assert row["phone"] == "'+86*******0008"
+
+
+def test_import_killed_halfway_leaves_previous_store(tmp_path, store):
+    extract = tmp_path / "big"
+    write_demo_extract(extract, DemoSpec(customers=20_000, seed=3, as_of=EXPECTED_AS_OF))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "custdash", "import", str(extract), "--db", str(store)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Kill once the import is writing (the WAL grows), well before it can finish.
+    wal = Path(f"{store}-wal")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _summary(store) == EXPECTED_SUMMARY
+    assert sqlite3.connect(store).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # ... and the next import goes through.
+    import_extract(EXAMPLE, str(store))
+    assert _summary(store) == EXPECTED_SUMMARY
+
+
+EXPECTED_AS_OF = __import__("datetime").date(2026, 11, 15)
+
+
+def test_missing_rules_file_in_app(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_RULES", str(tmp_path / "gone.toml"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    assert not at.exception
+    assert "rules file not found (check CUSTDASH_RULES)" in at.error[0].value
+    assert not at.metric
+
+
+def test_missing_rules_file_in_cli(example_db, tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "summary", "--db", example_db],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "CUSTDASH_RULES": str(tmp_path / "x.toml")},
+    )
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"error: {tmp_path / 'x.toml'}: rules file not found (check CUSTDASH_RULES)"
+
+
+def test_cli_on_missing_and_corrupt_store(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "check", "--db", str(tmp_path / "none.db")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert r.returncode == 1 and r.stderr.startswith(f"error: No store at {tmp_path / 'none.db'}.\nfix: python -m seed")
+    assert not (tmp_path / "none.db").exists()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\x00garbage" * 1000)
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "check", "--db", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert r.returncode == 1 and "cannot be read" in r.stderr and "Traceback" not in r.stderr
+    assert bad.read_bytes() == b"\x00garbage" * 1000
