@@ -6,6 +6,7 @@ Nothing here runs at import; callers build an engine with `make_engine` and keep
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
 
-from custdash.models import DATA_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta
+from custdash.models import AUTH_SCHEMA, DATA_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta, User
 
 # The audit trail is append-only: the database itself refuses to change or delete it.
 for _verb in ("UPDATE", "DELETE"):
@@ -25,10 +26,15 @@ for _verb in ("UPDATE", "DELETE"):
         AuditEvent.__table__,
         "after_create",
         DDL(
-            f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
+            f"CREATE TRIGGER IF NOT EXISTS {AUTH_SCHEMA}.audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
             "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
         ).execute_if(dialect="sqlite"),
     )
+
+
+def auth_path(path: Path) -> Path:
+    """The SQLite file holding users and the audit trail, beside the store."""
+    return path.with_name(path.name + "-auth")
 
 
 class StoreError(RuntimeError):
@@ -51,12 +57,17 @@ def sqlite_path(target: str) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False) -> Engine:
+def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, writer: bool = False) -> Engine:
     """An engine for a SQLite path or SQLAlchemy URL.
 
     SQLite gets WAL (readers keep their snapshot while an import commits), foreign
     keys (the importer relies on them to reject dangling references) and a busy
     timeout instead of an immediate "database is locked".
+
+    `writer` engines start every transaction with BEGIN IMMEDIATE: a transaction that
+    reads and then writes (a login: read the user, write the audit) would otherwise fail
+    at once with "database is locked" when another connection wrote in between, since
+    SQLite cannot upgrade a stale read snapshot; IMMEDIATE waits for the lock instead.
 
     `bulk` is for building a new file nobody reads yet (the demo generator): no
     journal, no fsync, no foreign-key checks, a big cache. The file is switched to
@@ -71,6 +82,7 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False) -
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             cur = dbapi_conn.cursor()
+            cur.execute(f"ATTACH DATABASE ? AS {AUTH_SCHEMA}", (str(auth_path(path)) if path else ":memory:",))
             cur.execute("PRAGMA busy_timeout=30000")
             if bulk:
                 for pragma in (
@@ -85,6 +97,7 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False) -
                 cur.execute("PRAGMA foreign_keys=ON")
                 try:
                     cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute(f"PRAGMA {AUTH_SCHEMA}.journal_mode=WAL")
                 except sqlite3.OperationalError:
                     pass  # read-only directory: fall back to the file's current mode
             cur.close()
@@ -94,13 +107,16 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False) -
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
 
 
 def create_store(engine: Engine) -> None:
     """Create all tables and stamp the schema version (an empty store)."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {AUTH_SCHEMA}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
         if s.get(Meta, "schema_version") is None:
@@ -157,6 +173,12 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
     path = sqlite_path(where) if target else None
     if path is not None and not path.exists():
         raise StoreError(f"No store at {path}.", fix=fix_seed)
+    if path is not None and not os.access(path.parent, os.W_OK):
+        raise StoreError(
+            f"The data directory {path.parent} is read-only. custdash must write there: SQLite keeps its WAL "
+            "journal beside the store, and logins and exports are written to the audit trail.",
+            fix=f"Make {path.parent} writable, or set CUSTDASH_DB to a store in a writable directory.",
+        )
     try:
         names = set(inspect(engine).get_table_names())
     except (DatabaseError, OperationalError) as e:
@@ -178,7 +200,14 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
             missing = sorted({t.__tablename__ for t in DATA_TABLES} - names)
             if missing:
                 raise StoreError(f"The store {where} lacks tables: {', '.join(missing)}.", fix=fix_seed)
-            customers = s.execute(select(func.count()).select_from(Customer)).scalar_one()
+        # Users and audit: created empty when the -auth file is new (then nobody can sign in
+        # until `python -m custdash users add`).
+        SQLModel.metadata.create_all(engine, tables=[User.__table__, AuditEvent.__table__])
+        if meta.get("customers", "").isdigit():  # counted at load time: no full scan per page view
+            customers = int(meta["customers"])
+        else:
+            with Session(engine) as s:
+                customers = s.execute(select(func.count()).select_from(Customer)).scalar_one()
     except (DatabaseError, OperationalError) as e:
         raise StoreError(
             f"The store {where} cannot be read: {_short(e)}.",

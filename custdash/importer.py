@@ -453,6 +453,7 @@ def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> 
         loaded_at=now_utc(),
         data_version=uuid.uuid4().hex,
         rules_fingerprint=rules.fingerprint,
+        customers=str(conn.execute(select(func.count()).select_from(Customer)).scalar_one()),
     )
 
 

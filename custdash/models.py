@@ -23,6 +23,9 @@ from pydantic import NaiveDatetime
 from sqlmodel import Field, Index, SQLModel
 
 SCHEMA_VERSION = 2
+# Users and the audit trail live in their own schema: on SQLite an attached file beside the
+# store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
+AUTH_SCHEMA = "auth"
 
 
 class Meta(SQLModel, table=True):
@@ -145,6 +148,7 @@ class User(SQLModel, table=True):
     to branch/manager for the same reason (a new extract may drop a branch)."""
 
     __tablename__ = "app_user"
+    __table_args__ = {"schema": AUTH_SCHEMA}
     username: str = Field(primary_key=True, max_length=64)
     password_hash: str = Field(max_length=256)
     role: str = Field(max_length=16)  # admin | head | manager
@@ -160,7 +164,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only (triggers refuse UPDATE and DELETE on SQLite): logins and exports."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_branch_at", "branch_id", "at"),)
+    __table_args__ = (Index("ix_audit_branch_at", "branch_id", "at"), {"schema": AUTH_SCHEMA})
     id: int | None = Field(default=None, primary_key=True)
     at: NaiveDatetime  # UTC
     username: str = Field(max_length=64)

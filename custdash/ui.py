@@ -71,6 +71,12 @@ def _engine(target: str) -> Engine:
 
 
 @st.cache_resource(show_spinner=False)
+def _writer(target: str) -> Engine:
+    """For the few writes (logins, audit): transactions that take the write lock up front."""
+    return make_engine(target, writer=True)
+
+
+@st.cache_resource(show_spinner=False)
 def _generation_lock() -> threading.Lock:
     return threading.Lock()
 
@@ -209,7 +215,7 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
         submitted = st.form_submit_button(t("login.submit", lang), type="primary")
     if submitted:
         try:
-            with Session(_engine(target)) as s:
+            with Session(_writer(target)) as s:
                 viewer = authenticate(s, username.strip(), password)
         except AuthError as e:
             st.error(str(e), icon=":material/lock:")
@@ -235,7 +241,7 @@ def _demo_users() -> list[tuple[str, str, str, str]]:
 def _sign_out(target: str, *, expired: bool = False) -> None:
     viewer = st.session_state.pop("viewer", None)
     if viewer is not None:
-        with Session(_engine(target)) as s:
+        with Session(_writer(target)) as s:
             record(
                 s,
                 username=viewer.username,
@@ -274,6 +280,7 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
             )
             bar.empty()
     _engine.clear()
+    _writer.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -558,6 +565,7 @@ def export_bytes(view: View, list_name: str, fmt: str, extra: dict[str, Any]) ->
     scope = view.scope
     with Session(_engine(view.target)) as s:
         df = VIEWS[f"list:{list_name}"](s, as_of=view.as_of, rules=view.rules, scope=scope, **extra)
+    with Session(_writer(view.target)) as s:
         record(
             s,
             username=view.viewer.username,

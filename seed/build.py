@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from custdash.auth import ensure_demo_users
-from custdash.db import create_indexes, create_store, drop_indexes, make_engine, sqlite_path
+from custdash.db import auth_path, create_indexes, create_store, drop_indexes, make_engine, sqlite_path
 from custdash.importer import clear_data, finish_load
 from custdash.rules import Rules, load_rules
 from seed.generate import DemoSpec, generate
@@ -44,8 +44,6 @@ def build_demo_store(
             generate(spec, rules, sink, progress)
             create_indexes(conn, indexes)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
-        with Session(engine) as session:
-            ensure_demo_users(session)
         if fresh:
             raw = engine.raw_connection()  # outside any transaction, as SQLite requires
             try:
@@ -56,6 +54,16 @@ def build_demo_store(
         engine.dispose()
     if fresh:
         os.replace(build_target, path)
+        for leftover in (auth_path(Path(build_target)), Path(f"{auth_path(Path(build_target))}-journal")):
+            leftover.unlink(missing_ok=True)
+    # Demo users go into the store's own users file (kept across rebuilds and imports).
+    engine = make_engine(target)
+    try:
+        create_store(engine)
+        with Session(engine) as session:
+            ensure_demo_users(session)
+    finally:
+        engine.dispose()
     return sink.rows
 
 

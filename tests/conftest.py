@@ -80,3 +80,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo_store(str(db), DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
     return db
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """Copy a SQLite store with its users/audit file."""
+    from custdash.db import auth_path
+
+    dst.write_bytes(Path(src).read_bytes())
+    if auth_path(Path(src)).exists():
+        auth_path(dst).write_bytes(auth_path(Path(src)).read_bytes())
+    return dst

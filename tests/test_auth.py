@@ -21,7 +21,7 @@ from custdash.db import make_engine
 from custdash.lists import call_list
 from custdash.queries.common import Scope
 from custdash.queries.summary import summary
-from tests.conftest import DEMO_AS_OF, ROOT
+from tests.conftest import DEMO_AS_OF, ROOT, copy_store
 
 APP = str(ROOT / "app.py")
 PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
@@ -30,9 +30,7 @@ PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "
 @pytest.fixture()
 def store(tmp_path, demo_db):
     """A private copy of the demo store (its users and audit trail get written)."""
-    db = tmp_path / "auth.db"
-    db.write_bytes(demo_db.read_bytes())
-    return db
+    return copy_store(demo_db, tmp_path / "auth.db")
 
 
 @pytest.fixture()
@@ -350,3 +348,24 @@ def test_cli_users_and_audit(store):
     r = _cli("audit", *db)
     assert [line.split()[2:4] for line in r.stdout.splitlines()] == [["wang", "login_failed"], ["wang", "login_ok"]]
     assert "a-good-password" not in r.stdout + r.stderr
+
+
+def test_concurrent_logins_do_not_hit_database_is_locked(store):
+    """Found by bench/load.py: a login reads the user, then writes; on a plain deferred transaction
+    SQLite refuses that upgrade at once when another login wrote meanwhile. Writer engines BEGIN
+    IMMEDIATE."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = make_engine(str(store), writer=True)
+
+    def login(i: int) -> str:
+        with Session(engine) as s:
+            return authenticate(s, ("admin", "head", "manager")[i % 3],
+                                ("demo-admin-2026", "demo-head-2026", "demo-manager-2026")[i % 3]).role
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        roles = list(pool.map(login, range(24)))
+    assert roles == ["admin", "head", "manager"] * 8
+    with Session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM audit_event WHERE event='login_ok'")).scalar_one() == 24
+    engine.dispose()

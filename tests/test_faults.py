@@ -171,3 +171,21 @@ def test_cli_on_missing_and_corrupt_store(tmp_path):
     )
     assert r.returncode == 1 and "cannot be read" in r.stderr and "Traceback" not in r.stderr
     assert bad.read_bytes() == b"\x00garbage" * 1000
+
+
+def test_read_only_data_directory(demo_db, tmp_path, monkeypatch):
+    """A read-only directory (checked for real by mounting a read-only tmpfs, see docs/FAULTS.md;
+    here os.access reports it, as it does on such a mount even for root)."""
+    import custdash.db as db
+
+    real_access = os.access
+    ro_dir = str(demo_db.parent)
+    monkeypatch.setattr(db.os, "access", lambda p, mode: False if str(p) == ro_dir and mode == os.W_OK
+                        else real_access(p, mode))
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    assert not at.exception and not at.metric
+    assert f"The data directory {ro_dir} is read-only." in at.error[0].value
+    assert [c.value for c in at.code] == [f"Make {ro_dir} writable, or set CUSTDASH_DB to a store in a writable directory."]
