@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from seed import DemoSpec, build_demo_store, write_demo_extract  # noqa: E402
 
 PAGES = ["", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
+TITLES = ["Today", "Tiers", "Near threshold", "Dormant", "Alliance (cinema)", "Honeymoon"]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 APP = "[data-testid=stApp]"
@@ -79,7 +80,11 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
         link = page.locator("[data-testid=stSidebarNav] a").nth(PAGES.index(name))
         t0 = time.monotonic()
         await link.click()
-        await settle(page, False)
+        # The page is there when its own title is (a rerun under load may start late).
+        await page.wait_for_function(
+            "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim() === t; }",
+            arg=TITLES[PAGES.index(name)], timeout=300_000)
+        await settle(page, True)
         elapsed = time.monotonic() - t0
         text = await page.locator("[data-testid=stMain]").inner_text()
         errors = await page.locator("[data-testid=stException]").count()
@@ -93,7 +98,7 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
             values = await page.locator("[data-testid=stMetricValue]").all_inner_texts()
             shown = dict(zip([x.strip() for x in labels], [v.strip() for v in values])).get("Customers")
             if shown not in totals:
-                bad.append(f"customers={shown}")
+                bad.append(f"customers={shown} labels={labels[:3]} text={text[:200]!r}")
         results.setdefault(name or "overview", []).append(elapsed)
         if bad:
             results.setdefault("_errors", []).append((name or "overview", bad))

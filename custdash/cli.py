@@ -164,8 +164,8 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
-def _open(target: str, *, writer: bool = False):  # noqa: ANN202
-    engine = make_engine(target, writer=writer)
+def _open(target: str):  # noqa: ANN202
+    engine = make_engine(target)
     info = check_store(engine, target)
     return engine, info
 
@@ -239,7 +239,7 @@ def _read_password() -> str:
 def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
     from custdash import auth
 
-    engine, _info = _open(target, writer=True)
+    engine, _info = _open(target)
     try:
         with Session(engine) as s:
             if args.action == "add":

@@ -64,10 +64,11 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, w
     keys (the importer relies on them to reject dangling references) and a busy
     timeout instead of an immediate "database is locked".
 
-    `writer` engines start every transaction with BEGIN IMMEDIATE: a transaction that
-    reads and then writes (a login: read the user, write the audit) would otherwise fail
-    at once with "database is locked" when another connection wrote in between, since
-    SQLite cannot upgrade a stale read snapshot; IMMEDIATE waits for the lock instead.
+    `writer` engines are for users and the audit trail only (the `auth` schema). They start
+    every transaction with BEGIN IMMEDIATE: a transaction that reads and then writes (a login:
+    read the user, write the audit) would otherwise fail at once with "database is locked"
+    when another connection wrote in between, since SQLite cannot upgrade a stale read
+    snapshot; IMMEDIATE waits for the lock instead.
 
     `bulk` is for building a new file nobody reads yet (the demo generator): no
     journal, no fsync, no foreign-key checks, a big cache. The file is switched to
@@ -76,7 +77,10 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, w
     path = sqlite_path(target)
     if path is not None and create_dirs:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(to_url(target), connect_args={"timeout": 30} if path is not None else {})
+    # A writer needs only the users/audit file: its main database is a private in-memory one,
+    # so BEGIN IMMEDIATE locks the -auth file alone and never waits for an import of the store.
+    url = "sqlite://" if writer and path is not None else to_url(target)
+    engine = create_engine(url, connect_args={"timeout": 30} if path is not None else {})
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
