@@ -1,0 +1,298 @@
+"""Benchmark: every view cold and warm, a page walk, exports, import, memory; against a naive
+pandas baseline. Writes docs/PERFORMANCE.md.
+
+    .venv/bin/python bench/run.py [--sizes 10000,100000,1000000] [--import-sizes 10000,100000] [--out FILE]
+
+Demo stores are built once per size and kept in bench/cache/ (delete it to rebuild).
+"Cold" runs each view in a fresh Python process (no app cache; the OS page cache is
+whatever the machine has); "warm" repeats it in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CACHE = Path(os.environ.get("CUSTDASH_BENCH_CACHE", ROOT / "bench" / "cache"))
+AS_OF = date(2026, 11, 22)
+VIEWS = ["tiers", "migration", "threshold", "threshold_bands", "dormant", "alliance_by_tier", "alliance_heatmap",
+         "alliance_segments", "alliance_channel", "unused", "honeymoon_grid", "honeymoon_counts", "cohorts"]
+NAIVE = ["tiers", "threshold", "dormant", "unused", "honeymoon_counts"]
+
+
+def view_functions():  # noqa: ANN201
+    from custdash.queries import alliance, dormant, honeymoon, threshold, tiers
+
+    return {
+        "tiers": tiers.tier_distribution, "migration": tiers.tier_migration,
+        "threshold": threshold.threshold_list, "threshold_bands": threshold.threshold_bands,
+        "dormant": dormant.dormant_list, "alliance_by_tier": alliance.alliance_by_tier,
+        "alliance_heatmap": alliance.alliance_heatmap, "alliance_segments": alliance.alliance_segments,
+        "alliance_channel": alliance.alliance_channel_aum, "unused": alliance.unused_entitlement,
+        "honeymoon_grid": honeymoon.wave_status, "honeymoon_counts": honeymoon.honeymoon_counts,
+        "cohorts": honeymoon.cohorts,
+    }
+
+
+# --- the naive baseline: what an analyst would write ---------------------------------------
+
+def naive(view: str, db: str) -> object:
+    """Read whole tables into pandas and compute the view there (the same rules)."""
+    import sqlite3
+
+    import pandas as pd
+
+    from custdash.rules import load_rules
+
+    rules = load_rules()
+    con = sqlite3.connect(db)
+    bounds = [t.lower_bound for t in rules.tiers]
+    codes = rules.tier_codes
+    basis = "2026-10"
+    cust = pd.read_sql("SELECT * FROM customer", con)
+    cust = cust[cust["opened_on"] <= AS_OF.isoformat()]
+    if view in ("tiers", "threshold", "unused"):
+        aum = pd.read_sql("SELECT * FROM aum_monthly", con)
+        a = aum[aum["month"] == basis][["customer_id", "avg_daily_aum"]]
+        df = cust.merge(a, on="customer_id", how="left").fillna({"avg_daily_aum": 0.0})
+        df["tier"] = pd.cut(df["avg_daily_aum"], bins=[*bounds, float("inf")], labels=codes, right=False)
+        if view == "tiers":
+            return df.groupby("tier", observed=False).agg(customers=("customer_id", "size"), aum=("avg_daily_aum", "sum"))
+        if view == "threshold":
+            nxt = dict(zip(codes, bounds[1:] + [float("inf")]))
+            df["next_bound"] = df["tier"].map(nxt).astype(float)
+            near = df[(df["avg_daily_aum"] >= (1 - rules.threshold.band) * df["next_bound"])]
+            return near.assign(gap=near["next_bound"] - near["avg_daily_aum"]).sort_values("gap")
+        red = pd.read_sql("SELECT * FROM redemption", con)
+        red = red[(red["ts"] >= f"{AS_OF.year}-01-01") & (red["ts"] < "2026-11-23")]
+        used = red.groupby("customer_id")["free_tickets"].sum()
+        df["entitled"] = df["tier"].map(rules.alliance.entitlement).astype(int)
+        df["used"] = df["customer_id"].map(used).fillna(0)
+        return df[df["entitled"] - df["used"] >= 1].sort_values("entitled", ascending=False)
+    if view == "dormant":
+        cards = pd.read_sql("SELECT * FROM card", con)
+        txn = pd.read_sql("SELECT card_id, ts, kind FROM txn", con)
+        act = txn[~txn["kind"].isin(["fee", "interest"])].groupby("card_id")["ts"].max()
+        cards["last"] = cards["card_id"].map(act)
+        active = cards[cards["status"] == "active"].copy()
+        cutoff = "2026-05-26"
+        active["dormant"] = (active["last"].notna() & (active["last"] < cutoff)) | (
+            active["last"].isna() & (active["opened_on"] <= "2026-05-26"))
+        per = active.groupby("customer_id")["dormant"].agg(["size", "sum"])
+        return per[per["size"] == per["sum"]]
+    if view == "honeymoon_counts":
+        touch = pd.read_sql("SELECT * FROM touch", con)
+        new = cust[cust["opened_on"] >= "2026-08-14"]
+        return new.merge(touch, on="customer_id", how="left").groupby("customer_id").size()
+    raise KeyError(view)
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+def one_view(view: str, db: str, repeat: int) -> dict:
+    """Run in a fresh process: cold = first call, warm = median of the repeats after it."""
+    from sqlmodel import Session
+
+    from custdash.db import make_engine
+    from custdash.rules import load_rules
+
+    fn = view_functions()[view]
+    rules = load_rules()
+    engine = make_engine(db)
+    times = []
+    for _ in range(1 + repeat):
+        with Session(engine) as s:
+            t = time.perf_counter()
+            fn(s, as_of=AS_OF, rules=rules)
+            times.append(time.perf_counter() - t)
+    return {"cold": times[0], "warm": statistics.median(times[1:])}
+
+
+def one_naive(view: str, db: str) -> dict:
+    import pandas  # noqa: F401 - loaded before the clock starts, as for our side
+
+    t = time.perf_counter()
+    naive(view, db)
+    return {"naive": time.perf_counter() - t}
+
+
+def sub(args: list[str]) -> dict:
+    r = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def page_walk(db: str) -> dict:
+    """Every page through AppTest in this (fresh) process; seconds per page and peak RSS."""
+    os.environ["CUSTDASH_DB"] = db
+    os.environ["CUSTDASH_LANG"] = "en"
+    from streamlit.testing.v1 import AppTest
+
+    from custdash.auth import Viewer
+
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    t = time.perf_counter()
+    at.run()
+    out["overview"] = time.perf_counter() - t
+    for page in ["tiers", "threshold", "dormant", "alliance", "honeymoon"]:
+        t = time.perf_counter()
+        at.switch_page(f"pages/{page}.py").run()
+        out[page] = time.perf_counter() - t
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception}")
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def exports(db: str) -> dict:
+    from sqlmodel import Session
+
+    from custdash.db import make_engine
+    from custdash.export import mask_frame, to_csv_bytes, to_xlsx_bytes
+    from custdash.queries.dormant import dormant_list
+    from custdash.rules import load_rules
+
+    with Session(make_engine(db)) as s:
+        t = time.perf_counter()
+        df = dormant_list(s, as_of=AS_OF, rules=load_rules())
+        q = time.perf_counter() - t
+    t = time.perf_counter()
+    csv = to_csv_bytes(mask_frame(df))
+    c = time.perf_counter() - t
+    t = time.perf_counter()
+    to_xlsx_bytes(mask_frame(df))
+    x = time.perf_counter() - t
+    return {"rows": len(df), "query": q, "csv": q + c, "xlsx": q + x, "csv_mb": len(csv) / 1e6}
+
+
+def store_for(size: int) -> Path:
+    from seed import DemoSpec, build_demo_store
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    db = CACHE / f"demo-{size}.db"
+    if not db.exists():
+        build_demo_store(str(db), DemoSpec(customers=size, seed=7, as_of=AS_OF))
+    return db
+
+
+def import_here(folder: str) -> dict:
+    """Run in a fresh process: import an extract; time and this process's peak RSS."""
+    from custdash.importer import import_extract
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        result = import_extract(folder, f"{tmp}/i.db")
+        dt = time.perf_counter() - t
+    rows = sum(result.rows.values())
+    return {"rows": rows, "seconds": dt, "rows_per_s": rows / dt,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def import_run(size: int) -> dict:
+    from seed import DemoSpec, write_demo_extract
+
+    folder = CACHE / f"extract-{size}"
+    if not folder.exists():
+        write_demo_extract(folder, DemoSpec(customers=size, seed=7, as_of=AS_OF))
+    return sub(["--import", str(folder)])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--import-sizes", default="10000,100000")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    ap.add_argument("--one", nargs=2, metavar=("VIEW", "DB"), help=argparse.SUPPRESS)
+    ap.add_argument("--naive", nargs=2, metavar=("VIEW", "DB"), help=argparse.SUPPRESS)
+    ap.add_argument("--walk", metavar="DB", help=argparse.SUPPRESS)
+    ap.add_argument("--import", dest="import_folder", metavar="DIR", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one_view(args.one[0], args.one[1], args.repeat)))
+        return 0
+    if args.naive:
+        print(json.dumps(one_naive(*args.naive)))
+        return 0
+    if args.walk:
+        print(json.dumps(page_walk(args.walk)))
+        return 0
+    if args.import_folder:
+        print(json.dumps(import_here(args.import_folder)))
+        return 0
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    import_sizes = [int(s) for s in args.import_sizes.split(",") if s]
+    lines = ["# Performance", "",
+             f"Measured {datetime.now():%Y-%m-%d %H:%M} on this project's machine: {os.cpu_count()} cores, "
+             f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+             f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, SQLite "
+             f"{__import__('sqlite3').sqlite_version}.", "",
+             f"Reproduce: `.venv/bin/python bench/run.py --sizes {args.sizes} --import-sizes {args.import_sizes}` "
+             "(demo stores, seed 7, as of 2026-11-22, cached in bench/cache/).", ""]
+    summary = {}
+    for size in sizes:
+        db = str(store_for(size))
+        print(f"size {size:,}: views", file=sys.stderr)
+        rows = []
+        for view in VIEWS:
+            m = sub(["--one", view, db, "--repeat", str(args.repeat)])
+            n = sub(["--naive", view, db])["naive"] if view in NAIVE else None
+            rows.append((view, m["cold"], m["warm"], n))
+        summary[size] = rows
+        print(f"size {size:,}: pages, exports", file=sys.stderr)
+        walk = sub(["--walk", db])
+        exp = exports(db)
+        lines += [f"## {size:,} customers", "",
+                  "| view | cold ms | warm ms | naive pandas ms | ours / naive |", "|---|---|---|---|---|"]
+        for view, cold, warm, n in rows:
+            ratio = f"{cold / n:.2f}" if n else "–"
+            lines.append(f"| {view} | {cold * 1000:,.0f} | {warm * 1000:,.0f} | "
+                         f"{'' if n is None else f'{n * 1000:,.0f}'} | {ratio} |")
+        colds = [r[1] for r in rows]
+        lines += ["", f"Median cold view: **{statistics.median(colds) * 1000:,.0f} ms** (target at 1M: ≤ 300 ms).", "",
+                  "| page (AppTest, first visit) | seconds |", "|---|---|"]
+        lines += [f"| {k} | {v:.2f} |" for k, v in walk.items() if k != "rss_mb"]
+        lines += ["", f"App process peak RSS after walking every page: **{walk['rss_mb']:,.0f} MB** (target ≤ 1 GB).",
+                  "", f"Largest list (dormant, {exp['rows']:,} rows): CSV {exp['csv']:.2f} s ({exp['csv_mb']:.1f} MB), "
+                  f"Excel {exp['xlsx']:.2f} s, of which the query {exp['query']:.2f} s (target CSV ≤ 3 s).", ""]
+    if import_sizes:
+        lines += ["## Import", "", "| customers | rows | seconds | rows/s | importer peak RSS MB |", "|---|---|---|---|---|"]
+        for size in import_sizes:
+            print(f"import {size:,}", file=sys.stderr)
+            m = import_run(size)
+            lines.append(f"| {size:,} | {m['rows']:,} | {m['seconds']:.1f} | {m['rows_per_s']:,.0f} | {m['rss_mb']:,.0f} |")
+        lines.append("")
+    if len(sizes) > 1:
+        lines += ["## Growth", "", "| view | " + " | ".join(f"{s:,}" for s in sizes) + " | ×cost / ×size |",
+                  "|---|" + "---|" * (len(sizes) + 1)]
+        for i, view in enumerate(VIEWS):
+            cs = [summary[s][i][1] for s in sizes]
+            growth = (cs[-1] / cs[0]) / (sizes[-1] / sizes[0]) if cs[0] else 0
+            lines.append(f"| {view} | " + " | ".join(f"{c * 1000:,.0f}" for c in cs) + f" | {growth:.2f} |")
+        lines.append("")
+    notes = ROOT / "bench" / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8")]
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

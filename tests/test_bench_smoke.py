@@ -1,0 +1,24 @@
+"""A tiny run of the benchmark, so it cannot rot (the real numbers are in docs/PERFORMANCE.md)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_benchmark_runs_at_a_tiny_size(tmp_path):
+    out = tmp_path / "perf.md"
+    r = subprocess.run(
+        [sys.executable, "bench/run.py", "--sizes", "300", "--import-sizes", "300", "--repeat", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert "## 300 customers" in text and "## Import" in text
+    for view in ("tiers", "threshold", "dormant", "unused", "honeymoon_counts", "cohorts"):
+        assert f"| {view} |" in text
+    assert "App process peak RSS after walking every page" in text
