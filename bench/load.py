@@ -34,8 +34,15 @@ from seed import DemoSpec, build_demo_store, write_demo_extract  # noqa: E402
 
 PAGES = ["", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
 TITLES = ["Today", "Tiers", "Near threshold", "Dormant", "Alliance (cinema)", "Honeymoon"]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APP = "[data-testid=stApp]"
 
 
@@ -83,7 +90,9 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
         # The page is there when its own title is (a rerun under load may start late).
         await page.wait_for_function(
             "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim() === t; }",
-            arg=TITLES[PAGES.index(name)], timeout=300_000)
+            arg=TITLES[PAGES.index(name)],
+            timeout=300_000,
+        )
         await settle(page, True)
         elapsed = time.monotonic() - t0
         text = await page.locator("[data-testid=stMain]").inner_text()
@@ -116,11 +125,16 @@ async def run(url: str, sessions: int, seconds: float, totals: set[str], import_
         tasks = [asyncio.create_task(session(browser, url, n, stop_at, totals, results)) for n in range(sessions)]
         await asyncio.sleep(seconds / 4)
         t0 = time.monotonic()
-        proc = await asyncio.create_subprocess_exec(*import_cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.PIPE)
+        proc = await asyncio.create_subprocess_exec(
+            *import_cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         out, err = await proc.communicate()
-        imp = {"seconds": time.monotonic() - t0, "rc": proc.returncode, "out": out.decode().strip(),
-               "err": err.decode().strip()}
+        imp = {
+            "seconds": time.monotonic() - t0,
+            "rc": proc.returncode,
+            "out": out.decode().strip(),
+            "err": err.decode().strip(),
+        }
         await asyncio.gather(*tasks, return_exceptions=False)
         await browser.close()
     return results, imp
@@ -147,10 +161,27 @@ def main() -> int:
     new_total = f"{args.customers + 1000:,}"
     port = free_port()
     env = {**os.environ, "CUSTDASH_DB": str(db), "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-                               "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-                               "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         import urllib.request
 
@@ -162,8 +193,9 @@ def main() -> int:
                 time.sleep(0.3)
         cmd = [sys.executable, "-m", "custdash", "import", str(work / "extract"), "--db", str(db)]
         t0 = time.monotonic()
-        results, imp = asyncio.run(run(f"http://127.0.0.1:{port}", args.sessions, args.seconds,
-                                       {old_total, new_total}, cmd))
+        results, imp = asyncio.run(
+            run(f"http://127.0.0.1:{port}", args.sessions, args.seconds, {old_total, new_total}, cmd)
+        )
         wall = time.monotonic() - t0
     finally:
         server.terminate()
@@ -185,7 +217,7 @@ def main() -> int:
         f"replaced it with a {args.customers + 1000:,}-customer extract: exit code {imp['rc']}, "
         f"{imp['seconds']:.1f} s.",
         f"- Page loads measured: {len(all_times):,}; errors: **{len(errors)}** "
-        "(exception boxes, \"database is locked\", or an overview count other than the old or the new extract's).",
+        '(exception boxes, "database is locked", or an overview count other than the old or the new extract\'s).',
         "",
         "| page | loads | median s | p95 s | max s |",
         "|---|---|---|---|---|",
@@ -193,8 +225,10 @@ def main() -> int:
     for name, ts in results.items():
         lines.append(f"| {name} | {len(ts)} | {statistics.median(ts):.2f} | {p95(ts):.2f} | {max(ts):.2f} |")
     if all_times:
-        lines.append(f"| **all** | {len(all_times)} | {statistics.median(all_times):.2f} | **{p95(all_times):.2f}** | "
-                     f"{max(all_times):.2f} |")
+        lines.append(
+            f"| **all** | {len(all_times)} | {statistics.median(all_times):.2f} | **{p95(all_times):.2f}** | "
+            f"{max(all_times):.2f} |"
+        )
     if errors:
         lines += ["", "Errors:", ""] + [f"- {n}: {', '.join(b)}" for n, b in errors[:50]]
     lines += ["", "Import output: `" + (imp["out"] or imp["err"])[:300] + "`", ""]

@@ -27,8 +27,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CACHE = Path(os.environ.get("CUSTDASH_BENCH_CACHE", ROOT / "bench" / "cache"))
 AS_OF = date(2026, 11, 22)
-VIEWS = ["tiers", "migration", "threshold", "threshold_bands", "dormant", "alliance_by_tier", "alliance_heatmap",
-         "alliance_segments", "alliance_channel", "unused", "honeymoon_grid", "honeymoon_counts", "cohorts"]
+VIEWS = [
+    "tiers",
+    "migration",
+    "threshold",
+    "threshold_bands",
+    "dormant",
+    "alliance_by_tier",
+    "alliance_heatmap",
+    "alliance_segments",
+    "alliance_channel",
+    "unused",
+    "honeymoon_grid",
+    "honeymoon_counts",
+    "cohorts",
+]
 NAIVE = ["tiers", "threshold", "dormant", "unused", "honeymoon_counts"]
 
 
@@ -36,17 +49,24 @@ def view_functions():  # noqa: ANN201
     from custdash.queries import alliance, dormant, honeymoon, threshold, tiers
 
     return {
-        "tiers": tiers.tier_distribution, "migration": tiers.tier_migration,
-        "threshold": threshold.threshold_list, "threshold_bands": threshold.threshold_bands,
-        "dormant": dormant.dormant_list, "alliance_by_tier": alliance.alliance_by_tier,
-        "alliance_heatmap": alliance.alliance_heatmap, "alliance_segments": alliance.alliance_segments,
-        "alliance_channel": alliance.alliance_channel_aum, "unused": alliance.unused_entitlement,
-        "honeymoon_grid": honeymoon.wave_status, "honeymoon_counts": honeymoon.honeymoon_counts,
+        "tiers": tiers.tier_distribution,
+        "migration": tiers.tier_migration,
+        "threshold": threshold.threshold_list,
+        "threshold_bands": threshold.threshold_bands,
+        "dormant": dormant.dormant_list,
+        "alliance_by_tier": alliance.alliance_by_tier,
+        "alliance_heatmap": alliance.alliance_heatmap,
+        "alliance_segments": alliance.alliance_segments,
+        "alliance_channel": alliance.alliance_channel_aum,
+        "unused": alliance.unused_entitlement,
+        "honeymoon_grid": honeymoon.wave_status,
+        "honeymoon_counts": honeymoon.honeymoon_counts,
         "cohorts": honeymoon.cohorts,
     }
 
 
 # --- the naive baseline: what an analyst would write ---------------------------------------
+
 
 def naive(view: str, db: str) -> object:
     """Read whole tables into pandas and compute the view there (the same rules)."""
@@ -69,7 +89,9 @@ def naive(view: str, db: str) -> object:
         df = cust.merge(a, on="customer_id", how="left").fillna({"avg_daily_aum": 0.0})
         df["tier"] = pd.cut(df["avg_daily_aum"], bins=[*bounds, float("inf")], labels=codes, right=False)
         if view == "tiers":
-            return df.groupby("tier", observed=False).agg(customers=("customer_id", "size"), aum=("avg_daily_aum", "sum"))
+            return df.groupby("tier", observed=False).agg(
+                customers=("customer_id", "size"), aum=("avg_daily_aum", "sum")
+            )
         if view == "threshold":
             nxt = dict(zip(codes, bounds[1:] + [float("inf")]))
             df["next_bound"] = df["tier"].map(nxt).astype(float)
@@ -89,7 +111,8 @@ def naive(view: str, db: str) -> object:
         active = cards[cards["status"] == "active"].copy()
         cutoff = "2026-05-26"
         active["dormant"] = (active["last"].notna() & (active["last"] < cutoff)) | (
-            active["last"].isna() & (active["opened_on"] <= "2026-05-26"))
+            active["last"].isna() & (active["opened_on"] <= "2026-05-26")
+        )
         per = active.groupby("customer_id")["dormant"].agg(["size", "sum"])
         return per[per["size"] == per["sum"]]
     if view == "honeymoon_counts":
@@ -100,6 +123,16 @@ def naive(view: str, db: str) -> object:
 
 
 # --- measuring ------------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: on Linux that carries the parent's
+    high-water mark into a child process, which made early runs report the benchmark's own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 def one_view(view: str, db: str, repeat: int) -> dict:
     """Run in a fresh process: cold = first call, warm = median of the repeats after it."""
@@ -155,7 +188,7 @@ def page_walk(db: str) -> dict:
         out[page] = time.perf_counter() - t
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception}")
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["rss_mb"] = peak_rss_mb()
     return out
 
 
@@ -199,8 +232,12 @@ def import_here(folder: str) -> dict:
         result = import_extract(folder, f"{tmp}/i.db")
         dt = time.perf_counter() - t
     rows = sum(result.rows.values())
-    return {"rows": rows, "seconds": dt, "rows_per_s": rows / dt,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "rows": rows,
+        "seconds": dt,
+        "rows_per_s": rows / dt,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def import_run(size: int) -> dict:
@@ -238,13 +275,18 @@ def main() -> int:
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     import_sizes = [int(s) for s in args.import_sizes.split(",") if s]
-    lines = ["# Performance", "",
-             f"Measured {datetime.now():%Y-%m-%d %H:%M} on this project's machine: {os.cpu_count()} cores, "
-             f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-             f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, SQLite "
-             f"{__import__('sqlite3').sqlite_version}.", "",
-             f"Reproduce: `.venv/bin/python bench/run.py --sizes {args.sizes} --import-sizes {args.import_sizes}` "
-             "(demo stores, seed 7, as of 2026-11-22, cached in bench/cache/).", ""]
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on this project's machine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, SQLite "
+        f"{__import__('sqlite3').sqlite_version}.",
+        "",
+        f"Reproduce: `.venv/bin/python bench/run.py --sizes {args.sizes} --import-sizes {args.import_sizes}` "
+        "(demo stores, seed 7, as of 2026-11-22, cached in bench/cache/).",
+        "",
+    ]
     summary = {}
     for size in sizes:
         db = str(store_for(size))
@@ -258,29 +300,56 @@ def main() -> int:
         print(f"size {size:,}: pages, exports", file=sys.stderr)
         walk = sub(["--walk", db])
         exp = exports(db)
-        lines += [f"## {size:,} customers", "",
-                  "| view | cold ms | warm ms | naive pandas ms | ours / naive |", "|---|---|---|---|---|"]
+        lines += [
+            f"## {size:,} customers",
+            "",
+            "| view | cold ms | warm ms | naive pandas ms | ours / naive |",
+            "|---|---|---|---|---|",
+        ]
         for view, cold, warm, n in rows:
             ratio = f"{cold / n:.2f}" if n else "–"
-            lines.append(f"| {view} | {cold * 1000:,.0f} | {warm * 1000:,.0f} | "
-                         f"{'' if n is None else f'{n * 1000:,.0f}'} | {ratio} |")
+            lines.append(
+                f"| {view} | {cold * 1000:,.0f} | {warm * 1000:,.0f} | "
+                f"{'' if n is None else f'{n * 1000:,.0f}'} | {ratio} |"
+            )
         colds = [r[1] for r in rows]
-        lines += ["", f"Median cold view: **{statistics.median(colds) * 1000:,.0f} ms** (target at 1M: ≤ 300 ms).", "",
-                  "| page (AppTest, first visit) | seconds |", "|---|---|"]
+        lines += [
+            "",
+            f"Median cold view: **{statistics.median(colds) * 1000:,.0f} ms** (target at 1M: ≤ 300 ms).",
+            "",
+            "| page (AppTest, first visit) | seconds |",
+            "|---|---|",
+        ]
         lines += [f"| {k} | {v:.2f} |" for k, v in walk.items() if k != "rss_mb"]
-        lines += ["", f"App process peak RSS after walking every page: **{walk['rss_mb']:,.0f} MB** (target ≤ 1 GB).",
-                  "", f"Largest list (dormant, {exp['rows']:,} rows): CSV {exp['csv']:.2f} s ({exp['csv_mb']:.1f} MB), "
-                  f"Excel {exp['xlsx']:.2f} s, of which the query {exp['query']:.2f} s (target CSV ≤ 3 s).", ""]
+        lines += [
+            "",
+            f"App process peak RSS after walking every page: **{walk['rss_mb']:,.0f} MB** (target ≤ 1 GB).",
+            "",
+            f"Largest list (dormant, {exp['rows']:,} rows): CSV {exp['csv']:.2f} s ({exp['csv_mb']:.1f} MB), "
+            f"Excel {exp['xlsx']:.2f} s, of which the query {exp['query']:.2f} s (target CSV ≤ 3 s).",
+            "",
+        ]
     if import_sizes:
-        lines += ["## Import", "", "| customers | rows | seconds | rows/s | importer peak RSS MB |", "|---|---|---|---|---|"]
+        lines += [
+            "## Import",
+            "",
+            "| customers | rows | seconds | rows/s | importer peak RSS MB |",
+            "|---|---|---|---|---|",
+        ]
         for size in import_sizes:
             print(f"import {size:,}", file=sys.stderr)
             m = import_run(size)
-            lines.append(f"| {size:,} | {m['rows']:,} | {m['seconds']:.1f} | {m['rows_per_s']:,.0f} | {m['rss_mb']:,.0f} |")
+            lines.append(
+                f"| {size:,} | {m['rows']:,} | {m['seconds']:.1f} | {m['rows_per_s']:,.0f} | {m['rss_mb']:,.0f} |"
+            )
         lines.append("")
     if len(sizes) > 1:
-        lines += ["## Growth", "", "| view | " + " | ".join(f"{s:,}" for s in sizes) + " | ×cost / ×size |",
-                  "|---|" + "---|" * (len(sizes) + 1)]
+        lines += [
+            "## Growth",
+            "",
+            "| view | " + " | ".join(f"{s:,}" for s in sizes) + " | ×cost / ×size |",
+            "|---|" + "---|" * (len(sizes) + 1),
+        ]
         for i, view in enumerate(VIEWS):
             cs = [summary[s][i][1] for s in sizes]
             growth = (cs[-1] / cs[0]) / (sizes[-1] / sizes[0]) if cs[0] else 0

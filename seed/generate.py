@@ -19,6 +19,8 @@ import holidays
 import numpy as np
 from faker import Faker
 
+from custdash.importer import CHANNELS as IMPORT_CHANNELS
+from custdash.importer import PRODUCTS as IMPORT_PRODUCTS
 from custdash.rules import Rules
 
 CHUNK = 50_000
@@ -28,19 +30,9 @@ DAY = np.timedelta64(1, "D")
 Columns = dict[str, np.ndarray]
 Chunk = dict[str, Columns]  # table file name (e.g. "customers.csv") -> column -> values
 
-CHANNELS = np.array(["walk_in", "payroll", "alliance_cinema", "online", "referral"])
-PRODUCTS = np.array(
-    [
-        "mobile_banking",
-        "payroll_agreement",
-        "utility_autopay",
-        "time_deposit",
-        "wealth",
-        "fund",
-        "insurance",
-        "credit_card",
-    ]
-)
+# The generator's codes are the import contract's: one list each, in the importer.
+CHANNELS = np.array(IMPORT_CHANNELS)
+PRODUCTS = np.array(IMPORT_PRODUCTS)
 PARTNERS = np.array(["万达影城", "CGV影城", "博纳国际影城", "金逸影城", "UME影城"])
 PHONE_PREFIXES = np.array(
     [

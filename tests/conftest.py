@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -90,3 +91,28 @@ def copy_store(src: Path, dst: Path) -> Path:
     if auth_path(Path(src)).exists():
         auth_path(dst).write_bytes(auth_path(Path(src)).read_bytes())
     return dst
+
+
+@pytest.fixture()
+def example_store(tmp_path: Path) -> Path:
+    """A private store holding the boundary example (tests may break it)."""
+    db = tmp_path / "store.db"
+    import_extract(EXAMPLE, str(db))
+    return db
+
+
+@pytest.fixture()
+def bad(tmp_path: Path) -> Path:
+    """A copy of the boundary example folder for a test to break."""
+    folder = tmp_path / "bad"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def query_store(db: Path | str, fn, **kw):  # noqa: ANN001, ANN201
+    """Run one query function on a store at the demo as-of date (or kw['as_of'])."""
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
+    engine.dispose()
+    return out

@@ -4,10 +4,8 @@ its figures equal the query layer's for the same filters, and filters change the
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from custdash.auth import Viewer
@@ -16,7 +14,7 @@ from custdash.lists import call_list
 from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
-from tests.conftest import DEMO_AS_OF, ROOT
+from tests.conftest import ROOT, query_store
 
 APP = str(ROOT / "app.py")
 PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
@@ -48,12 +46,7 @@ def _app(page: str | None = None, viewer: Viewer = ADMIN, **params: str) -> AppT
     return at
 
 
-def _query(demo_db: Path, fn, **kw):
-    engine = make_engine(str(demo_db))
-    with Session(engine) as s:
-        out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
-    engine.dispose()
-    return out
+_query = query_store
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -360,8 +360,11 @@ def test_concurrent_logins_do_not_hit_database_is_locked(store):
 
     def login(i: int) -> str:
         with Session(engine) as s:
-            return authenticate(s, ("admin", "head", "manager")[i % 3],
-                                ("demo-admin-2026", "demo-head-2026", "demo-manager-2026")[i % 3]).role
+            return authenticate(
+                s,
+                ("admin", "head", "manager")[i % 3],
+                ("demo-admin-2026", "demo-head-2026", "demo-manager-2026")[i % 3],
+            ).role
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         roles = list(pool.map(login, range(24)))

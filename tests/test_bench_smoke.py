@@ -13,7 +13,10 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     out = tmp_path / "perf.md"
     r = subprocess.run(
         [sys.executable, "bench/run.py", "--sizes", "300", "--import-sizes", "300", "--repeat", "1", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
     )
     assert r.returncode == 0, r.stderr[-2000:]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,17 +23,8 @@ from tests.test_example_extract import EXPECTED_SUMMARY
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Path:
-    db = tmp_path / "store.db"
-    import_extract(EXAMPLE, str(db))
-    return db
-
-
-@pytest.fixture()
-def bad(tmp_path: Path) -> Path:
-    folder = tmp_path / "bad"
-    shutil.copytree(EXAMPLE, folder)
-    return folder
+def store(example_store: Path) -> Path:
+    return example_store
 
 
 def _summary(db: Path) -> dict:
@@ -180,12 +170,15 @@ def test_read_only_data_directory(demo_db, tmp_path, monkeypatch):
 
     real_access = os.access
     ro_dir = str(demo_db.parent)
-    monkeypatch.setattr(db.os, "access", lambda p, mode: False if str(p) == ro_dir and mode == os.W_OK
-                        else real_access(p, mode))
+    monkeypatch.setattr(
+        db.os, "access", lambda p, mode: False if str(p) == ro_dir and mode == os.W_OK else real_access(p, mode)
+    )
     monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["viewer"] = Viewer("admin", "admin")
     at.run()
     assert not at.exception and not at.metric
     assert f"The data directory {ro_dir} is read-only." in at.error[0].value
-    assert [c.value for c in at.code] == [f"Make {ro_dir} writable, or set CUSTDASH_DB to a store in a writable directory."]
+    assert [c.value for c in at.code] == [
+        f"Make {ro_dir} writable, or set CUSTDASH_DB to a store in a writable directory."
+    ]

@@ -4,7 +4,6 @@ store keeps the previous extract exactly."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 
 from custdash.db import make_engine
 from custdash.importer import ImportFailed, import_extract
-from tests.conftest import EXAMPLE
 
 
 def _dump(db: Path) -> str:
@@ -27,17 +25,8 @@ def _dump(db: Path) -> str:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Path:
-    db = tmp_path / "store.db"
-    import_extract(EXAMPLE, str(db))
-    return db
-
-
-@pytest.fixture()
-def bad(tmp_path: Path) -> Path:
-    folder = tmp_path / "bad"
-    shutil.copytree(EXAMPLE, folder)
-    return folder
+def store(example_store: Path) -> Path:
+    return example_store
 
 
 def _edit(path: Path, old: str, new: str) -> None:

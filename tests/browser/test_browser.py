@@ -8,15 +8,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
 
-from custdash.db import make_engine
 from custdash.lists import call_list
 from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import captions, exceptions, metrics, open_page, settle
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, query_store
 
 pytestmark = pytest.mark.browser
 
@@ -49,12 +47,7 @@ TITLES = {
 LISTS = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
 
 
-def _q(demo_db, fn, **kw):
-    engine = make_engine(str(demo_db))
-    with Session(engine) as s:
-        out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
-    engine.dispose()
-    return out
+_q = query_store
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
