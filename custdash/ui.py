@@ -530,7 +530,7 @@ def localise(df: pd.DataFrame, view: View) -> pd.DataFrame:
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col == "manager_id":
-            out[col] = [v or "" for v in out[col]]
+            out[col] = ["" if v is None or pd.isna(v) else v for v in out[col]]
         elif col in MONEY_COLS:
             out[col] = [view.money(v) for v in out[col]]
         elif col in PCT_COLS:

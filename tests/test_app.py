@@ -263,3 +263,11 @@ def test_first_start_generates_demo_store(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert target.exists()
     assert {m.label: m.value for m in at.metric}["Customers"] == "300"
+
+
+def test_unassigned_customers_show_an_empty_manager(env, rules):
+    at = _app("dormant")
+    managers = at.dataframe[0].value["Manager"]
+    expected = _query(env, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope())
+    assert expected["manager_id"].head(500).isna().any()
+    assert not managers.isna().any() and (managers == "").sum() == expected["manager_id"].head(500).isna().sum()
