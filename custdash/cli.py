@@ -7,14 +7,14 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from custdash import config
-from custdash.db import StoreError, check_store, make_engine
+from custdash.db import AS_OF_WINDOW_DAYS, StoreError, check_store, make_engine
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.importer import ImportFailed, import_extract
 from custdash.lists import LISTS, call_list
@@ -36,9 +36,14 @@ def parse_as_of(value: str | None, store_as_of: date | None) -> date:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        return date.fromisoformat(value)
+        d = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
+    if store_as_of is not None:
+        lo = store_as_of - timedelta(days=AS_OF_WINDOW_DAYS)
+        if not lo <= d <= store_as_of:
+            raise UsageError(f"--as-of {value} is outside the data: the extract covers {lo} to {store_as_of}")
+    return d
 
 
 def resolve_scope(session: Session, branch: str | None, manager: str | None) -> Scope:

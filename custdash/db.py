@@ -37,6 +37,11 @@ def auth_path(path: Path) -> Path:
     return path.with_name(path.name + "-auth")
 
 
+# How far before the extract date an as-of date may go (the demo and extracts carry 13
+# months of AUM history; two years keeps a margin for last year's comparisons).
+AS_OF_WINDOW_DAYS = 730
+
+
 class StoreError(RuntimeError):
     """The store cannot be used; the message says why and what fixes it."""
 

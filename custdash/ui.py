@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from custdash import config
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, reveal_for, scope_for
-from custdash.db import StoreError, StoreInfo, check_store, make_engine, store_exists
+from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.i18n import LANG_NAMES, LANGS, money, percent, t, tier_label
 from custdash.lists import LISTS
@@ -42,7 +42,6 @@ PAGES = [
     ("audit", "pages/audit.py", ":material/policy:"),
 ]
 SCREEN_ROWS = 500
-AS_OF_WINDOW_DAYS = 730  # how far before the extract date the as-of picker reaches
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 # Every view the pages show: name -> query function (session, *, as_of, rules, scope, **extra).

@@ -337,6 +337,11 @@ def test_cli_export_and_check(example_db, tmp_path):
     [
         (["summary", "--as-of", "2026-13-01"], "--as-of must be a date YYYY-MM-DD, got '2026-13-01'"),
         (["summary", "--branch", "NOPE"], "unknown branch 'NOPE'"),
+        (
+            ["summary", "--as-of", "2027-01-01"],
+            "--as-of 2027-01-01 is outside the data: the extract covers 2024-11-15 to 2026-11-15",
+        ),
+        (["export", "dormant", "--as-of", "2020-01-01"], "--as-of 2020-01-01 is outside the data"),
         (["export", "dormant", "--manager", "M9"], "unknown manager 'M9'"),
         (["export", "dormant", "--branch", "B2", "--manager", "M1"], "manager 'M1' is not in branch 'B2'"),
     ],
