@@ -25,6 +25,14 @@ def tier_scale(rules: Rules, lang: str) -> alt.Scale:
     return alt.Scale(domain=labels, range=palette)
 
 
+def tier_axis(rules: Rules, lang: str) -> alt.X:
+    """The x axis of every per-tier chart: tiers in order, labelled by code."""
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    return alt.X(
+        "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
+    )
+
+
 def _with_tier_labels(df: pd.DataFrame, rules: Rules, lang: str, col: str = "tier") -> pd.DataFrame:
     out = df.copy()
     out["tier_label"] = [tier_label(c, rules, lang) for c in out[col]]
@@ -53,9 +61,7 @@ def tier_bars(
         tooltip.insert(0, alt.Tooltip(f"{split}:N", title=t(f"col.{split}", lang)))
         x = alt.X(f"{split}:N", title=t(f"col.{split}", lang), axis=alt.Axis(labelAngle=-45))
     else:
-        x = alt.X(
-            "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
-        )
+        x = tier_axis(rules, lang)
     return (
         alt.Chart(data, title=title)
         .mark_bar()
@@ -162,14 +168,11 @@ def peak_by_tier(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: str) 
             ),
         ]
     )[["tier_label", "period", "redemptions", "tickets"]]
-    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
     return (
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(
-                "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
-            ),
+            x=tier_axis(rules, lang),
             xOffset="period:N",
             y=alt.Y("redemptions:Q", title=t("col.redemptions", lang)),
             color=alt.Color(
@@ -218,14 +221,11 @@ def utilisation_bars(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: s
             data.assign(measure=t("col.entitled", lang), value=data["entitled"]),
         ]
     )[["tier_label", "measure", "value", "utilisation"]]
-    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
     return (
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(
-                "tier_label:N", sort=order, title=t("col.tier", lang), axis=alt.Axis(labelAngle=0, labelExpr=CODE_ONLY)
-            ),
+            x=tier_axis(rules, lang),
             xOffset="measure:N",
             y=alt.Y("value:Q", title=t("col.tickets", lang)),
             color=alt.Color("measure:N", title=t("col.measure", lang), scale=alt.Scale(range=["#d4a72c", "#c9d1d9"])),
