@@ -74,6 +74,8 @@ def test_page_renders_with_its_content(server, page, demo_db, rules, name, lang)
 def test_language_switch_shows_chinese_and_wan(server, page):
     open_page(page, server)
     page.get_by_text("简体中文").click()
+    # Under load the rerun may start late: wait for its result, then for it to finish.
+    page.wait_for_function("() => document.querySelector('h1')?.innerText.trim() === '今日概览'", timeout=120_000)
     settle(page)
     assert page.locator("h1").first.inner_text().strip() == "今日概览"
     assert metrics(page)["总资产"].endswith("万")
@@ -84,6 +86,7 @@ def test_filter_in_url_and_fresh_context_gets_same_view(server, page, browser, d
     open_page(page, f"{server}/dormant")
     page.get_by_role("combobox", name="Branch").click()
     page.get_by_role("option", name="B002", exact=False).first.click()
+    page.wait_for_url("**branch=B002**", timeout=120_000)
     settle(page)
     assert parse_qs(urlparse(page.url).query).get("branch") == ["B002"]
     expected = _q(demo_db, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope(branch_id="B002"))
