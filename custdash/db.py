@@ -6,14 +6,17 @@ Nothing here runs at import; callers build an engine with `make_engine` and keep
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DDL, Engine, create_engine, event, func, inspect, select
+from sqlalchemy import DDL, Connection, Dialect, Engine, Table, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
@@ -137,6 +140,32 @@ def create_store(engine: Engine) -> None:
         if s.get(Meta, "data_version") is None:
             s.add(Meta(key="data_version", value=uuid.uuid4().hex))
         s.commit()
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table: Table, names: tuple[str, ...], dialect: Dialect) -> str:
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    # The statement lists columns in the table's order; the tuples must follow it.
+    if compiled.positiontup is not None and tuple(compiled.positiontup) != names:
+        raise ValueError(f"bulk_insert into {table.name}: give the columns in table order {compiled.positiontup}")
+    return str(compiled)
+
+
+def bulk_insert(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in `names` order, values already in the store's storage format)
+    with the driver's executemany: SQLAlchemy's per-row parameter processing cost the
+    importer more than SQLite's own work. The SQL is compiled from the model's table."""
+    if rows:
+        conn.exec_driver_sql(_insert_sql(table, tuple(names), conn.dialect), list(rows))
+
+
+def storage_value(v: Any) -> Any:
+    """A Python value as SQLAlchemy stores it in SQLite (dates and times as ISO text)."""
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
 
 
 def drop_indexes(conn) -> list:  # noqa: ANN001

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from custdash.db import create_store, make_engine, now_utc, sqlite_path
+from custdash.db import bulk_insert, create_store, make_engine, now_utc, sqlite_path, storage_value
 from custdash.models import (
     DATA_TABLES,
     AumMonthly,
@@ -384,7 +384,11 @@ def _read_as_of(folder: Path) -> date | None:
 
 
 def insert_batch(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
-    conn.execute(insert(table), rows)
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    names = [c.name for c in table.__table__.columns if c.name in rows[0]]  # the table's column order
+    bulk_insert(conn, table.__table__, names, [tuple(storage_value(r[n]) for n in names) for r in rows])
 
 
 def _insert_checked(conn: Connection, spec: FileSpec, batch: list[tuple[int, dict[str, Any]]]) -> None:

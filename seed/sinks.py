@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
+from custdash.db import bulk_insert
 from custdash.importer import SPECS
 from seed.generate import Chunk, Columns
 
@@ -57,10 +58,8 @@ class StoreSink:
                 cols = cols | redemption_derived(cols)
             table = spec.table.__table__  # type: ignore[attr-defined]
             names = [c.name for c in table.columns if c.name in cols]
-            sql = str(insert(table).compile(dialect=self.conn.dialect, column_keys=names))
             rows = list(zip(*[_db_values(n, cols[n]) for n in names]))
-            if rows:
-                self.conn.exec_driver_sql(sql, rows)
+            bulk_insert(self.conn, table, names, rows)
             self.rows[spec.file] = self.rows.get(spec.file, 0) + len(rows)
 
 
