@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from custdash.db import utcnow
 from custdash.export import mask_phone
 from custdash.models import AuditEvent, Branch, Manager, User
 from custdash.queries.common import Scope
@@ -56,10 +57,6 @@ class Viewer:
         if self.role == "head":
             return Scope(branch_id=self.branch_id)
         return Scope(branch_id=self.branch_id, manager_id=self.manager_id)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:
@@ -213,7 +210,14 @@ def add_user(
         branch_id = m.branch_id
     else:
         branch_id = manager_id = None
-    user = User(
+    user = _new_user(username, password, role, branch_id, manager_id)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _new_user(username: str, password: str, role: str, branch_id: str | None, manager_id: str | None) -> User:
+    return User(
         username=username,
         password_hash=hash_password(password),
         role=role,
@@ -221,9 +225,6 @@ def add_user(
         manager_id=manager_id,
         created_at=utcnow(),
     )
-    session.add(user)
-    session.commit()
-    return user
 
 
 def set_password(session: Session, *, username: str, password: str) -> None:
@@ -272,16 +273,7 @@ def ensure_demo_users(session: Session) -> list[tuple[str, str, str, str | None]
         if existing is not None:
             session.delete(existing)
             session.flush()
-        session.add(
-            User(
-                username=username,
-                password_hash=hash_password(password),
-                role=role,
-                branch_id=branch,
-                manager_id=manager,
-                created_at=utcnow(),
-            )
-        )
+        session.add(_new_user(username, password, role, branch, manager))
         out.append((username, password, role, manager or branch))
     session.commit()
     return out

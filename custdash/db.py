@@ -270,5 +270,10 @@ def _short(e: Exception) -> str:
     return str(orig or e).splitlines()[0]
 
 
+def utcnow() -> datetime:
+    """Now in UTC, without a zone (the store keeps naive times)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def now_utc() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return utcnow().isoformat(timespec="seconds") + "+00:00"

@@ -23,7 +23,7 @@ from custdash import config
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, reveal_for, scope_for
 from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
-from custdash.i18n import LANG_NAMES, LANGS, money, percent, t, tier_label
+from custdash.i18n import LANG_NAMES, LANGS, TEXT, money, percent, t, tier_label
 from custdash.lists import LISTS
 from custdash.models import Branch, Manager
 from custdash.queries import alliance, honeymoon, threshold, tiers
@@ -528,14 +528,14 @@ def localise(df: pd.DataFrame, view: View) -> pd.DataFrame:
             out[col] = [view.t(f"status.{v}") for v in out[col]]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
-        elif col == "manager_id":
-            out[col] = ["" if v is None or pd.isna(v) else v for v in out[col]]
         elif col in MONEY_COLS:
             out[col] = [view.money(v) for v in out[col]]
         elif col in PCT_COLS:
             out[col] = [percent(v) for v in out[col]]
         elif pd.api.types.is_integer_dtype(out[col]):
             out[col] = [f"{v:,}" for v in out[col]]
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in out[col]]
     return out.rename(columns=headers(view, list(out.columns)))
 
 
@@ -545,15 +545,9 @@ def headers(view: View, columns: list[str]) -> dict[str, str]:
         if c.startswith("wave_") and c[5:].isdigit():
             w = view.rules.honeymoon.waves[int(c[5:]) - 1]
             names[c] = f"{w.wave} {w.name_zh if view.lang == 'zh' else w.name_en}"
-        elif f"col.{c}" in _col_keys():
+        elif f"col.{c}" in TEXT:
             names[c] = view.t(f"col.{c}")
     return names
-
-
-def _col_keys() -> set[str]:
-    from custdash.i18n import TEXT
-
-    return {k for k in TEXT if k.startswith("col.")}
 
 
 def export_bytes(view: View, list_name: str, fmt: str, extra: dict[str, Any]) -> bytes:

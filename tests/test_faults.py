@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from custdash.importer import ImportFailed, import_extract
 from seed import DemoSpec, write_demo_extract
 from tests.conftest import EXAMPLE, ROOT
 from tests.test_example_extract import EXPECTED_SUMMARY
+
+EXPECTED_AS_OF = date(2026, 11, 15)
 
 
 @pytest.fixture()
@@ -111,9 +114,6 @@ def test_import_killed_halfway_leaves_previous_store(tmp_path, store):
     # ... and the next import goes through.
     import_extract(EXAMPLE, str(store))
     assert _summary(store) == EXPECTED_SUMMARY
-
-
-EXPECTED_AS_OF = __import__("datetime").date(2026, 11, 15)
 
 
 def test_missing_rules_file_in_app(demo_db, tmp_path, monkeypatch):

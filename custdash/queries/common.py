@@ -87,8 +87,5 @@ def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = N
     return pd.DataFrame(result.all(), columns=list(columns or result.keys()))
 
 
-PERSON_COLUMNS = ("customer_id", "name", "phone", "branch_id", "manager_id")
-
-
 def person_columns() -> list[Any]:
     return [Customer.customer_id, Customer.name, Customer.phone, Customer.branch_id, Customer.manager_id]
