@@ -72,12 +72,19 @@ def naive(view: str, db: str) -> object:
     """Read whole tables into pandas and compute the view there (the same rules)."""
     import sqlite3
 
-    import pandas as pd
-
     from custdash.rules import load_rules
 
     rules = load_rules()
     con = sqlite3.connect(db)
+    try:
+        return _naive(view, con, rules)
+    finally:
+        con.close()
+
+
+def _naive(view: str, con: object, rules: object) -> object:
+    import pandas as pd
+
     bounds = [t.lower_bound for t in rules.tiers]
     codes = rules.tier_codes
     basis = "2026-10"
@@ -260,18 +267,21 @@ def main() -> int:
     ap.add_argument("--walk", metavar="DB", help=argparse.SUPPRESS)
     ap.add_argument("--import", dest="import_folder", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    child = None
     if args.one:
-        print(json.dumps(one_view(args.one[0], args.one[1], args.repeat)))
-        return 0
-    if args.naive:
-        print(json.dumps(one_naive(*args.naive)))
-        return 0
-    if args.walk:
-        print(json.dumps(page_walk(args.walk)))
-        return 0
-    if args.import_folder:
-        print(json.dumps(import_here(args.import_folder)))
-        return 0
+        child = one_view(args.one[0], args.one[1], args.repeat)
+    elif args.naive:
+        child = one_naive(*args.naive)
+    elif args.walk:
+        child = page_walk(args.walk)
+    elif args.import_folder:
+        child = import_here(args.import_folder)
+    if child is not None:
+        print(json.dumps(child), flush=True)
+        # A measuring child has said all it has to say; skip interpreter teardown, where
+        # pyarrow's thread pool (under pandas' string dtype) now and then aborts the process
+        # ("terminate called without an active exception") after the work is done.
+        os._exit(0)
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     import_sizes = [int(s) for s in args.import_sizes.split(",") if s]
