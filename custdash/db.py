@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
 
-from custdash.models import AUTH_SCHEMA, DATA_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta, User
+from custdash.models import AUTH_SCHEMA, DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta, User
 
 # The audit trail is append-only: the database itself refuses to change or delete it.
 for _verb in ("UPDATE", "DELETE"):
@@ -239,7 +239,7 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
                     f"The store {where} has schema version {version}; this custdash needs version {SCHEMA_VERSION}.",
                     fix="Re-import the extract into a new store: python -m custdash import DIR  (or python -m seed for demo data)",
                 )
-            missing = sorted({t.__tablename__ for t in DATA_TABLES} - names)
+            missing = sorted({t.__tablename__ for t in [*DATA_TABLES, *FACT_TABLES]} - names)
             if missing:
                 raise StoreError(f"The store {where} lacks tables: {', '.join(missing)}.", fix=fix_seed)
         # Users and audit: created empty when the -auth file is new (then nobody can sign in

@@ -21,9 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from custdash import facts
 from custdash.db import bulk_insert, create_store, make_engine, now_utc, sqlite_path, storage_value
 from custdash.models import (
     DATA_TABLES,
+    FACT_TABLES,
     AumMonthly,
     Branch,
     Card,
@@ -443,12 +445,12 @@ def _write_meta(conn: Connection, **values: str) -> None:
 
 
 def clear_data(conn: Connection) -> None:
-    for table in reversed(DATA_TABLES):
+    for table in [*FACT_TABLES, *reversed(DATA_TABLES)]:
         conn.execute(delete(table))
 
 
 def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> None:
-    """Derived columns and the meta rows that every loaded store carries."""
+    """Derived columns, materialised facts and the meta rows that every loaded store carries."""
     refresh_derived(conn, rules)
     _write_meta(
         conn,
@@ -459,6 +461,7 @@ def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> 
         rules_fingerprint=rules.fingerprint,
         customers=str(conn.execute(select(func.count()).select_from(Customer)).scalar_one()),
     )
+    facts.build(conn, as_of=as_of, rules=rules)
 
 
 @dataclass

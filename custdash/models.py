@@ -22,7 +22,7 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlmodel import Field, Index, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -175,5 +175,103 @@ class AuditEvent(SQLModel, table=True):
     rows: int | None = None
 
 
+# --- Materialised facts (custdash/facts.py) --------------------------------------------
+# Written in the same transaction as each load, for the extract date and the rules in force
+# (meta: facts_as_of, facts_rules, facts_rollup_dates). Queries read them when the as-of
+# date and the rules match and compute live otherwise, so they are a cache with one source
+# of truth: tests compare both paths on every view.
+
+
+class CustomerFact(SQLModel, table=True):
+    """One row per customer: every per-customer figure a view needs at the facts' as-of date."""
+
+    __tablename__ = "customer_fact"
+    __table_args__ = (
+        Index("ix_fact_aum", "basis_aum"),
+        Index("ix_fact_scope_aum", "branch_id", "manager_id", "basis_aum"),
+        Index("ix_fact_opened", "opened_on"),
+        Index("ix_fact_dormant", "dormant", "peak_aum_12m"),
+        Index("ix_fact_remaining", "remaining"),
+    )
+    customer_id: str = Field(primary_key=True, max_length=64)
+    branch_id: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    opened_on: date
+    opened_month: str = Field(max_length=7)
+    alliance_channel: bool
+    basis_aum: float
+    tier: str = Field(max_length=16)
+    prev_tier: str = Field(max_length=16)
+    near_threshold: bool  # with the rules' default band
+    peak_aum_12m: float
+    active_cards: int
+    dormant_cards: int
+    last_activity_at: NaiveDatetime | None = None
+    card_balance: float
+    dormant: bool
+    entitled: int
+    free_used_ytd: int
+    remaining: int
+    peak_redemptions: int
+    off_peak_redemptions: int
+    peak_tickets: int
+    off_peak_tickets: int
+    subsidy: float
+    segment_redemptions: int  # in the trailing segment window
+    segment: str | None = Field(default=None, max_length=16)  # family | film_lover | other | None
+    in_honeymoon: bool
+    waves_done: int  # bit w set when wave w is done
+    honeymoon_due: bool
+    honeymoon_overdue: bool
+    deep_by_day_n: bool | None = None  # cohort customers only
+    v1_plus_at_day_n: bool | None = None  # cohort customers only
+
+
+class FactRollup(SQLModel, table=True):
+    """Customer facts summed by branch x manager x tier x previous tier x segment x channel,
+    for the facts' as-of date and for the same day a month earlier (the overview's deltas)."""
+
+    __tablename__ = "fact_rollup"
+    __table_args__ = (Index("ix_rollup_scope", "as_of", "branch_id", "manager_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date
+    branch_id: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    tier: str = Field(max_length=16)
+    prev_tier: str = Field(max_length=16)
+    segment: str | None = Field(default=None, max_length=16)
+    alliance_channel: bool
+    customers: int
+    aum: float
+    peak_redemptions: int
+    off_peak_redemptions: int
+    peak_tickets: int
+    off_peak_tickets: int
+    free_used: int
+    subsidy: float
+    segment_redemptions: int
+    threshold: int
+    dormant: int
+    in_honeymoon: int
+    honeymoon_due: int
+    honeymoon_overdue: int
+    unused: int
+
+
+class RedemptionRollup(SQLModel, table=True):
+    """Year-to-date redemptions by branch x manager x weekday x hour at the facts' as-of date."""
+
+    __tablename__ = "redemption_rollup"
+    __table_args__ = (Index("ix_redemption_rollup_scope", "branch_id", "manager_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    weekday: int
+    hour: int
+    redemptions: int
+    tickets: int
+
+
 # Load order: every table after the tables it references.
 DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]
+FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup]

@@ -8,6 +8,7 @@ edits the file learns exactly what to fix.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tomllib
@@ -211,10 +212,18 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
         raise RulesError(f"{src}: rules file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise RulesError(f"{src}: not valid TOML: {e}") from None
-    return parse_rules(raw, src=src, fingerprint=hashlib.sha256(raw_bytes).hexdigest()[:16])
+    return parse_rules(raw, src=src)
+
+
+def fingerprint_of(raw: dict[str, Any]) -> str:
+    """A short hash of the rules' content (not the file's bytes: comments do not change it).
+    Stores record it with their materialised facts, which are valid only under the same rules."""
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str = "") -> Rules:
+    fingerprint = fingerprint or fingerprint_of(raw)
     top = _Reader(src, "rules", raw, set(_SECTIONS))
     del top
     tiers = _parse_tiers(src, raw["tiers"])

@@ -1,21 +1,9 @@
 """Today: the branch head's morning screen."""
 
-from datetime import date
-
 import streamlit as st
 
 from custdash import charts, ui
-
-
-def month_before(d: date) -> date:
-    y, m = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(y, m, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
+from custdash.queries.common import month_before
 
 view = ui.page("overview")
 st.caption(view.t("overview.caption", month=ui.basis(view)))

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from custdash.auth import Viewer
 from custdash.db import make_engine
 from custdash.lists import call_list
+from custdash.models import SCHEMA_VERSION
 from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
@@ -229,7 +230,7 @@ def test_store_of_other_schema_version(tmp_path, monkeypatch, demo_db):
     con.close()
     monkeypatch.setenv("CUSTDASH_DB", str(copy))
     at = AppTest.from_file(APP, default_timeout=60).run()
-    _stopped_with(at, "schema version 0; this custdash needs version 2", "python -m custdash import")
+    _stopped_with(at, f"schema version 0; this custdash needs version {SCHEMA_VERSION}", "python -m custdash import")
 
 
 def test_empty_store(tmp_path, monkeypatch):

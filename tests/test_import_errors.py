@@ -11,6 +11,7 @@ import pytest
 
 from custdash.db import make_engine
 from custdash.importer import ImportFailed, import_extract
+from custdash.models import SCHEMA_VERSION
 
 
 def _dump(db: Path) -> str:
@@ -166,7 +167,7 @@ def test_import_into_store_of_other_schema_version_is_refused(store, bad):
     con.close()
     from custdash.db import StoreError
 
-    with pytest.raises(StoreError, match="schema version 99; this custdash needs version 2"):
+    with pytest.raises(StoreError, match=f"schema version 99; this custdash needs version {SCHEMA_VERSION}"):
         import_extract(bad, str(store))
 
 

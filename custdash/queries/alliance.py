@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import holidays
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from custdash.models import Customer, Redemption
+from custdash import facts
+from custdash.models import Customer, CustomerFact, FactRollup, Redemption, RedemptionRollup
 from custdash.queries.common import (
     ALL,
     Scope,
@@ -70,38 +72,97 @@ def _tier_of_customer(rules: Rules, as_of: date):  # noqa: ANN202 - (alias, expr
     return a, month, tier_case(rules, aum_value(a))
 
 
+def _ytd_measures(rules: Rules, as_of: date) -> list[Any]:
+    """Year-to-date redemption sums, peak vs off-peak (labelled as the rollup's columns)."""
+    peak = peak_condition(rules, range(as_of.year, as_of.year + 1))
+    return [
+        func.sum(case((peak, 1), else_=0)).label("peak_redemptions"),
+        func.sum(case((peak, 0), else_=1)).label("off_peak_redemptions"),
+        func.sum(case((peak, Redemption.tickets), else_=0)).label("peak_tickets"),
+        func.sum(case((peak, 0), else_=Redemption.tickets)).label("off_peak_tickets"),
+        func.sum(Redemption.free_tickets).label("free_used"),
+        func.sum(Redemption.list_price_total - Redemption.paid_total).label("subsidy"),
+    ]
+
+
+def redemption_facts(*, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
+    """Per customer with redemptions this year up to the as-of date: the year-to-date sums."""
+    return (
+        select(Redemption.customer_id.label("customer_id"), *_ytd_measures(rules, as_of))
+        .where(_ytd(as_of))
+        .group_by(Redemption.customer_id)
+        .subquery("ytd")
+    )
+
+
+def segment_facts(*, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
+    """Per customer with redemptions in the trailing segment window: n (redemptions), kids (child tickets)."""
+    since = as_of - timedelta(days=rules.alliance.segment_days - 1)
+    return (
+        select(
+            Redemption.customer_id.label("customer_id"),
+            func.count().label("n"),
+            func.sum(Redemption.child_tickets).label("kids"),
+        )
+        .where(Redemption.screen_date.between(since, as_of))
+        .group_by(Redemption.customer_id)
+        .subquery("per")
+    )
+
+
+def segment_case(rules: Rules, n: Any, kids: Any) -> ColumnElement[str]:
+    """family (any child ticket), film_lover (enough redemptions), else other; NULL without redemptions."""
+    return case(
+        (kids > 0, literal("family")),
+        (n >= rules.alliance.film_lover_min_redemptions, literal("film_lover")),
+        (n > 0, literal("other")),
+        else_=None,
+    )
+
+
+def entitlement_case(rules: Rules, tier: ColumnElement[str]) -> ColumnElement[int]:
+    return case(*[(tier == code, literal(n)) for code, n in rules.alliance.entitlement.items()], else_=literal(0))
+
+
+ROLLUP_SUMS = ["peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used", "subsidy"]
+
+
 def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Year to date, per tier: customers, redemptions and tickets peak vs off-peak,
     free tickets used vs entitled (utilisation), bank subsidy."""
-    a, month, tier = _tier_of_customer(rules, as_of)
-    peak = peak_condition(rules, range(as_of.year, as_of.year + 1))
-    t = tier.label("tier")
-    red = (
-        with_aum(
-            select(
-                t,
-                func.sum(case((peak, 1), else_=0)).label("peak_redemptions"),
-                func.sum(case((peak, 0), else_=1)).label("off_peak_redemptions"),
-                func.sum(case((peak, Redemption.tickets), else_=0)).label("peak_tickets"),
-                func.sum(case((peak, 0), else_=Redemption.tickets)).label("off_peak_tickets"),
-                func.sum(Redemption.free_tickets).label("free_used"),
-                func.sum(Redemption.list_price_total - Redemption.paid_total).label("subsidy"),
-            )
-            .select_from(Redemption)
-            .join(Customer, Customer.customer_id == Redemption.customer_id),
-            a,
-            month,
-        )
-        .where(_ytd(as_of), *customers_at(as_of, scope))
-        .group_by(t)
-    )
-    people = (
-        with_aum(select(t, func.count().label("customers")).select_from(Customer), a, month)
-        .where(*customers_at(as_of, scope))
-        .group_by(t)
-    )
     df = pd.DataFrame({"tier": rules.tier_codes})
-    df = df.merge(frame(session, people), on="tier", how="left").merge(frame(session, red), on="tier", how="left")
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        stmt = (
+            select(
+                r.tier,
+                func.sum(r.customers).label("customers"),
+                *[func.sum(getattr(r, c)).label(c) for c in ROLLUP_SUMS],
+            )
+            .where(r.as_of == as_of, *scope.where(r))
+            .group_by(r.tier)
+        )
+        df = df.merge(frame(session, stmt), on="tier", how="left")
+    else:
+        a, month, tier = _tier_of_customer(rules, as_of)
+        t = tier.label("tier")
+        red = (
+            with_aum(
+                select(t, *_ytd_measures(rules, as_of))
+                .select_from(Redemption)
+                .join(Customer, Customer.customer_id == Redemption.customer_id),
+                a,
+                month,
+            )
+            .where(_ytd(as_of), *customers_at(as_of, scope))
+            .group_by(t)
+        )
+        people = (
+            with_aum(select(t, func.count().label("customers")).select_from(Customer), a, month)
+            .where(*customers_at(as_of, scope))
+            .group_by(t)
+        )
+        df = df.merge(frame(session, people), on="tier", how="left").merge(frame(session, red), on="tier", how="left")
     ints = ["customers", "peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used"]
     df[ints] = df[ints].fillna(0).astype(int)
     df["subsidy"] = df["subsidy"].astype(float).fillna(0.0).round(2)
@@ -120,11 +181,12 @@ def alliance_totals(by_tier: pd.DataFrame) -> dict[str, int | float]:
     }
 
 
-def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Year-to-date redemptions by weekday (0 = Monday) and hour of screening."""
+def heatmap_select(*, as_of: date, scope: Scope, keys: list[Any]) -> Select[Any]:
+    """Year-to-date redemptions and tickets by [keys,] weekday and hour of screening."""
     hour = (Redemption.minute_of_day // 60).label("hour")
-    stmt = (
+    return (
         select(
+            *keys,
             Redemption.weekday.label("weekday"),
             hour,
             func.count().label("redemptions"),
@@ -132,37 +194,58 @@ def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scop
         )
         .join(Customer, Customer.customer_id == Redemption.customer_id)
         .where(_ytd(as_of), *customers_at(as_of, scope))
-        .group_by(Redemption.weekday, hour)
-        .order_by(Redemption.weekday, hour)
+        .group_by(*keys, Redemption.weekday, hour)
+        .order_by(*keys, Redemption.weekday, hour)
     )
+
+
+def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Year-to-date redemptions by weekday (0 = Monday) and hour of screening."""
+    if facts.usable(session, as_of=as_of, rules=rules):
+        r = RedemptionRollup
+        stmt = (
+            select(
+                r.weekday,
+                r.hour,
+                func.sum(r.redemptions).label("redemptions"),
+                func.sum(r.tickets).label("tickets"),
+            )
+            .where(*scope.where(r))
+            .group_by(r.weekday, r.hour)
+            .order_by(r.weekday, r.hour)
+        )
+    else:
+        stmt = heatmap_select(as_of=as_of, scope=scope, keys=[])
     df = frame(session, stmt)
+    df["redemptions"] = df["redemptions"].astype(int)
+    df["tickets"] = df["tickets"].astype(int)
     df["hour"] = df["hour"].astype(int)
     return df
 
 
 def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Customers with redemptions in the trailing window, by segment: family, film_lover, other."""
-    a = rules.alliance
-    since = as_of - timedelta(days=a.segment_days - 1)
-    per = (
-        select(
-            Redemption.customer_id.label("customer_id"),
-            func.count().label("n"),
-            func.sum(Redemption.child_tickets).label("kids"),
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        stmt = (
+            select(
+                r.segment,
+                func.sum(r.customers).label("customers"),
+                func.sum(r.segment_redemptions).label("redemptions"),
+            )
+            .where(r.as_of == as_of, r.segment.is_not(None), *scope.where(r))
+            .group_by(r.segment)
         )
-        .join(Customer, Customer.customer_id == Redemption.customer_id)
-        .where(Redemption.screen_date.between(since, as_of), *customers_at(as_of, scope))
-        .group_by(Redemption.customer_id)
-        .subquery("per")
-    )
-    seg = case(
-        (per.c.kids > 0, literal("family")),
-        (per.c.n >= a.film_lover_min_redemptions, literal("film_lover")),
-        else_=literal("other"),
-    ).label("segment")
-    df = frame(
-        session, select(seg, func.count().label("customers"), func.sum(per.c.n).label("redemptions")).group_by(seg)
-    )
+    else:
+        per = segment_facts(as_of=as_of, rules=rules)
+        seg = segment_case(rules, per.c.n, per.c.kids).label("segment")
+        stmt = (
+            select(seg, func.count().label("customers"), func.sum(per.c.n).label("redemptions"))
+            .join(Customer, Customer.customer_id == per.c.customer_id)
+            .where(*customers_at(as_of, scope))
+            .group_by(seg)
+        )
+    df = frame(session, stmt)
     full = pd.DataFrame({"segment": ["family", "film_lover", "other"]})
     df = full.merge(df, on="segment", how="left").fillna(0)
     df[["customers", "redemptions"]] = df[["customers", "redemptions"]].astype(int)
@@ -171,6 +254,15 @@ def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Sco
 
 def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """产能: basis-month AUM of alliance-acquired customers against all others."""
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        group = case((r.alliance_channel, literal("alliance")), else_=literal("other")).label("group")
+        stmt = (
+            select(group, func.sum(r.customers).label("customers"), func.sum(r.aum).label("aum"))
+            .where(r.as_of == as_of, *scope.where(r))
+            .group_by(group)
+        )
+        return _channel_frame(session, stmt)
     month = basis_month(as_of)
     al = aum_join(month)
     group = case(
@@ -185,6 +277,10 @@ def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: 
         .where(*customers_at(as_of, scope))
         .group_by(group)
     )
+    return _channel_frame(session, stmt)
+
+
+def _channel_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     df = pd.DataFrame({"group": ["alliance", "other"]}).merge(frame(session, stmt), on="group", how="left")
     df["customers"] = df["customers"].fillna(0).astype(int)
     df["aum"] = df["aum"].astype(float).fillna(0.0)
@@ -194,9 +290,17 @@ def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: 
 
 def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Customers with at least one free ticket of this year's entitlement left, most left first."""
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        stmt = (
+            select(*person_columns(), f.tier, f.entitled, f.free_used_ytd)
+            .join(f, f.customer_id == Customer.customer_id)
+            .where(f.remaining >= 1, *scope.where(f))
+        )
+        return _unused_frame(session, stmt)
     a, month, tier = _tier_of_customer(rules, as_of)
     ent = rules.alliance.entitlement
-    entitled = case(*[(tier == code, literal(n)) for code, n in ent.items()], else_=literal(0))
+    entitled = entitlement_case(rules, tier)
     used = (
         select(func.coalesce(func.sum(Redemption.free_tickets), 0))
         .where(Redemption.customer_id == Customer.customer_id, _ytd(as_of))
@@ -213,6 +317,10 @@ def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Sc
         a,
         month,
     ).where(*customers_at(as_of, scope), aum_value(a) >= min_bound, entitled - used >= 1)
+    return _unused_frame(session, stmt)
+
+
+def _unused_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     df = frame(session, stmt)
     df["entitled"] = df["entitled"].astype(int)
     df["free_used_ytd"] = df["free_used_ytd"].astype(int)

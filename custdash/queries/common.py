@@ -22,12 +22,13 @@ class Scope:
     branch_id: str | None = None
     manager_id: str | None = None
 
-    def where(self) -> list[ColumnElement[bool]]:
+    def where(self, entity: Any = Customer) -> list[ColumnElement[bool]]:
+        """Conditions on an entity with branch_id and manager_id (customers, facts, rollups)."""
         conds: list[ColumnElement[bool]] = []
         if self.branch_id is not None:
-            conds.append(Customer.branch_id == self.branch_id)
+            conds.append(entity.branch_id == self.branch_id)
         if self.manager_id is not None:
-            conds.append(Customer.manager_id == self.manager_id)
+            conds.append(entity.manager_id == self.manager_id)
         return conds
 
 
@@ -47,6 +48,17 @@ def add_months(month: str, n: int) -> str:
 def basis_month(as_of: date) -> str:
     """The calendar month before the as-of date's month (DOMAIN.md §1)."""
     return add_months(month_of(as_of), -1)
+
+
+def month_before(d: date) -> date:
+    """The same day a month earlier (the last day of that month when it is shorter)."""
+    y, m = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(y, m, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 def end_of_day(d: date) -> datetime:
@@ -84,7 +96,9 @@ def tier_case(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[str]:
 def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Run a statement and return its rows as a DataFrame (column names from the SELECT)."""
     result = session.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(columns or result.keys()))
+    names = list(columns or result.keys())
+    # Plain tuples: building a frame from Row objects costs several times more on long lists.
+    return pd.DataFrame.from_records([tuple(r) for r in result], columns=names)
 
 
 def person_columns() -> list[Any]:

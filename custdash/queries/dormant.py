@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from custdash.models import AumMonthly, Card, Customer, Meta, Txn
+from custdash import facts
+from custdash.models import AumMonthly, Card, Customer, CustomerFact, Meta, Txn
 from custdash.queries.common import (
     ALL,
     Scope,
@@ -61,8 +63,9 @@ def _last_activity(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN
     )
 
 
-def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Customers all of whose active cards are dormant, in priority order (DOMAIN.md §3)."""
+def card_facts(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
+    """Per customer holding cards at the as-of date: active_cards, dormant_cards, last_at
+    (latest activity on any card), balance (of active cards)."""
     r = rules.dormant
     cutoff = end_of_day(as_of - timedelta(days=r.days))  # activity before this is >= `days` old
     opened_cutoff = as_of - timedelta(days=r.days)
@@ -72,13 +75,11 @@ def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
         ((act.c.last_at.is_not(None)) & (act.c.last_at < cutoff))
         | ((act.c.last_at.is_(None)) & (Card.opened_on <= opened_cutoff))
     )
-    active_n = func.sum(case((is_active, 1), else_=0))
-    dormant_n = func.sum(case((dormant_card, 1), else_=0))
-    cards = (
+    return (
         select(
             Card.customer_id.label("customer_id"),
-            active_n.label("active_cards"),
-            dormant_n.label("dormant_cards"),
+            func.sum(case((is_active, 1), else_=0)).label("active_cards"),
+            func.sum(case((dormant_card, 1), else_=0)).label("dormant_cards"),
             func.max(act.c.last_at).label("last_at"),
             func.sum(case((is_active, Card.balance), else_=0.0)).label("balance"),
         )
@@ -86,11 +87,35 @@ def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
         .outerjoin(act, act.c.card_id == Card.card_id)
         .where(Card.opened_on <= as_of)
         .group_by(Card.customer_id)
-        .having(active_n > 0, active_n == dormant_n)
         .subquery("dc")
     )
+
+
+def peak_months(as_of: date, rules: Rules) -> tuple[str, str]:
+    """First and last month of the peak-AUM window: the `peak_months` months ending with the basis month."""
     last_month = basis_month(as_of)
-    first_month = add_months(last_month, -(r.peak_months - 1))
+    return add_months(last_month, -(rules.dormant.peak_months - 1)), last_month
+
+
+def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Customers all of whose active cards are dormant, in priority order (DOMAIN.md §3)."""
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        stmt = (
+            select(
+                *person_columns(),
+                f.dormant_cards,
+                f.last_activity_at.label("last_at"),
+                f.card_balance.label("balance"),
+                f.peak_aum_12m,
+            )
+            .join(f, f.customer_id == Customer.customer_id)
+            .where(f.dormant, *scope.where(f))
+        )
+        return _dormant_frame(session, stmt, rules)
+    cards = card_facts(session, as_of=as_of, rules=rules)
+    dormant = (cards.c.active_cards > 0) & (cards.c.active_cards == cards.c.dormant_cards)
+    first_month, last_month = peak_months(as_of, rules)
     peak = (
         select(func.max(AumMonthly.avg_daily_aum))
         .where(
@@ -110,8 +135,13 @@ def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
         )
         .select_from(Customer)
         .join(cards, cards.c.customer_id == Customer.customer_id)
-        .where(*customers_at(as_of, scope))
+        .where(dormant, *customers_at(as_of, scope))
     )
+    return _dormant_frame(session, stmt, rules)
+
+
+def _dormant_frame(session: Session, stmt: Select[Any], rules: Rules) -> pd.DataFrame:
+    r = rules.dormant
     df = frame(session, stmt)
     df["dormant_cards"] = df["dormant_cards"].astype(int)
     df["last_activity"] = pd.Series(

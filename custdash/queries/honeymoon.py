@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,7 +10,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from custdash.models import Customer, Product, Touch
+from custdash import facts
+from custdash.models import Customer, CustomerFact, FactRollup, Product, Touch
 from custdash.queries.common import (
     ALL,
     Scope,
@@ -32,19 +34,34 @@ def _done(wave: Wave, as_of: date) -> ColumnElement[bool]:
     return exists().where(Touch.customer_id == Customer.customer_id, Touch.wave == wave.wave, Touch.touched_on <= as_of)
 
 
-def _status(wave: Wave, as_of: date) -> ColumnElement[str]:
+def wave_bit(wave: Wave) -> int:
+    """The bit of a wave in customer_fact.waves_done."""
+    return 1 << wave.wave
+
+
+def _fact_done(wave: Wave) -> ColumnElement[bool]:
+    return CustomerFact.waves_done.op("&")(wave_bit(wave)) != 0
+
+
+def wave_status_case(
+    wave: Wave, as_of: date, *, done: ColumnElement[bool], opened_on: Any = Customer.opened_on
+) -> ColumnElement[str]:
     """done / due / overdue / upcoming, with the day windows turned into opening-date bounds
     (day n = as_of - opened_on, so day > end <=> opened_on < as_of - end)."""
     return case(
-        (_done(wave, as_of), literal("done")),
-        (Customer.opened_on < as_of - timedelta(days=wave.end), literal("overdue")),
-        (Customer.opened_on <= as_of - timedelta(days=wave.start), literal("due")),
+        (done, literal("done")),
+        (opened_on < as_of - timedelta(days=wave.end), literal("overdue")),
+        (opened_on <= as_of - timedelta(days=wave.start), literal("due")),
         else_=literal("upcoming"),
     )
 
 
-def _in_window(as_of: date, rules: Rules) -> ColumnElement[bool]:
-    return Customer.opened_on.between(as_of - timedelta(days=rules.honeymoon.days), as_of)
+def _status(wave: Wave, as_of: date, fast: bool) -> ColumnElement[str]:
+    return wave_status_case(wave, as_of, done=_fact_done(wave) if fast else _done(wave, as_of))
+
+
+def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) -> ColumnElement[bool]:
+    return opened_on.between(as_of - timedelta(days=rules.honeymoon.days), as_of)
 
 
 def wave_status(
@@ -57,12 +74,15 @@ def wave_status(
     most overdue waves first, then the oldest relationship first.
     """
     waves = rules.honeymoon.waves
-    statuses = [_status(w, as_of).label(f"wave_{w.wave}") for w in waves]
+    fast = facts.usable(session, as_of=as_of, rules=rules)
+    statuses = [_status(w, as_of, fast).label(f"wave_{w.wave}") for w in waves]
     stmt = select(*person_columns(), Customer.opened_on, *statuses).where(
-        *customers_at(as_of, scope), _in_window(as_of, rules)
+        *customers_at(as_of, scope), in_window(as_of, rules)
     )
+    if fast:
+        stmt = stmt.join(CustomerFact, CustomerFact.customer_id == Customer.customer_id)
     if call_list_only:
-        stmt = stmt.where(or_(*[_status(w, as_of).in_(["due", "overdue"]) for w in waves]))
+        stmt = stmt.where(or_(*[_status(w, as_of, fast).in_(["due", "overdue"]) for w in waves]))
     df = frame(session, stmt)
     df["opened_on"] = pd.to_datetime(df["opened_on"]).dt.date
     df["day"] = [(as_of - d).days for d in df["opened_on"]]
@@ -92,21 +112,34 @@ def wave_status(
 
 
 def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:
-    return [",".join(c.removeprefix("wave_") for c in cols if row[c] == status) for _, row in df[cols].iterrows()]
+    names = [c.removeprefix("wave_") for c in cols]
+    return [",".join(n for n, v in zip(names, row) if v == status) for row in df[cols].itertuples(index=False)]
 
 
 def honeymoon_counts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
     """Customers in honeymoon, and those with at least one due / overdue wave."""
-    waves = rules.honeymoon.waves
-    any_due = or_(*[_status(w, as_of) == "due" for w in waves])
-    any_overdue = or_(*[_status(w, as_of) == "overdue" for w in waves])
-    stmt = (
-        select(func.count(), func.sum(case((any_due, 1), else_=0)), func.sum(case((any_overdue, 1), else_=0)))
-        .select_from(Customer)
-        .where(*customers_at(as_of, scope), _in_window(as_of, rules))
-    )
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        stmt = select(func.sum(r.in_honeymoon), func.sum(r.honeymoon_due), func.sum(r.honeymoon_overdue)).where(
+            r.as_of == as_of, *scope.where(r)
+        )
+    else:
+        due, overdue = flags(rules, as_of, done=lambda w: _done(w, as_of))
+        stmt = (
+            select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
+            .select_from(Customer)
+            .where(*customers_at(as_of, scope), in_window(as_of, rules))
+        )
     n, due, overdue = session.execute(stmt).one()
     return {"in_window": int(n or 0), "due": int(due or 0), "overdue": int(overdue or 0)}
+
+
+def flags(
+    rules: Rules, as_of: date, *, done: Callable[[Wave], ColumnElement[bool]], opened_on: Any = Customer.opened_on
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(any wave due, any wave overdue) for a customer in honeymoon."""
+    status = [wave_status_case(w, as_of, done=done(w), opened_on=opened_on) for w in rules.honeymoon.waves]
+    return or_(*[s == "due" for s in status]), or_(*[s == "overdue" for s in status])
 
 
 def _day_target_months(first: date, last: date, as_of: date, days: int) -> list[tuple[date, date, str]]:
@@ -124,18 +157,18 @@ def _day_target_months(first: date, last: date, as_of: date, days: int) -> list[
     return out
 
 
-def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """New-customer cohorts by opening month (the last `cohort_months` months up to the as-of month).
+def cohort_first_day(as_of: date, rules: Rules) -> date:
+    """The first opening date of the cohorts shown at the as-of date."""
+    first_month = add_months(month_of(as_of), -(rules.honeymoon.cohort_months - 1))
+    return date(int(first_month[:4]), int(first_month[5:]), 1)
 
-    Columns: cohort, customers, wave_1_done..wave_n_done (shares), deep_by_day_n (share holding
-    `cohort_min_products`+ products by day `days`), v1_plus_at_day_n (share in the second tier or above
-    at day `days`; for customers not yet there, at the as-of date). Tier at a day D is taken from the
-    basis month of D, as everywhere else.
-    """
+
+def cohort_conditions(
+    as_of: date, rules: Rules
+) -> tuple[Any, ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """(AUM alias, its join condition, deep by day n, V1+ at day n) for a customer of the cohorts."""
     h = rules.honeymoon
-    first_month = add_months(month_of(as_of), -(h.cohort_months - 1))
-    first_day = date(int(first_month[:4]), int(first_month[5:]), 1)
-    ranges = _day_target_months(first_day, as_of, as_of, h.days)
+    ranges = _day_target_months(cohort_first_day(as_of, rules), as_of, as_of, h.days)
     target_month = case(
         *[(Customer.opened_on.between(lo, hi), literal(m)) for lo, hi, m in ranges], else_=literal(None)
     )
@@ -149,19 +182,49 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         )
         .scalar_subquery()
     )
-    cols: list[Any] = [func.count().label("customers")]
-    for w in h.waves:
-        cols.append(func.sum(case((_done(w, as_of), 1), else_=0)).label(f"wave_{w.wave}_done"))
-    cols.append(func.sum(case((products_by_day_n >= h.cohort_min_products, 1), else_=0)).label("deep"))
-    cols.append(func.sum(case((aum_value(a) >= rules.tiers[1].lower_bound, 1), else_=0)).label("v1_plus"))
-    stmt = (
-        select(Customer.opened_month.label("cohort"), *cols)
-        .select_from(Customer)
-        .outerjoin(a, and_(a.customer_id == Customer.customer_id, a.month == target_month))
-        .where(*customers_at(as_of, scope), Customer.opened_on >= first_day)
-        .group_by(Customer.opened_month)
-        .order_by(Customer.opened_month)
-    )
+    join = and_(a.customer_id == Customer.customer_id, a.month == target_month)
+    return a, join, products_by_day_n >= h.cohort_min_products, aum_value(a) >= rules.tiers[1].lower_bound
+
+
+def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """New-customer cohorts by opening month (the last `cohort_months` months up to the as-of month).
+
+    Columns: cohort, customers, wave_1_done..wave_n_done (shares), deep_by_day_n (share holding
+    `cohort_min_products`+ products by day `days`), v1_plus_at_day_n (share in the second tier or above
+    at day `days`; for customers not yet there, at the as-of date). Tier at a day D is taken from the
+    basis month of D, as everywhere else.
+    """
+    h = rules.honeymoon
+    first_day = cohort_first_day(as_of, rules)
+    count: list[Any] = [func.count().label("customers")]
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        cols = count + [func.sum(case((_fact_done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
+        cols += [
+            func.sum(case((f.deep_by_day_n, 1), else_=0)).label("deep"),
+            func.sum(case((f.v1_plus_at_day_n, 1), else_=0)).label("v1_plus"),
+        ]
+        stmt = (
+            select(f.opened_month.label("cohort"), *cols)
+            .where(f.opened_on >= first_day, *scope.where(f))
+            .group_by(f.opened_month)
+            .order_by(f.opened_month)
+        )
+    else:
+        a, join, deep, v1_plus = cohort_conditions(as_of, rules)
+        cols = count + [func.sum(case((_done(w, as_of), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
+        cols += [
+            func.sum(case((deep, 1), else_=0)).label("deep"),
+            func.sum(case((v1_plus, 1), else_=0)).label("v1_plus"),
+        ]
+        stmt = (
+            select(Customer.opened_month.label("cohort"), *cols)
+            .select_from(Customer)
+            .outerjoin(a, join)
+            .where(*customers_at(as_of, scope), Customer.opened_on >= first_day)
+            .group_by(Customer.opened_month)
+            .order_by(Customer.opened_month)
+        )
     df = frame(session, stmt)
     n = df["customers"].where(df["customers"] > 0)
     for w in h.waves:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from custdash import facts
+from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_entitlement
 from custdash.queries.common import ALL, Scope
 from custdash.queries.dormant import dormant_list
@@ -18,11 +21,12 @@ from custdash.rules import Rules
 
 def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, Any]:
     tiers = tier_distribution(session, as_of=as_of, rules=rules, scope=scope)
+    sizes = list_sizes(session, as_of=as_of, rules=rules, scope=scope)
     return {
         "as_of": as_of.isoformat(),
         "tiers": {row.tier: int(row.customers) for row in tiers.itertuples()},
-        "threshold": len(threshold_list(session, as_of=as_of, rules=rules, scope=scope)),
-        "dormant": len(dormant_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "threshold": sizes["threshold"],
+        "dormant": sizes["dormant"],
         "honeymoon": honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope),
         "alliance": alliance_totals(alliance_by_tier(session, as_of=as_of, rules=rules, scope=scope)),
     }
@@ -30,6 +34,13 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
 
 def list_sizes(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
     """How long each call list is: the overview's headline numbers."""
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused"]
+        row = session.execute(
+            select(*[func.sum(getattr(r, n)) for n in names]).where(r.as_of == as_of, *scope.where(r))
+        ).one()
+        return {n: int(v or 0) for n, v in zip(names, row)}
     counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
     return {
         "threshold": len(threshold_list(session, as_of=as_of, rules=rules, scope=scope)),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from custdash.models import Customer
+from custdash import facts
+from custdash.models import Customer, CustomerFact
 from custdash.queries.common import (
     ALL,
     Scope,
@@ -48,23 +49,44 @@ def _ranges(rules: Rules, band: float) -> list[tuple[float, float, str, str]]:
     return out
 
 
+def _near(aum: ColumnElement[float], ranges: list[tuple[float, float, str, str]]) -> ColumnElement[bool]:
+    return or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in ranges])
+
+
+def _next_bound(aum: ColumnElement[float], ranges: list[tuple[float, float, str, str]]) -> ColumnElement[float]:
+    return case(*[(aum < hi, literal(hi)) for _lo, hi, _c, _n in ranges], else_=None).label("next_bound")
+
+
+def near_threshold(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[bool]:
+    """Is a customer near the next tier, with the rules' default band?"""
+    return _near(aum, _ranges(rules, rules.threshold.band))
+
+
 def threshold_list(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, band: float | None = None
 ) -> pd.DataFrame:
     """Customers within `band` (default from the rules) below the next tier's bound, by gap ascending."""
     band = rules.threshold.band if band is None else band
-    month = basis_month(as_of)
-    a = aum_join(month)
-    aum = aum_value(a)
     ranges = _ranges(rules, band)
-    next_bound = case(*[(aum < hi, literal(hi)) for _lo, hi, _c, _n in ranges], else_=None)
-    stmt = with_aum(
-        select(
-            *person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), next_bound.label("next_bound")
-        ).select_from(Customer),
-        a,
-        month,
-    ).where(*customers_at(as_of, scope), or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in ranges]))
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        aum = f.basis_aum
+        stmt = (
+            select(*person_columns(), f.tier, aum.label("aum"), _next_bound(aum, ranges))
+            .join(f, f.customer_id == Customer.customer_id)
+            .where(_near(aum, ranges), *scope.where(f))
+        )
+    else:
+        month = basis_month(as_of)
+        a = aum_join(month)
+        aum = aum_value(a)
+        stmt = with_aum(
+            select(
+                *person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), _next_bound(aum, ranges)
+            ).select_from(Customer),
+            a,
+            month,
+        ).where(*customers_at(as_of, scope), _near(aum, ranges))
     df = frame(session, stmt)
     df["aum"] = df["aum"].astype(float)
     df["next_bound"] = df["next_bound"].astype(float)
@@ -89,19 +111,24 @@ def threshold_bands(
 
     Columns: next_tier, band, customers (cumulative: within 5% includes within 1%).
     """
-    month = basis_month(as_of)
-    a = aum_join(month)
-    aum = aum_value(a)
+    fast = facts.usable(session, as_of=as_of, rules=rules)
+    if fast:
+        aum = CustomerFact.basis_aum
+    else:
+        month = basis_month(as_of)
+        a = aum_join(month)
+        aum = aum_value(a)
     cols = []
     labels = []
-    widest = max(bands)
     for band in bands:
         for lo, hi, _cur, nxt in _ranges(rules, band):
             cols.append(func.sum(case((and_(aum >= lo, aum < hi), 1), else_=0)))
             labels.append((nxt, band))
-    stmt = with_aum(select(*cols).select_from(Customer), a, month).where(
-        *customers_at(as_of, scope), or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in _ranges(rules, widest)])
-    )
+    widest = _near(aum, _ranges(rules, max(bands)))
+    if fast:
+        stmt = select(*cols).where(widest, *scope.where(CustomerFact))
+    else:
+        stmt = with_aum(select(*cols).select_from(Customer), a, month).where(*customers_at(as_of, scope), widest)
     values = session.execute(stmt).one()
     return pd.DataFrame(
         [{"next_tier": nxt, "band": band, "customers": int(v or 0)} for (nxt, band), v in zip(labels, values)]

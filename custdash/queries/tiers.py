@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custdash.models import Customer
+from custdash import facts
+from custdash.models import Customer, FactRollup
 from custdash.queries.common import (
     ALL,
     Scope,
@@ -34,26 +35,32 @@ def tier_distribution(
 
     Columns: [branch_id | manager_id,] tier, customers, aum.
     """
-    month = basis_month(as_of)
-    a = aum_join(month)
-    tier = tier_case(rules, aum_value(a)).label("tier")
-    keys = []
-    if split == "branch":
-        keys = [Customer.branch_id.label("branch_id")]
-    elif split == "manager":
-        keys = [Customer.manager_id.label("manager_id")]
-    stmt = (
-        with_aum(
-            select(*keys, tier, func.count().label("customers"), func.sum(aum_value(a)).label("aum")).select_from(
-                Customer
-            ),
-            a,
-            month,
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        keys = [getattr(r, f"{split}_id").label(f"{split}_id")] if split else []
+        stmt = (
+            select(*keys, r.tier, func.sum(r.customers).label("customers"), func.sum(r.aum).label("aum"))
+            .where(r.as_of == as_of, *scope.where(r))
+            .group_by(*keys, r.tier)
         )
-        .where(*customers_at(as_of, scope))
-        .group_by(*keys, tier)
-    )
+    else:
+        month = basis_month(as_of)
+        a = aum_join(month)
+        tier = tier_case(rules, aum_value(a)).label("tier")
+        keys = [getattr(Customer, f"{split}_id").label(f"{split}_id")] if split else []
+        stmt = (
+            with_aum(
+                select(*keys, tier, func.count().label("customers"), func.sum(aum_value(a)).label("aum")).select_from(
+                    Customer
+                ),
+                a,
+                month,
+            )
+            .where(*customers_at(as_of, scope))
+            .group_by(*keys, tier)
+        )
     df = frame(session, stmt)
+    df["customers"] = df["customers"].astype(int)
     df["aum"] = df["aum"].astype(float)
     if split is None:
         full = pd.DataFrame({"tier": rules.tier_codes})
@@ -61,7 +68,7 @@ def tier_distribution(
         df["customers"] = df["customers"].astype(int)
         return df
     order = {c: i for i, c in enumerate(rules.tier_codes)}
-    key = keys[0].key
+    key = f"{split}_id"
     df = df.sort_values([key, "tier"], key=lambda s: s.map(order) if s.name == "tier" else s.fillna(""))
     return df.reset_index(drop=True)
 
@@ -71,16 +78,27 @@ def tier_migration(session: Session, *, as_of: date, rules: Rules, scope: Scope 
 
     Columns: from_tier, to_tier, customers, move ("up" | "down" | "same").
     """
-    month = basis_month(as_of)
-    prev = add_months(month, -1)
-    a, b = aum_join(month), aum_join(prev)
-    to_tier = tier_case(rules, aum_value(a)).label("to_tier")
-    from_tier = tier_case(rules, aum_value(b)).label("from_tier")
-    stmt = with_aum(
-        with_aum(select(from_tier, to_tier, func.count().label("customers")).select_from(Customer), a, month), b, prev
-    )
-    stmt = stmt.where(*customers_at(as_of, scope)).group_by(from_tier, to_tier)
+    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        stmt = (
+            select(r.prev_tier.label("from_tier"), r.tier.label("to_tier"), func.sum(r.customers).label("customers"))
+            .where(r.as_of == as_of, *scope.where(r))
+            .group_by(r.prev_tier, r.tier)
+        )
+    else:
+        month = basis_month(as_of)
+        prev = add_months(month, -1)
+        a, b = aum_join(month), aum_join(prev)
+        to_tier = tier_case(rules, aum_value(a)).label("to_tier")
+        from_tier = tier_case(rules, aum_value(b)).label("from_tier")
+        stmt = with_aum(
+            with_aum(select(from_tier, to_tier, func.count().label("customers")).select_from(Customer), a, month),
+            b,
+            prev,
+        )
+        stmt = stmt.where(*customers_at(as_of, scope)).group_by(from_tier, to_tier)
     df = frame(session, stmt)
+    df["customers"] = df["customers"].astype(int)
     order = {c: i for i, c in enumerate(rules.tier_codes)}
     diff = df["to_tier"].map(order) - df["from_tier"].map(order)
     df["move"] = ["up" if d > 0 else "down" if d < 0 else "same" for d in diff]

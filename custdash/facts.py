@@ -1,0 +1,210 @@
+"""Materialised facts: every per-customer figure the views need, computed once per load.
+
+At a million customers the live queries (custdash/queries) read tens of millions of AUM,
+transaction and redemption rows per view. The loader (import, demo generator, `custdash
+refresh`) therefore writes, in the same transaction as the data:
+
+- `customer_fact`: one row per customer at the extract date (basis AUM and tier, previous
+  tier, 12-month peak, card and dormancy facts, year-to-date alliance figures, segment,
+  honeymoon waves, cohort outcomes);
+- `fact_rollup`: those facts summed by branch x manager x tier x previous tier x segment x
+  channel, at the extract date and at the same day a month earlier (the overview's deltas);
+- `redemption_rollup`: the year-to-date heatmap by branch x manager x weekday x hour.
+
+They are built from the live queries' own expressions, with the rules in force, and stamped
+with the rules' fingerprint. A view reads them only when its as-of date is one they were
+built for and the rules are unchanged (`usable`); any other question is answered live, so
+the facts can be stale only in speed, never in content. tests/test_facts.py compares both
+paths on every view.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from custdash.models import AumMonthly, Customer, CustomerFact, FactRollup, Meta, RedemptionRollup, Touch
+from custdash.rules import Rules
+
+# Meta keys written by `build`.
+AS_OF_KEY = "facts_as_of"
+RULES_KEY = "facts_rules"
+ROLLUP_DATES_KEY = "facts_rollup_dates"
+
+FACT_COLUMNS = [c.name for c in CustomerFact.__table__.columns]
+
+# Set `session.info[LIVE] = True` to make every view compute live (tests, benchmarks).
+LIVE = "custdash_live"
+
+
+def usable(session: Session | Connection, *, as_of: date, rules: Rules, rollup: bool = False) -> bool:
+    """May a view answer `as_of` under `rules` from the facts? With `rollup`, the rollup's
+    dates count too (the rollup alone holds the month-earlier figures)."""
+    if session.info.get(LIVE) or not rules.fingerprint:
+        return False
+    keys = [AS_OF_KEY, RULES_KEY, ROLLUP_DATES_KEY]
+    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(keys))).all())
+    if meta.get(RULES_KEY) != rules.fingerprint:
+        return False
+    if rollup:
+        return as_of.isoformat() in meta.get(ROLLUP_DATES_KEY, "").split(",")
+    return meta.get(AS_OF_KEY) == as_of.isoformat()
+
+
+def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
+    """One row per customer existing at `as_of`, in `customer_fact`'s column order."""
+    # Imported here: the query modules import this one for `usable`.
+    from custdash.queries.alliance import entitlement_case, redemption_facts, segment_case, segment_facts
+    from custdash.queries.common import add_months, aum_join, aum_value, basis_month, tier_case, with_aum
+    from custdash.queries.dormant import card_facts, peak_months
+    from custdash.queries.honeymoon import cohort_conditions, cohort_first_day, flags, in_window, wave_bit
+    from custdash.queries.threshold import near_threshold
+
+    month = basis_month(as_of)
+    basis, prev = aum_join(month), aum_join(add_months(month, -1))
+    aum = aum_value(basis)
+    tier = tier_case(rules, aum)
+    first, last = peak_months(as_of, rules)
+    peak = (
+        select(AumMonthly.customer_id.label("customer_id"), func.max(AumMonthly.avg_daily_aum).label("peak"))
+        .where(AumMonthly.month >= first, AumMonthly.month <= last)
+        .group_by(AumMonthly.customer_id)
+        .subquery("peak")
+    )
+    cards = card_facts(conn, as_of=as_of, rules=rules)
+    ytd = redemption_facts(as_of=as_of, rules=rules)
+    seg = segment_facts(as_of=as_of, rules=rules)
+    waves = rules.honeymoon.waves
+    touched = (
+        select(
+            Touch.customer_id.label("customer_id"),
+            *[func.max(case((Touch.wave == w.wave, 1), else_=0)).label(f"w{w.wave}") for w in waves],
+        )
+        .where(Touch.touched_on <= as_of)
+        .group_by(Touch.customer_id)
+        .subquery("touched")
+    )
+
+    def done(w: Any) -> Any:
+        return func.coalesce(getattr(touched.c, f"w{w.wave}"), 0) == 1
+
+    due, overdue = flags(rules, as_of, done=done)
+    honeymoon = in_window(as_of, rules)
+    cohort_aum, cohort_join, deep, v1_plus = cohort_conditions(as_of, rules)
+    in_cohort = Customer.opened_on >= cohort_first_day(as_of, rules)
+    active = func.coalesce(cards.c.active_cards, 0)
+    entitled = entitlement_case(rules, tier)
+    free_used = func.coalesce(ytd.c.free_used, 0)
+
+    def ytd_sum(name: str, zero: Any = 0) -> Any:
+        return func.coalesce(getattr(ytd.c, name), zero)
+
+    values = [
+        Customer.customer_id,
+        Customer.branch_id,
+        Customer.manager_id,
+        Customer.opened_on,
+        Customer.opened_month,
+        Customer.channel == rules.alliance.alliance_channel,
+        aum,
+        tier,
+        tier_case(rules, aum_value(prev)),
+        near_threshold(rules, aum),
+        func.coalesce(peak.c.peak, 0.0),
+        active,
+        func.coalesce(cards.c.dormant_cards, 0),
+        cards.c.last_at,
+        func.coalesce(cards.c.balance, 0.0),
+        and_(active > 0, active == cards.c.dormant_cards),
+        entitled,
+        free_used,
+        entitled - free_used,
+        ytd_sum("peak_redemptions"),
+        ytd_sum("off_peak_redemptions"),
+        ytd_sum("peak_tickets"),
+        ytd_sum("off_peak_tickets"),
+        ytd_sum("subsidy", 0.0),
+        func.coalesce(seg.c.n, 0),
+        segment_case(rules, seg.c.n, seg.c.kids),
+        honeymoon,
+        sum((case((done(w), wave_bit(w)), else_=0) for w in waves), literal(0)),
+        and_(honeymoon, due),
+        and_(honeymoon, overdue),
+        case((in_cohort, deep), else_=None),
+        case((in_cohort, v1_plus), else_=None),
+    ]
+    stmt = (
+        select(*[v.label(name) for v, name in zip(values, FACT_COLUMNS, strict=True)])
+        .select_from(Customer)
+        .outerjoin(peak, peak.c.customer_id == Customer.customer_id)
+        .outerjoin(cards, cards.c.customer_id == Customer.customer_id)
+        .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
+        .outerjoin(seg, seg.c.customer_id == Customer.customer_id)
+        .outerjoin(touched, touched.c.customer_id == Customer.customer_id)
+        .outerjoin(cohort_aum, cohort_join)
+        .where(Customer.opened_on <= as_of)
+    )
+    return with_aum(with_aum(stmt, basis, month), prev, add_months(month, -1))
+
+
+# The rollup's sums: (column, expression over a fact row source `f`).
+_FLAG_SUMS = {
+    "threshold": "near_threshold",
+    "dormant": "dormant",
+    "in_honeymoon": "in_honeymoon",
+    "honeymoon_due": "honeymoon_due",
+    "honeymoon_overdue": "honeymoon_overdue",
+}
+
+
+def _rollup_select(f: Any, as_of: date) -> Select[Any]:
+    """Facts of one as-of date summed into `fact_rollup`'s columns (in table order)."""
+    keys = [f.c.branch_id, f.c.manager_id, f.c.tier, f.c.prev_tier, f.c.segment, f.c.alliance_channel]
+    sums = {
+        "customers": func.count(),
+        "aum": func.sum(f.c.basis_aum),
+        "peak_redemptions": func.sum(f.c.peak_redemptions),
+        "off_peak_redemptions": func.sum(f.c.off_peak_redemptions),
+        "peak_tickets": func.sum(f.c.peak_tickets),
+        "off_peak_tickets": func.sum(f.c.off_peak_tickets),
+        "free_used": func.sum(f.c.free_used_ytd),
+        "subsidy": func.sum(f.c.subsidy),
+        "segment_redemptions": func.sum(f.c.segment_redemptions),
+        **{k: func.sum(case((getattr(f.c, col), 1), else_=0)) for k, col in _FLAG_SUMS.items()},
+        "unused": func.sum(case((f.c.remaining >= 1, 1), else_=0)),
+    }
+    cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
+    by_name = {"as_of": literal(as_of, Date), **{k.name: k for k in keys}, **sums}
+    return select(*[by_name[c].label(c) for c in cols]).group_by(*keys)
+
+
+def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
+    """(Re)write all facts for `as_of` under `rules`, inside the caller's transaction."""
+    from custdash.queries.alliance import heatmap_select
+    from custdash.queries.common import ALL, month_before
+
+    for table in (CustomerFact, FactRollup, RedemptionRollup):
+        conn.execute(delete(table))
+    conn.execute(insert(CustomerFact).from_select(FACT_COLUMNS, fact_select(conn, as_of=as_of, rules=rules)))
+    rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
+    conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
+    # A month earlier: no customer rows are kept, only their sums.
+    before = month_before(as_of)
+    earlier = fact_select(conn, as_of=before, rules=rules).subquery("f")
+    conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(earlier, before)))
+    heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
+    heat_cols = [c.name for c in RedemptionRollup.__table__.columns if c.name != "id"]
+    conn.execute(insert(RedemptionRollup).from_select(heat_cols, heat.order_by(None)))
+    _write_meta(
+        conn,
+        {AS_OF_KEY: as_of.isoformat(), RULES_KEY: rules.fingerprint, ROLLUP_DATES_KEY: f"{as_of},{before}"},
+    )
+
+
+def _write_meta(conn: Connection, values: dict[str, str]) -> None:
+    for k, v in values.items():
+        conn.execute(delete(Meta).where(Meta.key == k))
+        conn.execute(insert(Meta).values(key=k, value=v))

@@ -1,0 +1,199 @@
+"""Materialised facts (custdash/facts.py) answer exactly what the live queries answer.
+
+Every view runs twice on the same store: from the facts, and live (session.info[LIVE]).
+The outputs must be equal, whole frames and dicts, for every scope that a viewer can have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from custdash import facts
+from custdash.db import make_engine
+from custdash.models import Customer, CustomerFact, FactRollup, Meta
+from custdash.queries.common import ALL, Scope, month_before
+from custdash.queries.summary import summary
+from custdash.ui import VIEWS
+from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF
+
+
+def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: bool):  # noqa: ANN001, ANN202
+    engine = make_engine(str(db))
+    try:
+        with Session(engine) as s:
+            if live:
+                s.info[facts.LIVE] = True
+            return VIEWS[name](s, as_of=as_of, rules=rules, scope=scope)
+    finally:
+        engine.dispose()
+
+
+def _same(fast, live) -> None:  # noqa: ANN001
+    if isinstance(fast, pd.DataFrame):
+        # Sums of floats may differ in the last bits: the rollup adds partial sums.
+        pd.testing.assert_frame_equal(fast, live, check_exact=False, rtol=1e-9, check_dtype=False)
+    else:
+        assert fast == live
+
+
+def _scopes(db: Path | str) -> list[Scope]:
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        branch, manager = s.execute(select(Customer.branch_id, Customer.manager_id).limit(1)).one()
+    engine.dispose()
+    return [ALL, Scope(branch_id=branch), Scope(branch_id=branch, manager_id=manager)]
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_every_view_equals_the_live_query_on_the_demo_store(demo_db, rules, name):
+    for scope in _scopes(demo_db):
+        fast = _run(demo_db, name, as_of=DEMO_AS_OF, rules=rules, scope=scope, live=False)
+        live = _run(demo_db, name, as_of=DEMO_AS_OF, rules=rules, scope=scope, live=True)
+        _same(fast, live)
+    # The views are not trivially empty on the demo store (or the comparison proves little).
+    if name not in ("honeymoon_counts", "list_sizes"):
+        assert len(fast) > 0 or name == "cohorts"
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_every_view_equals_the_live_query_on_the_boundary_example(example_db, rules, name):
+    fast = _run(example_db, name, as_of=EXAMPLE_AS_OF, rules=rules, scope=ALL, live=False)
+    live = _run(example_db, name, as_of=EXAMPLE_AS_OF, rules=rules, scope=ALL, live=True)
+    _same(fast, live)
+
+
+def test_month_earlier_figures_come_from_the_rollup_and_equal_live(demo_db, rules):
+    before = month_before(DEMO_AS_OF)
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        assert facts.usable(s, as_of=before, rules=rules, rollup=True)
+        assert not facts.usable(s, as_of=before, rules=rules)  # no customer rows for that date
+    engine.dispose()
+    for scope in _scopes(demo_db):
+        for name in ("list_sizes", "tiers", "migration", "alliance_by_tier", "honeymoon_counts"):
+            fast = _run(demo_db, name, as_of=before, rules=rules, scope=scope, live=False)
+            live = _run(demo_db, name, as_of=before, rules=rules, scope=scope, live=True)
+            _same(fast, live)
+
+
+def test_summary_contract_is_the_same_from_facts_and_live(demo_db, rules):
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        fast = summary(s, as_of=DEMO_AS_OF, rules=rules)
+        s.info[facts.LIVE] = True
+        live = summary(s, as_of=DEMO_AS_OF, rules=rules)
+    engine.dispose()
+    assert fast == live
+    assert fast["dormant"] > 0 and fast["threshold"] > 0 and fast["honeymoon"]["in_window"] > 0
+
+
+def test_facts_are_used_only_for_their_date_and_rules(demo_db, rules):
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        assert facts.usable(s, as_of=DEMO_AS_OF, rules=rules)
+        assert facts.usable(s, as_of=DEMO_AS_OF, rules=rules, rollup=True)
+        assert not facts.usable(s, as_of=date(2026, 11, 21), rules=rules, rollup=True)
+        other = replace(rules, threshold=replace(rules.threshold, band=0.05), fingerprint="other")
+        assert not facts.usable(s, as_of=DEMO_AS_OF, rules=other, rollup=True)
+        assert not facts.usable(s, as_of=DEMO_AS_OF, rules=replace(rules, fingerprint=""), rollup=True)
+    engine.dispose()
+
+
+def test_changed_rules_answer_live_and_correctly(demo_db, rules, tmp_path):
+    """With other rules the facts are not used: a narrower band gives the narrower answer."""
+    narrow = replace(rules, threshold=replace(rules.threshold, band=0.02), fingerprint="narrow")
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        n_fast = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=narrow, scope=ALL)["threshold"]
+        s.info[facts.LIVE] = True
+        n_live = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=narrow, scope=ALL)["threshold"]
+        n_default = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=rules, scope=ALL)["threshold"]
+    engine.dispose()
+    assert n_fast == n_live < n_default
+
+
+def test_facts_cover_every_customer_and_rollup_sums_match(demo_db):
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        customers = s.execute(select(Customer.customer_id).order_by(Customer.customer_id)).scalars().all()
+        fact_ids = s.execute(select(CustomerFact.customer_id).order_by(CustomerFact.customer_id)).scalars().all()
+        meta = dict(s.execute(select(Meta.key, Meta.value)).all())
+        from sqlalchemy import func
+
+        rolled = s.execute(select(func.sum(FactRollup.customers)).where(FactRollup.as_of == DEMO_AS_OF)).scalar_one()
+    engine.dispose()
+    assert fact_ids == customers
+    assert rolled == len(customers)
+    assert meta[facts.AS_OF_KEY] == DEMO_AS_OF.isoformat()
+    assert meta[facts.ROLLUP_DATES_KEY] == f"{DEMO_AS_OF},{month_before(DEMO_AS_OF)}"
+
+
+def _rules_variant(tmp_path: Path, old: str, new: str) -> Path:
+    from custdash.rules import DEFAULT_RULES_PATH
+
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    assert old in text, old
+    p = tmp_path / "rules.toml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+def test_fingerprint_follows_content_not_comments(tmp_path):
+    from custdash.rules import DEFAULT_RULES_PATH, load_rules
+
+    base = load_rules(DEFAULT_RULES_PATH)
+    commented = tmp_path / "c.toml"
+    commented.write_text("# a comment added by an admin\n" + DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    assert load_rules(commented).fingerprint == base.fingerprint
+    assert load_rules(_rules_variant(tmp_path, "band = 0.10", "band = 0.05")).fingerprint != base.fingerprint
+
+
+def test_refresh_rebuilds_facts_for_edited_rules(demo_db, tmp_path, monkeypatch, capsys):
+    from custdash.cli import main
+    from custdash.rules import load_rules
+    from tests.conftest import copy_store
+
+    db = copy_store(demo_db, tmp_path / "store.db")
+    edited = _rules_variant(tmp_path, "band = 0.10", "band = 0.05")
+    monkeypatch.setenv("CUSTDASH_RULES", str(edited))
+    narrow = load_rules()
+
+    def meta(key: str) -> str:
+        engine = make_engine(str(db))
+        with Session(engine) as s:
+            value = s.get(Meta, key).value
+        engine.dispose()
+        return value
+
+    version = meta("data_version")
+    assert main(["check", "--db", str(db)]) == 0
+    assert "facts: built with other rules" in capsys.readouterr().out
+    live = _run(db, "list_sizes", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=True)
+
+    assert main(["refresh", "--db", str(db)]) == 0
+    assert main(["check", "--db", str(db)]) == 0
+    assert "facts: current" in capsys.readouterr().out
+    assert meta(facts.RULES_KEY) == narrow.fingerprint
+    assert meta("data_version") != version  # the dashboard's caches start afresh
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        assert facts.usable(s, as_of=DEMO_AS_OF, rules=narrow, rollup=True)
+    engine.dispose()
+    assert _run(db, "list_sizes", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=False) == live
+    assert _run(db, "list:threshold", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=False).equals(
+        _run(db, "list:threshold", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=True)
+    )
+
+
+def test_refresh_of_an_empty_or_missing_store_says_why(tmp_path, capsys):
+    from custdash.cli import main
+
+    assert main(["refresh", "--db", str(tmp_path / "none.db")]) == 1
+    assert "No store at" in capsys.readouterr().err
