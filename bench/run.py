@@ -220,11 +220,27 @@ def exports(db: str) -> dict:
     return {"rows": len(df), "query": q, "csv": q + c, "xlsx": q + x, "csv_mb": len(csv) / 1e6}
 
 
+def _schema_version(db: Path) -> str | None:
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
 def store_for(size: int) -> Path:
+    from custdash.models import SCHEMA_VERSION
     from seed import DemoSpec, build_demo_store
 
     CACHE.mkdir(parents=True, exist_ok=True)
     db = CACHE / f"demo-{size}.db"
+    if db.exists() and _schema_version(db) != str(SCHEMA_VERSION):
+        db.unlink()  # built by an older custdash: rebuild (the users file beside it is kept)
     if not db.exists():
         build_demo_store(str(db), DemoSpec(customers=size, seed=7, as_of=AS_OF))
     return db

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,16 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from custdash import facts
-from custdash.db import bulk_insert, create_store, make_engine, now_utc, sqlite_path, storage_value
+from custdash.db import (
+    bulk_insert,
+    create_indexes,
+    create_store,
+    drop_indexes,
+    make_engine,
+    now_utc,
+    sqlite_path,
+    storage_value,
+)
 from custdash.models import (
     DATA_TABLES,
     FACT_TABLES,
@@ -121,7 +131,7 @@ def _positive(v: str) -> float:
 
 
 def _count(v: str) -> int:
-    if not v.isdigit():
+    if not (v.isascii() and v.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise _Bad(f"expected a whole number >= 0, got {v!r}")
     return int(v)
 
@@ -134,6 +144,7 @@ def _enum(*values: str) -> Callable[[str], str]:
             raise _Bad(f"unknown value {v!r}; expected one of {', '.join(values)}")
         return v
 
+    parse.values = values  # type: ignore[attr-defined]
     return parse
 
 
@@ -286,7 +297,7 @@ def _check_row(spec: FileSpec, row: dict[str, Any], rules: Rules) -> None:
     """Rules that span cells of one row."""
     if spec.table is Touch:
         n = len(rules.honeymoon.waves)
-        if not (row["wave"].isdigit() and 1 <= int(row["wave"]) <= n):
+        if not (row["wave"].isascii() and row["wave"].isdigit() and 1 <= int(row["wave"]) <= n):
             raise ImportFailed(
                 spec.file, f"wave must be a whole number from 1 to {n}, got {row['wave']!r}", column="wave"
             )
@@ -301,12 +312,157 @@ def _check_row(spec: FileSpec, row: dict[str, Any], rules: Rules) -> None:
 # --- reading -------------------------------------------------------------------
 
 
+def _derived_names(table: type) -> list[str]:
+    return {Customer: ["opened_month"], Redemption: ["screen_date", "weekday", "minute_of_day", "month_day"]}.get(
+        table, []
+    )
+
+
+def storage_names(spec: FileSpec) -> list[str]:
+    """The columns an import writes, in the table's order: the file's, then the derived ones."""
+    names = [c.name for c in spec.columns] + _derived_names(spec.table)
+    order = [c.name for c in spec.table.__table__.columns if c.name in names]  # type: ignore[attr-defined]
+    assert names == order, (names, order)
+    return names
+
+
+# --- the batch path ----------------------------------------------------------------
+# The import's hot loop works a batch at a time, column by column, with the C-level
+# builtins (map, set, min) doing the per-cell work, and turns cells straight into the
+# store's storage values (ISO text for dates and times, as SQLAlchemy writes them on
+# SQLite). It raises on anything doubtful; the batch is then read again row by row by
+# the checked parsers above, which name the problem exactly (or accept what the batch
+# path doubted, and their values are used). So the batch path must be strict, never chatty.
+
+_INF = (float("inf"), float("-inf"))
+
+
+def _c_text(col: list[str]) -> list[Any]:
+    if "" in col:
+        raise _Bad
+    return col
+
+
+def _c_date(col: list[str]) -> list[Any]:
+    if set(map(len, col)) != {10} or list(map(date.isoformat, map(date.fromisoformat, col))) != col:
+        raise _Bad
+    return col
+
+
+def _c_datetime(col: list[str]) -> list[Any]:
+    if set(map(len, col)) != {19}:
+        raise _Bad
+    iso = [f"{v[:10]}T{v[11:]}" for v in col]
+    if {v[10] for v in col} - {"T", " "} or list(map(datetime.isoformat, map(datetime.fromisoformat, iso))) != iso:
+        raise _Bad
+    return [f"{v[:10]} {v[11:]}.000000" for v in col]
+
+
+def _c_month(col: list[str]) -> list[Any]:
+    if set(map(len, col)) != {7}:
+        raise _Bad
+    _c_date([v + "-01" for v in col])
+    return col
+
+
+def _c_number(col: list[str]) -> list[Any]:
+    xs = list(map(float, col))
+    if not all(map(math.isfinite, xs)):
+        raise _Bad
+    return xs
+
+
+def _c_nonneg(col: list[str]) -> list[Any]:
+    xs = _c_number(col)
+    if xs and min(xs) < 0:
+        raise _Bad
+    return xs
+
+
+def _c_positive(col: list[str]) -> list[Any]:
+    xs = _c_number(col)
+    if xs and min(xs) <= 0:
+        raise _Bad
+    return xs
+
+
+def _c_count(col: list[str]) -> list[Any]:
+    if not all(map(str.isdigit, col)):
+        raise _Bad
+    return list(map(int, col))
+
+
+_BATCH_PARSERS: dict[Callable[[str], Any], Callable[[list[str]], list[Any]]] = {
+    _text: _c_text,
+    _date: _c_date,
+    _datetime: _c_datetime,
+    _month: _c_month,
+    _number: _c_number,
+    _nonneg: _c_nonneg,
+    _positive: _c_positive,
+    _count: _c_count,
+}
+
+
+def _column(col: Col, cells: list[str]) -> list[Any]:
+    """One column of a batch (stripped cells) as storage values."""
+    conv = _BATCH_PARSERS.get(col.parse)
+    if conv is None:  # an enum
+        allowed = col.parse.values  # type: ignore[attr-defined]
+
+        def conv(c: list[str]) -> list[Any]:
+            if not set(c) <= set(allowed):
+                raise _Bad
+            return c
+
+    if not col.optional or "" not in cells:
+        return conv(cells)
+    present = iter(conv([c for c in cells if c != ""]))
+    return [None if c == "" else next(present) for c in cells]
+
+
+def _batch(spec: FileSpec, plan: list[int | None], rules: Rules, rows: list[list[str]]) -> tuple[list[tuple], str]:
+    """Storage tuples of a batch of rows, and its newest as-of candidate date ("" if none)."""
+    n = len(rows)
+    cols = list(zip(*rows)) if rows else []
+    values: dict[str, list[Any]] = {}
+    newest = ""
+    for col, i in zip(spec.columns, plan):
+        if i is None:
+            values[col.name] = [None] * n
+            continue
+        values[col.name] = v = _column(col, list(map(str.strip, cols[i])))
+        if col.as_of_candidate and v:
+            newest = max(newest, max(v)[:10])
+    if spec.table is Customer:
+        values["opened_month"] = [d[:7] for d in values["opened_on"]]
+    elif spec.table is Redemption:
+        t, child, free = values["tickets"], values["child_tickets"], values["free_tickets"]
+        if any(c > k for c, k in zip(child, t)) or any(f > k for f, k in zip(free, t)):
+            raise _Bad
+        ts = values["ts"]
+        values["screen_date"] = days = [v[:10] for v in ts]
+        values["weekday"] = list(map(date.weekday, map(date.fromisoformat, days)))
+        values["minute_of_day"] = [int(v[11:13]) * 60 + int(v[14:16]) for v in ts]
+        values["month_day"] = [v[5:10] for v in ts]
+    elif spec.table is Touch:
+        waves = values["wave"]
+        if not all(map(str.isdigit, waves)):
+            raise _Bad
+        values["wave"] = waves = list(map(int, waves))
+        if waves and (min(waves) < 1 or max(waves) > len(rules.honeymoon.waves)):
+            raise _Bad
+    return list(zip(*(values[name] for name in storage_names(spec)))), newest
+
+
 def _read_rows(
     path: Path, spec: FileSpec, encoding: str, rules: Rules, latest: list[date]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Parsed rows of one file with their line numbers; raises ImportFailed."""
+) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
+    """Batches of (line number, storage tuple in `storage_names` order) of one file;
+    raises ImportFailed naming file, line and column."""
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    line = 1
+    names = storage_names(spec)
+    reader = None
     try:
         with open(path, encoding=enc, newline="") as fh:
             reader = csv.reader(_no_nul(fh, spec.file))
@@ -319,48 +475,93 @@ def _read_rows(
                 if col.name not in header and not col.optional:
                     raise ImportFailed(spec.file, f"missing column {col.name!r} in the header", line=1)
             # An optional column may be left out of the file altogether: then it is empty everywhere.
-            index = [(col, header.index(col.name)) for col in spec.columns if col.name in header]
-            absent = {col.name: None for col in spec.columns if col.name not in header}
+            plan = [header.index(c.name) if c.name in header else None for c in spec.columns]
             width = len(header)
+            lines: list[int] = []
+            rows: list[list[str]] = []
             for cells in reader:
-                line = reader.line_num
-                if not cells:
-                    continue  # a blank line
-                if len(cells) != width:
-                    raise ImportFailed(
-                        spec.file,
-                        f"has {len(cells)} fields, the header has {width} (a truncated or malformed row)",
-                        line=line,
-                    )
-                row: dict[str, Any] = dict(absent)
-                for col, i in index:
-                    v = cells[i].strip()
-                    if v == "":
-                        if not col.optional:
-                            raise ImportFailed(spec.file, "missing value", line=line, column=col.name)
-                        row[col.name] = None
-                        continue
-                    try:
-                        row[col.name] = col.parse(v)
-                    except _Bad as e:
-                        raise ImportFailed(spec.file, str(e), line=line, column=col.name) from None
-                    if col.as_of_candidate:
-                        d = row[col.name]
-                        d = d.date() if isinstance(d, datetime) else d
-                        if d > latest[0]:
-                            latest[0] = d
-                try:
-                    _check_row(spec, row, rules)
-                except ImportFailed as e:
-                    raise ImportFailed(spec.file, e.problem, line=line, column=e.column) from None
-                yield line, derive(spec.table, row)
+                if cells:  # not a blank line
+                    lines.append(reader.line_num)
+                    rows.append(cells)
+                if len(rows) < BATCH:
+                    continue
+                yield _checked_batch(spec, header, plan, width, rules, latest, lines, rows, names)
+                lines, rows = [], []
+            if rows:
+                yield _checked_batch(spec, header, plan, width, rules, latest, lines, rows, names)
     except UnicodeDecodeError:
+        line = max(1, reader.line_num if reader else 0)  # the last line read in full
         hint = " If the extract is GBK/GB18030-encoded, pass --encoding gb18030." if enc == "utf-8-sig" else ""
         raise ImportFailed(spec.file, f"the bytes after line {line} are not valid {encoding} text.{hint}") from None
     except csv.Error as e:
+        line = max(1, reader.line_num if reader else 0)
         raise ImportFailed(spec.file, f"malformed CSV ({e}) after line {line}") from None
     except LookupError:
         raise ImportFailed(spec.file, f"unknown encoding {encoding!r}") from None
+
+
+def _checked_batch(
+    spec: FileSpec,
+    header: list[str],
+    plan: list[int | None],
+    width: int,
+    rules: Rules,
+    latest: list[date],
+    lines: list[int],
+    rows: list[list[str]],
+    names: list[str],
+) -> list[tuple[int, tuple[Any, ...]]]:
+    try:
+        if set(map(len, rows)) != {width}:
+            raise _Bad
+        out, newest = _batch(spec, plan, rules, rows)
+    except (ValueError, TypeError, IndexError):
+        # Row by row through the checked parsers: the first bad row raises with its line.
+        out = []
+        for line, cells in zip(lines, rows):
+            parsed = _parse_row(spec, header, cells, line, rules, latest)
+            out.append(tuple(storage_value(parsed[n]) for n in names))
+        return list(zip(lines, out))
+    if newest:
+        latest[0] = max(latest[0], date.fromisoformat(newest))
+    return list(zip(lines, out))
+
+
+def _parse_row(
+    spec: FileSpec, header: list[str], cells: list[str], line: int, rules: Rules, latest: list[date]
+) -> dict[str, Any]:
+    """One row through the checked parsers: its values, or ImportFailed saying what is wrong."""
+    if len(cells) != len(header):
+        raise ImportFailed(
+            spec.file,
+            f"has {len(cells)} fields, the header has {len(header)} (a truncated or malformed row)",
+            line=line,
+        )
+    row: dict[str, Any] = {}
+    for col in spec.columns:
+        if col.name not in header:
+            row[col.name] = None
+            continue
+        v = cells[header.index(col.name)].strip()
+        if v == "":
+            if not col.optional:
+                raise ImportFailed(spec.file, "missing value", line=line, column=col.name)
+            row[col.name] = None
+            continue
+        try:
+            row[col.name] = col.parse(v)
+        except _Bad as e:
+            raise ImportFailed(spec.file, str(e), line=line, column=col.name) from None
+        if col.as_of_candidate:
+            d = row[col.name]
+            d = d.date() if isinstance(d, datetime) else d
+            if d > latest[0]:
+                latest[0] = d
+    try:
+        _check_row(spec, row, rules)
+    except ImportFailed as e:
+        raise ImportFailed(spec.file, e.problem, line=line, column=e.column) from None
+    return derive(spec.table, row)
 
 
 def _no_nul(lines: Iterable[str], file: str) -> Iterator[str]:
@@ -385,28 +586,35 @@ def _read_as_of(folder: Path) -> date | None:
 # --- writing -------------------------------------------------------------------
 
 
-def insert_batch(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+def insert_batch(conn: Connection, table: type, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert storage tuples (`storage_names` order)."""
+    if conn.dialect.name == "sqlite":
+        bulk_insert(conn, table.__table__, names, rows)  # type: ignore[attr-defined]
         return
-    names = [c.name for c in table.__table__.columns if c.name in rows[0]]  # the table's column order
-    bulk_insert(conn, table.__table__, names, [tuple(storage_value(r[n]) for n in names) for r in rows])
+    # Other databases get Python values back through SQLAlchemy's own type handling.
+    kinds = [type(table.__table__.columns[n].type).__name__ for n in names]  # type: ignore[attr-defined]
+    back = {"Date": date.fromisoformat, "DateTime": datetime.fromisoformat}
+    conn.execute(
+        insert(table),
+        [{n: (back[k](v) if v is not None and k in back else v) for n, k, v in zip(names, kinds, r)} for r in rows],
+    )
 
 
-def _insert_checked(conn: Connection, spec: FileSpec, batch: list[tuple[int, dict[str, Any]]]) -> None:
+def _insert_checked(conn: Connection, spec: FileSpec, batch: list[tuple[int, tuple[Any, ...]]]) -> None:
     """Insert a batch; on a constraint error, find the row and say what it broke."""
+    names = storage_names(spec)
     try:
         with conn.begin_nested():
-            insert_batch(conn, spec.table, [r for _, r in batch])
+            insert_batch(conn, spec.table, names, [r for _, r in batch])
         return
     except IntegrityError:
         pass
     for line, row in batch:
         try:
             with conn.begin_nested():
-                insert_batch(conn, spec.table, [row])
+                insert_batch(conn, spec.table, names, [row])
         except IntegrityError:
-            raise _diagnose(conn, spec, line, row) from None
+            raise _diagnose(conn, spec, line, dict(zip(names, row))) from None
     raise ImportFailed(spec.file, "a constraint failed in this batch")  # pragma: no cover
 
 
@@ -501,6 +709,8 @@ def import_extract(
         counts: dict[str, int] = {}
         with engine.begin() as conn:
             clear_data(conn)
+            # Inside the transaction: readers keep the old data and its indexes until commit.
+            indexes = drop_indexes(conn)
             for spec in SPECS:
                 p = folder / spec.file
                 if not p.is_file():
@@ -510,6 +720,7 @@ def import_extract(
             as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
             if as_of is None:
                 raise ImportFailed("customers.csv", "no data rows: the extract is empty")
+            create_indexes(conn, indexes)
             finish_load(conn, rules, as_of=as_of, source="import")
         return ImportResult(as_of=as_of, rows=counts)
     finally:
@@ -526,18 +737,11 @@ def _load_file(
     progress: Callable[[str, int], None] | None,
 ) -> int:
     n = 0
-    batch: list[tuple[int, dict[str, Any]]] = []
-    for item in _read_rows(path, spec, encoding, rules, latest):
-        batch.append(item)
-        if len(batch) >= BATCH:
-            _insert_checked(conn, spec, batch)
-            n += len(batch)
-            batch.clear()
-            if progress:
-                progress(spec.file, n)
-    if batch:
+    for batch in _read_rows(path, spec, encoding, rules, latest):
         _insert_checked(conn, spec, batch)
         n += len(batch)
+        if progress:
+            progress(spec.file, n)
     if progress:
         progress(spec.file, n)
     return n

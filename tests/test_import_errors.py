@@ -99,6 +99,31 @@ CASES = {
         lambda f: _edit(f / "touches.csv", "C16,1,", "C16,5,"),
         "touches.csv, line 2, column wave: wave must be a whole number from 1 to 4, got '5'",
     ),
+    # "²".isdigit() is True in Python: such cells must be refused, not crash the import.
+    "superscript_wave": (
+        lambda f: _edit(f / "touches.csv", "C16,1,", "C16,²,"),
+        "touches.csv, line 2, column wave: wave must be a whole number from 1 to 4, got '²'",
+    ),
+    "superscript_count": (
+        lambda f: _edit(f / "redemptions.csv", "R1,C02,万达影城,2026-10-16 11:59:59,1,", "R1,C02,万达影城,2026-10-16 11:59:59,²,"),
+        "redemptions.csv, line 2, column tickets: expected a whole number >= 0, got '²'",
+    ),
+    "infinite_amount": (
+        lambda f: _edit(f / "cards.csv", "K09,C09,2018-02-02,active,1200", "K09,C09,2018-02-02,active,inf"),
+        "cards.csv, line 3, column balance: expected a finite number",
+    ),
+    "bad_time": (
+        lambda f: _edit(f / "transactions.csv", "2026-05-20T09:00:00", "2026-05-20T25:00:00"),
+        "transactions.csv, line 4, column ts: not a valid time: '2026-05-20T25:00:00'",
+    ),
+    "bad_month": (
+        lambda f: _edit(f / "aum_monthly.csv", "C02,2026-10,", "C02,2026-13,"),
+        "aum_monthly.csv, line 5, column month: not a valid month: '2026-13'",
+    ),
+    "child_tickets_over_tickets": (
+        lambda f: _edit(f / "redemptions.csv", "R2,C02,万达影城,2026-10-16 12:00:00,2,1,", "R2,C02,万达影城,2026-10-16 12:00:00,2,3,"),
+        "redemptions.csv, line 3, column child_tickets: child_tickets must not exceed tickets",
+    ),
 }
 
 
