@@ -68,9 +68,11 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
     aum = aum_value(basis)
     tier = tier_case(rules, aum)
     first, last = peak_months(as_of, rules)
+    # The month window inside the aggregate, not in WHERE: then the planner walks the primary
+    # key in customer order instead of sorting a month-range scan (at 1M customers 4 s, not 27 s).
+    in_window_aum = case((AumMonthly.month.between(first, last), AumMonthly.avg_daily_aum), else_=None)
     peak = (
-        select(AumMonthly.customer_id.label("customer_id"), func.max(AumMonthly.avg_daily_aum).label("peak"))
-        .where(AumMonthly.month >= first, AumMonthly.month <= last)
+        select(AumMonthly.customer_id.label("customer_id"), func.max(in_window_aum).label("peak"))
         .group_by(AumMonthly.customer_id)
         .subquery("peak")
     )
@@ -104,6 +106,8 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
 
     values = [
         Customer.customer_id,
+        Customer.name,
+        Customer.phone,
         Customer.branch_id,
         Customer.manager_id,
         Customer.opened_on,
@@ -146,6 +150,9 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
         .outerjoin(touched, touched.c.customer_id == Customer.customer_id)
         .outerjoin(cohort_aum, cohort_join)
         .where(Customer.opened_on <= as_of)
+        # Customer order: every join then walks its table in key order (and customer_fact is
+        # written in its own key order); by opening date, as the planner chose, took 3x longer.
+        .order_by(Customer.customer_id)
     )
     return with_aum(with_aum(stmt, basis, month), prev, add_months(month, -1))
 
@@ -188,7 +195,13 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
 
     for table in (CustomerFact, FactRollup, RedemptionRollup):
         conn.execute(delete(table))
+    # One sorted index build after the insert beats maintaining five indexes row by row.
+    indexes = list(CustomerFact.__table__.indexes)
+    for ix in indexes:
+        ix.drop(conn)
     conn.execute(insert(CustomerFact).from_select(FACT_COLUMNS, fact_select(conn, as_of=as_of, rules=rules)))
+    for ix in indexes:
+        ix.create(conn)
     rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
     conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
     # A month earlier: no customer rows are kept, only their sums.

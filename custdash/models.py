@@ -194,6 +194,10 @@ class CustomerFact(SQLModel, table=True):
         Index("ix_fact_remaining", "remaining"),
     )
     customer_id: str = Field(primary_key=True, max_length=64)
+    # Copied from customer: the call lists read this table alone (a join back to customer
+    # for 150,000 rows cost more than the whole rest of the list).
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
     branch_id: str = Field(max_length=64)
     manager_id: str | None = Field(default=None, max_length=64)
     opened_on: date

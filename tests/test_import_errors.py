@@ -105,7 +105,9 @@ CASES = {
         "touches.csv, line 2, column wave: wave must be a whole number from 1 to 4, got '²'",
     ),
     "superscript_count": (
-        lambda f: _edit(f / "redemptions.csv", "R1,C02,万达影城,2026-10-16 11:59:59,1,", "R1,C02,万达影城,2026-10-16 11:59:59,²,"),
+        lambda f: _edit(
+            f / "redemptions.csv", "R1,C02,万达影城,2026-10-16 11:59:59,1,", "R1,C02,万达影城,2026-10-16 11:59:59,²,"
+        ),
         "redemptions.csv, line 2, column tickets: expected a whole number >= 0, got '²'",
     ),
     "infinite_amount": (
@@ -121,7 +123,11 @@ CASES = {
         "aum_monthly.csv, line 5, column month: not a valid month: '2026-13'",
     ),
     "child_tickets_over_tickets": (
-        lambda f: _edit(f / "redemptions.csv", "R2,C02,万达影城,2026-10-16 12:00:00,2,1,", "R2,C02,万达影城,2026-10-16 12:00:00,2,3,"),
+        lambda f: _edit(
+            f / "redemptions.csv",
+            "R2,C02,万达影城,2026-10-16 12:00:00,2,1,",
+            "R2,C02,万达影城,2026-10-16 12:00:00,2,3,",
+        ),
         "redemptions.csv, line 3, column child_tickets: child_tickets must not exceed tickets",
     ),
 }

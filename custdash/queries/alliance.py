@@ -292,11 +292,7 @@ def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Sc
     """Customers with at least one free ticket of this year's entitlement left, most left first."""
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        stmt = (
-            select(*person_columns(), f.tier, f.entitled, f.free_used_ytd)
-            .join(f, f.customer_id == Customer.customer_id)
-            .where(f.remaining >= 1, *scope.where(f))
-        )
+        stmt = select(*person_columns(f), f.tier, f.entitled, f.free_used_ytd).where(f.remaining >= 1, *scope.where(f))
         return _unused_frame(session, stmt)
     a, month, tier = _tier_of_customer(rules, as_of)
     ent = rules.alliance.entitlement

@@ -101,5 +101,6 @@ def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = N
     return pd.DataFrame.from_records([tuple(r) for r in result], columns=names)
 
 
-def person_columns() -> list[Any]:
-    return [Customer.customer_id, Customer.name, Customer.phone, Customer.branch_id, Customer.manager_id]
+def person_columns(entity: Any = Customer) -> list[Any]:
+    """Who a list row is about: from customer, or from customer_fact (which copies them)."""
+    return [entity.customer_id, entity.name, entity.phone, entity.branch_id, entity.manager_id]

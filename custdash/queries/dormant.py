@@ -101,17 +101,13 @@ def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
     """Customers all of whose active cards are dormant, in priority order (DOMAIN.md §3)."""
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        stmt = (
-            select(
-                *person_columns(),
-                f.dormant_cards,
-                f.last_activity_at.label("last_at"),
-                f.card_balance.label("balance"),
-                f.peak_aum_12m,
-            )
-            .join(f, f.customer_id == Customer.customer_id)
-            .where(f.dormant, *scope.where(f))
-        )
+        stmt = select(
+            *person_columns(f),
+            f.dormant_cards,
+            f.last_activity_at.label("last_at"),
+            f.card_balance.label("balance"),
+            f.peak_aum_12m,
+        ).where(f.dormant, *scope.where(f))
         return _dormant_frame(session, stmt, rules)
     cards = card_facts(session, as_of=as_of, rules=rules)
     dormant = (cards.c.active_cards > 0) & (cards.c.active_cards == cards.c.dormant_cards)

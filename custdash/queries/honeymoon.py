@@ -56,10 +56,6 @@ def wave_status_case(
     )
 
 
-def _status(wave: Wave, as_of: date, fast: bool) -> ColumnElement[str]:
-    return wave_status_case(wave, as_of, done=_fact_done(wave) if fast else _done(wave, as_of))
-
-
 def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) -> ColumnElement[bool]:
     return opened_on.between(as_of - timedelta(days=rules.honeymoon.days), as_of)
 
@@ -75,14 +71,25 @@ def wave_status(
     """
     waves = rules.honeymoon.waves
     fast = facts.usable(session, as_of=as_of, rules=rules)
-    statuses = [_status(w, as_of, fast).label(f"wave_{w.wave}") for w in waves]
-    stmt = select(*person_columns(), Customer.opened_on, *statuses).where(
-        *customers_at(as_of, scope), in_window(as_of, rules)
-    )
     if fast:
-        stmt = stmt.join(CustomerFact, CustomerFact.customer_id == Customer.customer_id)
-    if call_list_only:
-        stmt = stmt.where(or_(*[_status(w, as_of, fast).in_(["due", "overdue"]) for w in waves]))
+        f = CustomerFact
+        statuses = [
+            wave_status_case(w, as_of, done=_fact_done(w), opened_on=f.opened_on).label(f"wave_{w.wave}") for w in waves
+        ]
+        # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
+        stmt = select(*person_columns(f), f.opened_on, *statuses).where(
+            in_window(as_of, rules, f.opened_on), *scope.where(f)
+        )
+        if call_list_only:
+            stmt = stmt.where(f.honeymoon_due | f.honeymoon_overdue)
+    else:
+        statuses = [wave_status_case(w, as_of, done=_done(w, as_of)).label(f"wave_{w.wave}") for w in waves]
+        stmt = select(*person_columns(), Customer.opened_on, *statuses).where(
+            *customers_at(as_of, scope), in_window(as_of, rules)
+        )
+        if call_list_only:
+            due, overdue = flags(rules, as_of, done=lambda w: _done(w, as_of))
+            stmt = stmt.where(due | overdue)
     df = frame(session, stmt)
     df["opened_on"] = pd.to_datetime(df["opened_on"]).dt.date
     df["day"] = [(as_of - d).days for d in df["opened_on"]]

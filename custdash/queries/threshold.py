@@ -71,10 +71,8 @@ def threshold_list(
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
         aum = f.basis_aum
-        stmt = (
-            select(*person_columns(), f.tier, aum.label("aum"), _next_bound(aum, ranges))
-            .join(f, f.customer_id == Customer.customer_id)
-            .where(_near(aum, ranges), *scope.where(f))
+        stmt = select(*person_columns(f), f.tier, aum.label("aum"), _next_bound(aum, ranges)).where(
+            _near(aum, ranges), *scope.where(f)
         )
     else:
         month = basis_month(as_of)
