@@ -140,9 +140,8 @@ def _dormant_frame(session: Session, stmt: Select[Any], rules: Rules) -> pd.Data
     r = rules.dormant
     df = frame(session, stmt)
     df["dormant_cards"] = df["dormant_cards"].astype(int)
-    df["last_activity"] = pd.Series(
-        [None if pd.isna(t) else pd.Timestamp(t).date() for t in df["last_at"]], index=df.index, dtype=object
-    )
+    last_at = pd.to_datetime(df["last_at"])
+    df["last_activity"] = last_at.dt.date.astype(object).where(last_at.notna(), None)
     df["never_used"] = df["last_at"].isna()
     df["balance"] = df["balance"].astype(float).round(2)
     df["zero_balance"] = df["balance"] < r.zero_balance_below
