@@ -45,6 +45,12 @@ TEXT: dict[str, dict[str, str]] = {
     "store.error": {"en": "The data store cannot be used.", "zh": "数据库无法使用。"},
     "store.fix": {"en": "To fix it, run:", "zh": "修复方法，运行："},
     "store.empty": {"en": "The data store is empty.", "zh": "数据库为空。"},
+    "facts.stale": {
+        "en": "The rules file changed since the data was loaded: figures are computed live, which is correct "
+        "but slow on large stores. Rebuild the materialised facts with `python -m custdash refresh`.",
+        "zh": "规则文件在数据加载后已修改：各视图改为实时计算（结果正确，但大数据量时较慢）。"
+        "请运行 `python -m custdash refresh` 重建预计算数据。",
+    },
     "store.generating": {
         "en": "First start: generating the demo store ({n:,} customers)…",
         "zh": "首次启动：正在生成演示数据（{n:,} 位客户）……",

@@ -19,7 +19,7 @@ import streamlit as st
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from custdash import config
+from custdash import config, facts
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, reveal_for, scope_for
 from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
@@ -189,6 +189,8 @@ def page(name: str) -> View:
     viewer = _signed_in(target, info, lang)
     view = _sidebar(target, info, rules, viewer)
     st.title(view.t(f"page.{name}"))
+    if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
+        st.info(view.t("facts.stale"), icon=":material/speed:")
     for notice in st.session_state.get("notices", []):
         st.warning(notice, icon=":material/link_off:")
     return view

@@ -272,3 +272,25 @@ def test_unassigned_customers_show_an_empty_manager(env, rules):
     expected = _query(env, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope())
     assert expected["manager_id"].head(500).isna().any()
     assert not managers.isna().any() and (managers == "").sum() == expected["manager_id"].head(500).isna().sum()
+
+
+def test_edited_rules_tell_the_admin_to_refresh_the_facts(env, tmp_path, monkeypatch, rules):
+    edited = tmp_path / "rules.toml"
+    edited.write_text(
+        (ROOT / "custdash" / "rules.toml").read_text(encoding="utf-8").replace("band = 0.10", "band = 0.05"),
+        encoding="utf-8",
+    )
+    assert not _app().info  # the facts match the packaged rules: no notice
+    monkeypatch.setenv("CUSTDASH_RULES", str(edited))
+    at = _app()
+    assert any("python -m custdash refresh" in i.value for i in at.info)
+    # Figures stay right (computed live under the edited rules).
+    from custdash.rules import load_rules
+
+    narrow = load_rules(edited)
+    sizes = _query(env, list_sizes, rules=narrow)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Near next tier"] == f"{sizes['threshold']:,}"
+    # Heads and managers are not told about the command (they cannot run it).
+    head = _app(viewer=Viewer(username="h", role="head", branch_id="B001"))
+    assert not head.info
