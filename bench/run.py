@@ -287,6 +287,18 @@ def _schema_version(db: Path) -> str | None:
     return row[0] if row else None
 
 
+def browser_ready(db: str) -> dict[str, list[float]] | None:
+    """Page-ready times in Chromium (bench/browser.py), when Chromium is installed."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "browser.py"), db], capture_output=True, text=True, cwd=ROOT
+    )
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-3000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def store_for(size: int) -> Path:
     from custdash.models import SCHEMA_VERSION
     from seed import DemoSpec, build_demo_store
@@ -391,6 +403,8 @@ def main() -> int:
         print(f"size {size:,}: pages, exports", file=sys.stderr)
         walk = sub(["--walk", db])
         exp = exports(db)
+        print(f"size {size:,}: browser", file=sys.stderr)
+        ready = browser_ready(db)
         lines += [
             f"## {size:,} customers",
             "",
@@ -412,6 +426,18 @@ def main() -> int:
             "|---|---|",
         ]
         lines += [f"| {k} | {v:.2f} |" for k, v in walk.items() if k != "rss_mb"]
+        if ready:
+            lines += [
+                "",
+                "| page in Chromium (bench/browser.py) | first visit s | second visit s |",
+                "|---|---|---|",
+            ]
+            lines += [f"| {k} | {v[0]:.2f} | {v[-1]:.2f} |" for k, v in ready.items()]
+            lines += [
+                "",
+                f"Slowest page ready in the browser: **{max(v[0] for v in ready.values()):.2f} s** "
+                "on first visit (target ≤ 2 s).",
+            ]
         lines += [
             "",
             f"App process peak RSS after walking every page: **{walk['rss_mb']:,.0f} MB** (target ≤ 1 GB).",

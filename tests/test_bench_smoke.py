@@ -25,3 +25,4 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     for view in ("tiers", "threshold", "dormant", "unused", "honeymoon_counts", "cohorts"):
         assert f"| {view} |" in text
     assert "App process peak RSS after walking every page" in text
+    assert "| page in Chromium (bench/browser.py) |" in text and "| dormant |" in text

@@ -1,0 +1,88 @@
+"""Page-ready times in a real browser: one Chromium session against a Streamlit server on a
+given store, every page visited twice (first visit: nothing cached in the server; second:
+the server's cache warm).
+
+    .venv/bin/python bench/browser.py STORE.db     prints one JSON object
+
+A page counts as ready when its own title is shown and Streamlit reports the script run
+finished (the same test as bench/load.py and tests/browser). bench/run.py calls this per size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import APP, ARGS, PAGES, TITLES, free_port  # noqa: E402
+
+
+def _ready(page, title: str) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim() === t; }",
+        arg=title,
+        timeout=600_000,
+    )
+    page.wait_for_selector(f"{APP}[data-test-script-state=notRunning]", timeout=600_000)
+
+
+def page_ready(db: str) -> dict[str, list[float]]:
+    """Seconds from click to ready, per page: [first visit, second visit]."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "CUSTDASH_DB": db, "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+        + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out: dict[str, list[float]] = {}
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(600_000)
+            page.goto(f"http://127.0.0.1:{port}")
+            page.wait_for_selector("[data-testid=stForm]")
+            page.locator("[data-testid=stForm] input[type=text]").fill("admin")
+            page.locator("[data-testid=stForm] input[type=password]").fill("demo-admin-2026")
+            t0 = time.monotonic()
+            page.locator("[data-testid=stFormSubmitButton] button").click()
+            _ready(page, TITLES[0])  # signing in lands on the overview: its first visit
+            out["overview"] = [time.monotonic() - t0]
+            for visit in range(2):
+                for name, title in zip(PAGES, TITLES):
+                    if visit == 0 and name == "":
+                        continue
+                    t0 = time.monotonic()
+                    page.locator("[data-testid=stSidebarNav] a").nth(PAGES.index(name)).click()
+                    _ready(page, title)
+                    out.setdefault(name or "overview", []).append(time.monotonic() - t0)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
+if __name__ == "__main__":
+    result = page_ready(sys.argv[1])
+    print(json.dumps(result), flush=True)
+    os._exit(0)  # skip interpreter teardown (see bench/run.py)
