@@ -7,11 +7,13 @@ edits the file learns exactly what to fix.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -124,6 +126,12 @@ class Rules:
             if aum >= t.lower_bound:
                 code = t.code
         return code
+
+    def tiers_of(self, aums: Iterable[float]) -> list[str]:
+        """Tier codes for many AUM figures (a long list's chart): a binary search each."""
+        bounds = [t.lower_bound for t in self.tiers]
+        codes = self.tier_codes
+        return [codes[max(bisect.bisect_right(bounds, a) - 1, 0)] for a in aums]
 
 
 ACTIVITY_KINDS = ("payroll", "transfer", "purchase", "atm", "fee", "interest")

@@ -5,6 +5,7 @@ only read widgets, call `data()` and render.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -24,9 +25,9 @@ from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, 
 from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.i18n import LANG_NAMES, LANGS, TEXT, money, percent, t, tier_label
-from custdash.lists import LISTS
+from custdash.lists import LISTS, call_list, list_total
 from custdash.models import Branch, Manager
-from custdash.queries import alliance, honeymoon, threshold, tiers
+from custdash.queries import alliance, dormant, honeymoon, threshold, tiers
 from custdash.queries.common import Scope, basis_month
 from custdash.queries.summary import list_sizes
 from custdash.rules import Rules, RulesError, load_rules
@@ -57,7 +58,10 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "honeymoon_counts": honeymoon.honeymoon_counts,
     "cohorts": honeymoon.cohorts,
     "list_sizes": list_sizes,
-    **{f"list:{name}": fn for name, fn in LISTS.items()},
+    "dormant_by_tier": dormant.dormant_by_peak_tier,
+    "dormant_by_months": dormant.dormant_by_months,
+    **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
+    **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
 }
 
 
@@ -583,16 +587,18 @@ def export_bytes(view: View, list_name: str, fmt: str, extra: dict[str, Any]) ->
     return to_csv_bytes(raw, headers=hdr) if fmt == "csv" else to_xlsx_bytes(raw, sheet=list_name, headers=hdr)
 
 
-def show_list(view: View, list_name: str, df: pd.DataFrame, **extra: Any) -> None:
-    """A call list: capped on screen, complete in the CSV and Excel downloads."""
-    if df.empty:
+def show_list(view: View, list_name: str, **extra: Any) -> None:
+    """A call list: its first rows on screen, complete in the CSV and Excel downloads (the
+    whole list is read only when a download is clicked)."""
+    total = data(view, f"count:{list_name}", **extra)
+    if not total:
         st.info(view.t("common.empty"), icon=":material/person_off:")
         return
-    st.caption(view.t("common.rows", n=len(df)))
-    shown = df.head(SCREEN_ROWS)
+    st.caption(view.t("common.rows", n=total))
+    shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
     st.dataframe(localise(shown, view), hide_index=True, width="stretch")
-    if len(df) > SCREEN_ROWS:
-        st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=len(df)))
+    if total > SCREEN_ROWS:
+        st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
     row = st.container(horizontal=True)
     for fmt, label, mime in (
         ("csv", "common.download_csv", "text/csv"),

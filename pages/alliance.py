@@ -49,4 +49,4 @@ channel["group"] = [view.t(f"val.{g}") for g in channel["group"]]
 right.markdown(f"**{view.t('alliance.channel')}**")
 right.dataframe(ui.localise(channel, view), hide_index=True, width="stretch")
 st.subheader(view.t("alliance.unused"))
-ui.show_list(view, "alliance-unused", ui.data(view, "list:alliance-unused"))
+ui.show_list(view, "alliance-unused")

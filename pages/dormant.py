@@ -3,20 +3,18 @@
 import streamlit as st
 
 from custdash import charts, ui
-from custdash.queries.dormant import by_months_since
 
 view = ui.page("dormant")
 d = view.rules.dormant
 st.caption(view.t("dormant.caption", days=d.days, peak=view.money(d.priority_peak_aum)))
-df = ui.data(view, "list:dormant")
-ui.show_list(view, "dormant", df)
-if not df.empty:
+ui.show_list(view, "dormant")
+by_tier = ui.data(view, "dormant_by_tier")
+if by_tier["customers"].sum():
     c1, c2 = st.columns(2)
-    peak_tier = [view.tier(view.rules.tier_of(v)) for v in df["peak_aum_12m"]]
-    by_tier = df.assign(tier_label=peak_tier).groupby("tier_label").size().reset_index(name="customers")
+    by_tier["tier_label"] = [view.tier(c) for c in by_tier["tier"]]
     c1.altair_chart(
         charts.count_bars(
-            by_tier,
+            by_tier[by_tier["customers"] > 0],
             category="tier_label",
             category_title=view.t("col.tier"),
             lang=view.lang,
@@ -25,7 +23,7 @@ if not df.empty:
         ),
         width="stretch",
     )
-    by_months = by_months_since(df, view.as_of)
+    by_months = ui.data(view, "dormant_by_months")
     by_months["months"] = [view.t("val.never") if m == "never" else m for m in by_months["months"]]
     c2.altair_chart(
         charts.count_bars(

@@ -14,14 +14,14 @@ c1.metric(view.t("honeymoon.in_window"), f"{counts['in_window']:,}")
 c2.metric(view.t("honeymoon.due_n"), f"{counts['due']:,}")
 c3.metric(view.t("honeymoon.overdue_n"), f"{counts['overdue']:,}")
 waves = {f"wave_{w.wave}": wave_label(w.wave, view.rules, view.lang) for w in h.waves}
-grid = ui.data(view, "honeymoon_grid")
+grid = ui.data(view, "honeymoon_grid", limit=40)
 if not grid.empty:
     st.altair_chart(
-        charts.wave_grid(grid.head(40), lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves),
+        charts.wave_grid(grid, lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves),
         width="stretch",
     )
 st.subheader(view.t("honeymoon.calls"))
-ui.show_list(view, "honeymoon", ui.data(view, "list:honeymoon"))
+ui.show_list(view, "honeymoon")
 st.subheader(view.t("honeymoon.cohorts"))
 cohorts = ui.data(view, "cohorts")
 if cohorts.empty:

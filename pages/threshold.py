@@ -16,8 +16,7 @@ band = st.slider(
     key="threshold_band",
 )
 st.caption(view.t("threshold.pitch"))
-df = ui.data(view, "list:threshold", band=band)
-ui.show_list(view, "threshold", df, band=band)
+ui.show_list(view, "threshold", band=band)
 bands = ui.data(view, "threshold_bands")
 if bands["customers"].sum():
     st.altair_chart(

@@ -120,3 +120,11 @@ def test_settings_table_matches_docs():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(CUSTDASH_\w+)` \| `([^`]*)` \|", doc, flags=re.M))
     assert rows == {s.name: s.default for s in SETTINGS}
+
+
+def test_tiers_of_agrees_with_tier_of_at_every_bound(rules):
+    values = [0.0, 0.01]
+    for t in rules.tiers[1:]:
+        values += [t.lower_bound - 0.01, t.lower_bound, t.lower_bound + 0.01]
+    assert rules.tiers_of(values) == [rules.tier_of(v) for v in values]
+    assert rules.tiers_of([49_999.99, 50_000.0, 6_000_000.0]) == ["V0", "V1", "V6"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import holidays
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
@@ -288,12 +288,16 @@ def _channel_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     return df
 
 
-def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Customers with at least one free ticket of this year's entitlement left, most left first."""
+def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
+    """Customers with at least one free ticket of this year's entitlement left, in list order:
+    most left first, then customer id."""
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        stmt = select(*person_columns(f), f.tier, f.entitled, f.free_used_ytd).where(f.remaining >= 1, *scope.where(f))
-        return _unused_frame(session, stmt)
+        return (
+            select(*person_columns(f), f.tier, f.entitled, f.free_used_ytd)
+            .where(f.remaining >= 1, *scope.where(f))
+            .order_by(f.remaining.desc(), f.customer_id)
+        )
     a, month, tier = _tier_of_customer(rules, as_of)
     ent = rules.alliance.entitlement
     entitled = entitlement_case(rules, tier)
@@ -304,22 +308,23 @@ def unused_entitlement(session: Session, *, as_of: date, rules: Rules, scope: Sc
     )
     # Only tiers with an entitlement can have any left: filter on AUM first (index range).
     min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
-    if min_bound is None:
-        return pd.DataFrame(columns=UNUSED_COLUMNS)
     stmt = with_aum(
         select(
             *person_columns(), tier.label("tier"), entitled.label("entitled"), used.label("free_used_ytd")
         ).select_from(Customer),
         a,
         month,
-    ).where(*customers_at(as_of, scope), aum_value(a) >= min_bound, entitled - used >= 1)
-    return _unused_frame(session, stmt)
+    ).where(*customers_at(as_of, scope), entitled - used >= 1)
+    stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
+    return stmt.order_by((entitled - used).desc(), Customer.customer_id)
 
 
-def _unused_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
-    df = frame(session, stmt)
+def unused_entitlement(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
+) -> pd.DataFrame:
+    """The unused-entitlement list (who to invite); the first `limit` rows when given."""
+    df = frame(session, unused_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
     df["entitled"] = df["entitled"].astype(int)
     df["free_used_ytd"] = df["free_used_ytd"].astype(int)
     df["remaining"] = df["entitled"] - df["free_used_ytd"]
-    df = df.sort_values(["remaining", "customer_id"], ascending=[False, True], kind="stable")
-    return df[UNUSED_COLUMNS].reset_index(drop=True)
+    return df[UNUSED_COLUMNS]

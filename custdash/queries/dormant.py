@@ -20,6 +20,7 @@ from custdash.queries.common import (
     end_of_day,
     frame,
     person_columns,
+    tier_case,
 )
 from custdash.rules import Rules
 
@@ -97,48 +98,50 @@ def peak_months(as_of: date, rules: Rules) -> tuple[str, str]:
     return add_months(last_month, -(rules.dormant.peak_months - 1)), last_month
 
 
-def dormant_list(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Customers all of whose active cards are dormant, in priority order (DOMAIN.md §3)."""
+def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
+    """Customers all of whose active cards are dormant, in list order: 12-month peak AUM
+    descending, then customer id (so the priority group, peak >= the rules' bound, comes first)."""
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        stmt = select(
-            *person_columns(f),
-            f.dormant_cards,
-            f.last_activity_at.label("last_at"),
-            f.card_balance.label("balance"),
-            f.peak_aum_12m,
-        ).where(f.dormant, *scope.where(f))
-        return _dormant_frame(session, stmt, rules)
+        return (
+            select(
+                *person_columns(f),
+                f.dormant_cards,
+                f.last_activity_at.label("last_at"),
+                f.card_balance.label("balance"),
+                f.peak_aum_12m,
+            )
+            .where(f.dormant, *scope.where(f))
+            .order_by(f.peak_aum_12m.desc(), f.customer_id)
+        )
     cards = card_facts(session, as_of=as_of, rules=rules)
     dormant = (cards.c.active_cards > 0) & (cards.c.active_cards == cards.c.dormant_cards)
     first_month, last_month = peak_months(as_of, rules)
-    peak = (
+    peak = func.coalesce(
         select(func.max(AumMonthly.avg_daily_aum))
         .where(
             AumMonthly.customer_id == Customer.customer_id,
             AumMonthly.month >= first_month,
             AumMonthly.month <= last_month,
         )
-        .scalar_subquery()
+        .scalar_subquery(),
+        0.0,
     )
-    stmt = (
-        select(
-            *person_columns(),
-            cards.c.dormant_cards,
-            cards.c.last_at,
-            cards.c.balance,
-            func.coalesce(peak, 0.0).label("peak_aum_12m"),
-        )
+    return (
+        select(*person_columns(), cards.c.dormant_cards, cards.c.last_at, cards.c.balance, peak.label("peak_aum_12m"))
         .select_from(Customer)
         .join(cards, cards.c.customer_id == Customer.customer_id)
         .where(dormant, *customers_at(as_of, scope))
+        .order_by(peak.desc(), Customer.customer_id)
     )
-    return _dormant_frame(session, stmt, rules)
 
 
-def _dormant_frame(session: Session, stmt: Select[Any], rules: Rules) -> pd.DataFrame:
+def dormant_list(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
+) -> pd.DataFrame:
+    """The wake-up list (DOMAIN.md §3), in priority order; the first `limit` rows when given."""
     r = rules.dormant
-    df = frame(session, stmt)
+    df = frame(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
     df["dormant_cards"] = df["dormant_cards"].astype(int)
     last_at = pd.to_datetime(df["last_at"])
     df["last_activity"] = last_at.dt.date.astype(object).where(last_at.notna(), None)
@@ -147,8 +150,26 @@ def _dormant_frame(session: Session, stmt: Select[Any], rules: Rules) -> pd.Data
     df["zero_balance"] = df["balance"] < r.zero_balance_below
     df["peak_aum_12m"] = df["peak_aum_12m"].astype(float)
     df["priority"] = df["peak_aum_12m"] >= r.priority_peak_aum
-    df = df.sort_values(["priority", "peak_aum_12m", "customer_id"], ascending=[False, False, True], kind="stable")
-    return df[LIST_COLUMNS].reset_index(drop=True)
+    return df[LIST_COLUMNS]
+
+
+def dormant_by_peak_tier(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Dormant customers per tier of their 12-month peak AUM (every tier, empty ones as 0).
+
+    Columns: tier, customers."""
+    sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
+    tier = tier_case(rules, sub.c.peak_aum_12m).label("tier")
+    df = frame(session, select(tier, func.count().label("customers")).group_by(tier))
+    out = pd.DataFrame({"tier": rules.tier_codes}).merge(df, on="tier", how="left").fillna({"customers": 0})
+    out["customers"] = out["customers"].astype(int)
+    return out
+
+
+def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """Dormant customers per whole month since their last activity (see `by_months_since`)."""
+    sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
+    last_at = pd.to_datetime(frame(session, select(sub.c.last_at))["last_at"])
+    return by_months_since(last_at.dt.date.astype(object).where(last_at.notna(), None), as_of)
 
 
 def months_since(last_activity: pd.Series, as_of: date) -> list[int | None]:
@@ -162,11 +183,11 @@ def months_since(last_activity: pd.Series, as_of: date) -> list[int | None]:
     return out
 
 
-def by_months_since(dormant: pd.DataFrame, as_of: date, *, cap: int = 24) -> pd.DataFrame:
+def by_months_since(last_activity: pd.Series, as_of: date, *, cap: int = 24) -> pd.DataFrame:
     """Dormant customers per whole month since last activity ("never", "6" … "23", "24+").
 
     Columns: months, customers; in order, youngest first, "never" last."""
-    months = months_since(dormant["last_activity"], as_of)
+    months = months_since(last_activity, as_of)
     labels = ["never" if m is None else (f"{cap}+" if m >= cap else str(m)) for m in months]
     counts = pd.Series(labels, dtype=object).value_counts()
     order = sorted((k for k in counts.index if k not in ("never", f"{cap}+")), key=int)

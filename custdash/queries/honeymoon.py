@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
@@ -60,62 +60,57 @@ def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) ->
     return opened_on.between(as_of - timedelta(days=rules.honeymoon.days), as_of)
 
 
-def wave_status(
+def wave_status_select(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, call_list_only: bool = False
-) -> pd.DataFrame:
-    """One row per customer in honeymoon: day number and each wave's status.
-
-    Columns: customer_id, name, phone, branch_id, manager_id, opened_on, day, wave_1..wave_n,
-    due_waves, overdue_waves. With `call_list_only`, only customers with a due or overdue wave,
-    most overdue waves first, then the oldest relationship first.
-    """
+) -> Select[Any]:
+    """Customers in honeymoon with each wave's status, in list order: most overdue waves
+    first, then the oldest relationship, then customer id. With `call_list_only`, only those
+    with a due or an overdue wave."""
     waves = rules.honeymoon.waves
-    fast = facts.usable(session, as_of=as_of, rules=rules)
-    if fast:
+    if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        statuses = [
-            wave_status_case(w, as_of, done=_fact_done(w), opened_on=f.opened_on).label(f"wave_{w.wave}") for w in waves
-        ]
+        status = [wave_status_case(w, as_of, done=_fact_done(w), opened_on=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
-        stmt = select(*person_columns(f), f.opened_on, *statuses).where(
-            in_window(as_of, rules, f.opened_on), *scope.where(f)
-        )
+        stmt = select(*person_columns(f), f.opened_on).where(in_window(as_of, rules, f.opened_on), *scope.where(f))
         if call_list_only:
             stmt = stmt.where(f.honeymoon_due | f.honeymoon_overdue)
+        opened, key = f.opened_on, f.customer_id
     else:
-        statuses = [wave_status_case(w, as_of, done=_done(w, as_of)).label(f"wave_{w.wave}") for w in waves]
-        stmt = select(*person_columns(), Customer.opened_on, *statuses).where(
-            *customers_at(as_of, scope), in_window(as_of, rules)
-        )
+        status = [wave_status_case(w, as_of, done=_done(w, as_of)) for w in waves]
+        stmt = select(*person_columns(), Customer.opened_on).where(*customers_at(as_of, scope), in_window(as_of, rules))
         if call_list_only:
             due, overdue = flags(rules, as_of, done=lambda w: _done(w, as_of))
             stmt = stmt.where(due | overdue)
-    df = frame(session, stmt)
+        opened, key = Customer.opened_on, Customer.customer_id
+    n_overdue = sum((case((st == "overdue", 1), else_=0) for st in status), literal(0))
+    stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(status, waves)])
+    return stmt.order_by(n_overdue.desc(), opened, key)
+
+
+def wave_status(
+    session: Session,
+    *,
+    as_of: date,
+    rules: Rules,
+    scope: Scope = ALL,
+    call_list_only: bool = False,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """One row per customer in honeymoon: day number and each wave's status (the first
+    `limit` rows when given; order and `call_list_only` as in `wave_status_select`).
+
+    Columns: customer_id, name, phone, branch_id, manager_id, opened_on, day, wave_1..wave_n,
+    due_waves, overdue_waves.
+    """
+    stmt = wave_status_select(session, as_of=as_of, rules=rules, scope=scope, call_list_only=call_list_only)
+    df = frame(session, stmt.limit(limit))
     df["opened_on"] = pd.to_datetime(df["opened_on"]).dt.date
     df["day"] = [(as_of - d).days for d in df["opened_on"]]
-    cols = [f"wave_{w.wave}" for w in waves]
+    cols = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
     df["due_waves"] = _which(df, cols, "due")
     df["overdue_waves"] = _which(df, cols, "overdue")
-    n_overdue = (df[cols] == "overdue").sum(axis=1) if len(df) else pd.Series(dtype=int)
-    df = (
-        df.assign(_n=n_overdue)
-        .sort_values(["_n", "day", "customer_id"], ascending=[False, False, True], kind="stable")
-        .drop(columns="_n")
-    )
-    return df[
-        [
-            "customer_id",
-            "name",
-            "phone",
-            "branch_id",
-            "manager_id",
-            "opened_on",
-            "day",
-            *cols,
-            "due_waves",
-            "overdue_waves",
-        ]
-    ].reset_index(drop=True)
+    head = ["customer_id", "name", "phone", "branch_id", "manager_id", "opened_on", "day"]
+    return df[[*head, *cols, "due_waves", "overdue_waves"]]
 
 
 def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
@@ -62,38 +63,51 @@ def near_threshold(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[boo
     return _near(aum, _ranges(rules, rules.threshold.band))
 
 
-def threshold_list(
+def threshold_select(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, band: float | None = None
-) -> pd.DataFrame:
-    """Customers within `band` (default from the rules) below the next tier's bound, by gap ascending."""
+) -> Select[Any]:
+    """The near-threshold rows in list order: gap ascending, then customer id."""
     band = rules.threshold.band if band is None else band
     ranges = _ranges(rules, band)
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
         aum = f.basis_aum
-        stmt = select(*person_columns(f), f.tier, aum.label("aum"), _next_bound(aum, ranges)).where(
-            _near(aum, ranges), *scope.where(f)
-        )
+        nxt = _next_bound(aum, ranges)
+        stmt = select(*person_columns(f), f.tier, aum.label("aum"), nxt).where(_near(aum, ranges), *scope.where(f))
     else:
         month = basis_month(as_of)
         a = aum_join(month)
         aum = aum_value(a)
+        nxt = _next_bound(aum, ranges)
         stmt = with_aum(
-            select(
-                *person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), _next_bound(aum, ranges)
-            ).select_from(Customer),
+            select(*person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), nxt).select_from(Customer),
             a,
             month,
         ).where(*customers_at(as_of, scope), _near(aum, ranges))
-    df = frame(session, stmt)
+    return stmt.order_by(nxt - aum, stmt.selected_columns.customer_id)
+
+
+def threshold_list(
+    session: Session,
+    *,
+    as_of: date,
+    rules: Rules,
+    scope: Scope = ALL,
+    band: float | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Customers within `band` (default from the rules) below the next tier's bound, by gap
+    ascending (the first `limit` of them, when given)."""
+    band = rules.threshold.band if band is None else band
+    stmt = threshold_select(session, as_of=as_of, rules=rules, scope=scope, band=band)
+    df = frame(session, stmt.limit(limit))
     df["aum"] = df["aum"].astype(float)
     df["next_bound"] = df["next_bound"].astype(float)
-    nxt = {c: n for _lo, _hi, c, n in ranges}
+    nxt = {c: n for _lo, _hi, c, n in _ranges(rules, band)}
     df["next_tier"] = df["tier"].map(nxt)
     df["gap"] = (df["next_bound"] - df["aum"]).round(2)
     df["gap_pct"] = (df["gap"] / df["next_bound"]).round(4)
     df["next_entitlement"] = df["next_tier"].map(rules.alliance.entitlement).astype("Int64")
-    df = df.sort_values(["gap", "customer_id"], kind="stable").reset_index(drop=True)
     return df[LIST_COLUMNS]
 
 
