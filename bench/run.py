@@ -429,14 +429,16 @@ def main() -> int:
         if ready:
             lines += [
                 "",
-                "| page in Chromium (bench/browser.py) | first visit s | second visit s |",
-                "|---|---|---|",
+                "| page in Chromium (bench/browser.py) | new browser, first visit s | returning browser, "
+                "server just started s | second visit s |",
+                "|---|---|---|---|",
             ]
-            lines += [f"| {k} | {v[0]:.2f} | {v[-1]:.2f} |" for k, v in ready.items()]
+            lines += [f"| {k} | {v[0]:.2f} | {v[1]:.2f} | {v[2]:.2f} |" for k, v in ready.items()]
             lines += [
                 "",
-                f"Slowest page ready in the browser: **{max(v[0] for v in ready.values()):.2f} s** "
-                "on first visit (target ≤ 2 s).",
+                f"Slowest page ready in the browser: **{max(v[1] for v in ready.values()):.2f} s** on a first visit "
+                f"with the browser's scripts cached, **{max(v[0] for v in ready.values()):.2f} s** in a new browser "
+                "(which also loads each Streamlit component's scripts once) (target ≤ 2 s).",
             ]
         lines += [
             "",
