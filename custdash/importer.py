@@ -465,7 +465,8 @@ def _read_rows(
     reader = None
     try:
         with open(path, encoding=enc, newline="") as fh:
-            reader = csv.reader(_no_nul(fh, spec.file))
+            lines_in: Iterable[str] = fh if _nul_free(path, enc, spec.file) else _no_nul(fh, spec.file)
+            reader = csv.reader(lines_in)
             try:
                 header = next(reader)
             except StopIteration:
@@ -562,6 +563,27 @@ def _parse_row(
     except ImportFailed as e:
         raise ImportFailed(spec.file, e.problem, line=line, column=e.column) from None
     return derive(spec.table, row)
+
+
+def _nul_free(path: Path, encoding: str, file: str) -> bool:
+    """For ASCII-compatible encodings (UTF-8, GB18030, …), check the raw bytes for NUL in large
+    blocks (a NUL byte is then a NUL character): raises ImportFailed naming the line, or says
+    the file is clean. False for other encodings: their text is checked line by line."""
+    try:
+        if "a,\n\x00".encode(encoding) != b"a,\n\x00":
+            return False
+    except LookupError:
+        return False  # the open() that follows names the unknown encoding
+    line, block = 1, 1 << 20
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            at = chunk.find(b"\x00")
+            if at >= 0:
+                raise ImportFailed(
+                    file, "contains a NUL byte: binary data, not CSV text", line=line + chunk.count(b"\n", 0, at)
+                )
+            line += chunk.count(b"\n")
+    return True
 
 
 def _no_nul(lines: Iterable[str], file: str) -> Iterator[str]:
