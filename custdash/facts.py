@@ -198,10 +198,10 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     # One sorted index build after the insert beats maintaining five indexes row by row.
     indexes = list(CustomerFact.__table__.indexes)
     for ix in indexes:
-        ix.drop(conn)
+        ix.drop(conn, checkfirst=True)
     conn.execute(insert(CustomerFact).from_select(FACT_COLUMNS, fact_select(conn, as_of=as_of, rules=rules)))
     for ix in indexes:
-        ix.create(conn)
+        ix.create(conn, checkfirst=True)
     rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
     conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
     # A month earlier: no customer rows are kept, only their sums.

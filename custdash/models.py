@@ -187,7 +187,9 @@ class CustomerFact(SQLModel, table=True):
 
     __tablename__ = "customer_fact"
     __table_args__ = (
-        Index("ix_fact_aum", "basis_aum"),
+        # Covering the near-threshold list (AUM ranges plus the columns it shows): read from the
+        # index alone, its 90,000 rows at 1M customers are not 90,000 random table reads.
+        Index("ix_fact_aum", "basis_aum", "tier", "customer_id", "name", "phone", "branch_id", "manager_id"),
         Index("ix_fact_scope_aum", "branch_id", "manager_id", "basis_aum"),
         Index("ix_fact_opened", "opened_on"),
         Index("ix_fact_dormant", "dormant", "peak_aum_12m"),
