@@ -12,16 +12,14 @@ finished (the same test as bench/load.py and tests/browser). bench/run.py calls 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import APP, ARGS, PAGES, TITLES, free_port  # noqa: E402
+from load import APP, ARGS, PAGES, TITLES, free_port, start_server  # noqa: E402
 
 
 def _ready(page, title: str) -> None:  # noqa: ANN001
@@ -31,25 +29,6 @@ def _ready(page, title: str) -> None:  # noqa: ANN001
         timeout=600_000,
     )
     page.wait_for_selector(f"{APP}[data-test-script-state=notRunning]", timeout=600_000)
-
-
-def _server(db: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "CUSTDASH_DB": db, "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-        + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    return server
 
 
 def _walk(page, url: str, times: dict[str, list[float]], visits: int) -> None:  # noqa: ANN001
@@ -86,13 +65,13 @@ def page_ready(db: str) -> dict[str, list[float]]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(600_000)
-        server = _server(db, port)
+        server = start_server(db, port)
         try:
             _walk(page, url, new_browser, visits=1)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        server = _server(db, port)  # same origin: the browser keeps its cached scripts and styles
+        server = start_server(db, port)  # same origin: the browser keeps its cached scripts and styles
         try:
             _walk(page, url, returning, visits=2)
         finally:

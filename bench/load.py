@@ -46,6 +46,28 @@ ARGS = [
 APP = "[data-testid=stApp]"
 
 
+def start_server(db: str, port: int) -> subprocess.Popen:
+    """A Streamlit server for the dashboard on `db` (English, no demo generation), once healthy."""
+    import urllib.request
+
+    env = {**os.environ, "CUSTDASH_DB": db, "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+        + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    return server
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,37 +182,8 @@ def main() -> int:
     old_total = f"{args.customers:,}"
     new_total = f"{args.customers + 1000:,}"
     port = free_port()
-    env = {**os.environ, "CUSTDASH_DB": str(db), "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(str(db), port)
     try:
-        import urllib.request
-
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
         cmd = [sys.executable, "-m", "custdash", "import", str(work / "extract"), "--db", str(db)]
         t0 = time.monotonic()
         results, imp = asyncio.run(

@@ -116,3 +116,21 @@ def query_store(db: Path | str, fn, **kw):  # noqa: ANN001, ANN201
         out = fn(s, as_of=kw.pop("as_of", DEMO_AS_OF), **kw)
     engine.dispose()
     return out
+
+
+def table_digests(db: Path, skip: tuple[str, ...] = ("meta",)) -> dict[str, str]:
+    """A digest per table of every row (the tables in `skip` aside): equal digests, equal data."""
+    import hashlib
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    out = {}
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        if name in skip:
+            continue
+        h = hashlib.sha256()
+        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
+            h.update(repr(row).encode())
+        out[name] = h.hexdigest()
+    con.close()
+    return out

@@ -4,27 +4,17 @@ row-by-row parsers store, and falls back to them whenever it doubts a batch."""
 from __future__ import annotations
 
 import csv
-import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from custdash import importer
 from custdash.importer import import_extract
+from tests.conftest import table_digests
 
 
 def _rows(db: Path) -> dict[str, str]:
-    """A digest per data table (every row; the load's bookkeeping in meta aside)."""
-    con = sqlite3.connect(db)
-    out = {}
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('meta')"):
-        h = hashlib.sha256()
-        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
-            h.update(repr(row).encode())
-        out[name] = h.hexdigest()
-    con.close()
-    return out
+    return table_digests(db)
 
 
 def test_batches_fall_back_to_the_checked_parsers_with_equal_results(tmp_path, bad, monkeypatch):

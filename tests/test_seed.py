@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -24,24 +23,15 @@ from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
 from custdash.queries.threshold import threshold_bands, threshold_list
 from custdash.queries.tiers import tier_distribution, tier_migration
 from seed import DemoSpec, build_demo_store, write_demo_extract
-from tests.conftest import ROOT
+from tests.conftest import ROOT, table_digests
 
 AS_OF = date(2026, 11, 22)
 SPEC = DemoSpec(customers=2000, seed=11, as_of=AS_OF)
 
 
 def _table_digests(db: Path) -> dict[str, str]:
-    con = sqlite3.connect(db)
-    out = {}
     # Users (salted hashes) and the audit trail are not demo data.
-    skip = "('meta', 'app_user', 'audit_event', 'sqlite_sequence')"
-    for (name,) in con.execute(f"SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN {skip}"):
-        h = hashlib.sha256()
-        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
-            h.update(repr(row).encode())
-        out[name] = h.hexdigest()
-    con.close()
-    return out
+    return table_digests(db, skip=("meta", "app_user", "audit_event", "sqlite_sequence"))
 
 
 def _folder_digest(folder: Path) -> dict[str, str]:
