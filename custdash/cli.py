@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from custdash import config, facts
-from custdash.db import AS_OF_WINDOW_DAYS, StoreError, check_store, make_engine
+from custdash.db import AS_OF_WINDOW_DAYS, StoreError, check_store, make_engine, write_meta
 from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.importer import ImportFailed, import_extract
 from custdash.lists import LISTS, call_list
-from custdash.models import Branch, Manager, Meta
+from custdash.models import Branch, Manager
 from custdash.queries.common import Scope
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
@@ -257,7 +257,7 @@ def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
     started = time.monotonic()
     with engine.begin() as conn:
         facts.build(conn, as_of=info.as_of, rules=rules)
-        conn.execute(update(Meta).where(Meta.key == "data_version").values(value=uuid.uuid4().hex))
+        write_meta(conn, data_version=uuid.uuid4().hex)
     print(f"facts rebuilt for {info.as_of.isoformat()} in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 

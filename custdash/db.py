@@ -16,7 +16,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DDL, Connection, Dialect, Engine, Table, create_engine, event, func, insert, inspect, select
+from sqlalchemy import (
+    DDL,
+    Connection,
+    Dialect,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
@@ -187,9 +200,11 @@ def read_meta(session: Session) -> dict[str, str]:
     return {k: v for k, v in session.execute(select(Meta.key, Meta.value)).all()}
 
 
-def write_meta(session: Session, **values: str) -> None:
+def write_meta(conn: Connection | Session, **values: str) -> None:
+    """Set meta rows inside the caller's transaction (delete + insert: portable, no upsert)."""
     for k, v in values.items():
-        session.merge(Meta(key=k, value=v))
+        conn.execute(delete(Meta).where(Meta.key == k))
+        conn.execute(insert(Meta).values(key=k, value=v))
 
 
 @dataclass(frozen=True)

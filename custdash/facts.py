@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from custdash.db import write_meta
 from custdash.models import AumMonthly, Customer, CustomerFact, FactRollup, Meta, RedemptionRollup, Touch
 from custdash.rules import Rules
 
@@ -211,13 +212,6 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
     heat_cols = [c.name for c in RedemptionRollup.__table__.columns if c.name != "id"]
     conn.execute(insert(RedemptionRollup).from_select(heat_cols, heat.order_by(None)))
-    _write_meta(
-        conn,
-        {AS_OF_KEY: as_of.isoformat(), RULES_KEY: rules.fingerprint, ROLLUP_DATES_KEY: f"{as_of},{before}"},
+    write_meta(
+        conn, **{AS_OF_KEY: as_of.isoformat(), RULES_KEY: rules.fingerprint, ROLLUP_DATES_KEY: f"{as_of},{before}"}
     )
-
-
-def _write_meta(conn: Connection, values: dict[str, str]) -> None:
-    for k, v in values.items():
-        conn.execute(delete(Meta).where(Meta.key == k))
-        conn.execute(insert(Meta).values(key=k, value=v))

@@ -3,7 +3,7 @@
 All or nothing: the whole extract is streamed into the store inside one
 transaction that first empties the data tables; any error rolls it back, so the
 previous extract stays exactly as it was (readers keep seeing it until commit,
-thanks to WAL). Rows are parsed one at a time and inserted in batches, so memory
+thanks to WAL). Rows are read, converted and inserted a batch at a time, so memory
 does not grow with the size of the extract.
 """
 
@@ -32,6 +32,7 @@ from custdash.db import (
     now_utc,
     sqlite_path,
     storage_value,
+    write_meta,
 )
 from custdash.models import (
     DATA_TABLES,
@@ -41,7 +42,6 @@ from custdash.models import (
     Card,
     Customer,
     Manager,
-    Meta,
     Product,
     Redemption,
     Touch,
@@ -665,13 +665,7 @@ def refresh_derived(conn: Connection, rules: Rules) -> None:
     kinds = list(rules.dormant.non_activity_kinds)
     latest = select(func.max(Txn.ts)).where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds)).scalar_subquery()
     conn.execute(update(Card).values(last_activity_at=latest))
-    _write_meta(conn, activity_excludes=",".join(sorted(kinds)))
-
-
-def _write_meta(conn: Connection, **values: str) -> None:
-    for k, v in values.items():
-        conn.execute(delete(Meta).where(Meta.key == k))
-        conn.execute(insert(Meta).values(key=k, value=v))
+    write_meta(conn, activity_excludes=",".join(sorted(kinds)))
 
 
 def clear_data(conn: Connection) -> None:
@@ -682,7 +676,7 @@ def clear_data(conn: Connection) -> None:
 def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> None:
     """Derived columns, materialised facts and the meta rows that every loaded store carries."""
     refresh_derived(conn, rules)
-    _write_meta(
+    write_meta(
         conn,
         as_of=as_of.isoformat(),
         source=source,

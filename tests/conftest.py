@@ -134,3 +134,14 @@ def table_digests(db: Path, skip: tuple[str, ...] = ("meta",)) -> dict[str, str]
         out[name] = h.hexdigest()
     con.close()
     return out
+
+
+def rules_variant(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the packaged rules file with one text replaced (which must be there)."""
+    from custdash.rules import DEFAULT_RULES_PATH
+
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    assert old in text, old
+    p = tmp_path / "rules.toml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p

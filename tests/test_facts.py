@@ -21,7 +21,7 @@ from custdash.models import Customer, CustomerFact, FactRollup, Meta
 from custdash.queries.common import ALL, Scope, month_before
 from custdash.queries.summary import summary
 from custdash.ui import VIEWS
-from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF
+from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant
 
 
 def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: bool):  # noqa: ANN001, ANN202
@@ -137,16 +137,6 @@ def test_facts_cover_every_customer_and_rollup_sums_match(demo_db):
     assert meta[facts.ROLLUP_DATES_KEY] == f"{DEMO_AS_OF},{month_before(DEMO_AS_OF)}"
 
 
-def _rules_variant(tmp_path: Path, old: str, new: str) -> Path:
-    from custdash.rules import DEFAULT_RULES_PATH
-
-    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
-    assert old in text, old
-    p = tmp_path / "rules.toml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
-
-
 def test_fingerprint_follows_content_not_comments(tmp_path):
     from custdash.rules import DEFAULT_RULES_PATH, load_rules
 
@@ -154,7 +144,7 @@ def test_fingerprint_follows_content_not_comments(tmp_path):
     commented = tmp_path / "c.toml"
     commented.write_text("# a comment added by an admin\n" + DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
     assert load_rules(commented).fingerprint == base.fingerprint
-    assert load_rules(_rules_variant(tmp_path, "band = 0.10", "band = 0.05")).fingerprint != base.fingerprint
+    assert load_rules(rules_variant(tmp_path, "band = 0.10", "band = 0.05")).fingerprint != base.fingerprint
 
 
 def test_refresh_rebuilds_facts_for_edited_rules(demo_db, tmp_path, monkeypatch, capsys):
@@ -163,7 +153,7 @@ def test_refresh_rebuilds_facts_for_edited_rules(demo_db, tmp_path, monkeypatch,
     from tests.conftest import copy_store
 
     db = copy_store(demo_db, tmp_path / "store.db")
-    edited = _rules_variant(tmp_path, "band = 0.10", "band = 0.05")
+    edited = rules_variant(tmp_path, "band = 0.10", "band = 0.05")
     monkeypatch.setenv("CUSTDASH_RULES", str(edited))
     narrow = load_rules()
 

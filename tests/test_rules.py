@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from custdash.rules import DEFAULT_RULES_PATH, RulesError, load_rules
+from tests.conftest import rules_variant
 
 
 def test_defaults_match_domain(rules):
@@ -48,14 +49,6 @@ def test_defaults_match_domain(rules):
     ) == (90, 3, 50000, 0.70, 50000)
 
 
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
-    assert old in text, old
-    p = tmp_path / "rules.toml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
-
-
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -87,7 +80,7 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
     ],
 )
 def test_invalid_rules_name_the_key(tmp_path, old, new, message):
-    p = _variant(tmp_path, old, new)
+    p = rules_variant(tmp_path, old, new)
     with pytest.raises(RulesError) as err:
         load_rules(p)
     assert message in str(err.value)
@@ -101,7 +94,7 @@ def test_missing_rules_file(tmp_path, monkeypatch):
 
 
 def test_env_override_is_used(tmp_path, monkeypatch):
-    monkeypatch.setenv("CUSTDASH_RULES", str(_variant(tmp_path, "band = 0.10", "band = 0.05")))
+    monkeypatch.setenv("CUSTDASH_RULES", str(rules_variant(tmp_path, "band = 0.10", "band = 0.05")))
     assert load_rules().threshold.band == 0.05
 
 
