@@ -78,7 +78,15 @@ def sqlite_path(target: str) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, writer: bool = False) -> Engine:
+def make_engine(
+    target: str,
+    *,
+    create_dirs: bool = False,
+    bulk: bool = False,
+    staging: bool = False,
+    page_size: int | None = None,
+    writer: bool = False,
+) -> Engine:
     """An engine for a SQLite path or SQLAlchemy URL.
 
     SQLite gets WAL (readers keep their snapshot while an import commits), foreign
@@ -94,6 +102,11 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, w
     `bulk` is for building a new file nobody reads yet (the demo generator): no
     journal, no fsync, no foreign-key checks, a big cache. The file is switched to
     WAL by `finish_bulk` before it is moved into place.
+
+    `staging` is for the importer's private copy (see importer.import_extract): like `bulk`,
+    but foreign keys stay on (they reject dangling references) and the rollback journal is
+    kept in memory, so a savepoint can still be rolled back to find a bad row. `page_size`
+    sets a new file's page size (the importer matches the store's, as the backup requires).
     """
     path = sqlite_path(target)
     if path is not None and create_dirs:
@@ -109,7 +122,12 @@ def make_engine(target: str, *, create_dirs: bool = False, bulk: bool = False, w
             cur = dbapi_conn.cursor()
             cur.execute(f"ATTACH DATABASE ? AS {AUTH_SCHEMA}", (str(auth_path(path)) if path else ":memory:",))
             cur.execute("PRAGMA busy_timeout=30000")
-            if bulk:
+            if page_size:
+                cur.execute(f"PRAGMA page_size={int(page_size)}")
+            if staging:
+                for pragma in ("journal_mode=MEMORY", "synchronous=OFF", "foreign_keys=ON", "cache_size=-262144"):
+                    cur.execute(f"PRAGMA {pragma}")
+            elif bulk:
                 for pragma in (
                     "journal_mode=OFF",
                     "synchronous=OFF",

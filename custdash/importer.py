@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,12 +21,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from custdash import facts
 from custdash.db import (
+    StoreError,
+    auth_path,
     bulk_insert,
+    check_store,
     create_indexes,
     create_store,
     drop_indexes,
@@ -718,29 +723,111 @@ def import_extract(
         if path is None or not path.exists() or path.stat().st_size == 0:
             create_store(engine)
         else:
-            from custdash.db import check_store
-
             check_store(engine, target)
-        latest = [date.min]
-        counts: dict[str, int] = {}
-        with engine.begin() as conn:
-            clear_data(conn)
-            # Inside the transaction: readers keep the old data and its indexes until commit.
-            indexes = drop_indexes(conn)
-            for spec in SPECS:
-                p = folder / spec.file
-                if not p.is_file():
-                    counts[spec.file] = 0
-                    continue
-                counts[spec.file] = _load_file(conn, spec, p, encoding, rules, latest, progress)
-            as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
-            if as_of is None:
-                raise ImportFailed("customers.csv", "no data rows: the extract is empty")
-            create_indexes(conn, indexes)
-            finish_load(conn, rules, as_of=as_of, source="import")
-        return ImportResult(as_of=as_of, rows=counts)
+        if path is None:  # a server database: load in place, in one transaction
+            with engine.begin() as conn:
+                return _load(conn, folder, encoding, rules, explicit_as_of, progress)
+        return _load_staged(engine, path, folder, encoding, rules, explicit_as_of, progress)
     finally:
         engine.dispose()
+
+
+def _load(
+    conn: Connection,
+    folder: Path,
+    encoding: str,
+    rules: Rules,
+    explicit_as_of: date | None,
+    progress: Callable[[str, int], None] | None,
+) -> ImportResult:
+    """Empty the data tables and load the extract, indexes, derived columns and facts
+    inside the caller's transaction."""
+    latest = [date.min]
+    counts: dict[str, int] = {}
+    clear_data(conn)
+    indexes = drop_indexes(conn)
+    for spec in SPECS:
+        p = folder / spec.file
+        if not p.is_file():
+            counts[spec.file] = 0
+            continue
+        counts[spec.file] = _load_file(conn, spec, p, encoding, rules, latest, progress)
+    as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
+    if as_of is None:
+        raise ImportFailed("customers.csv", "no data rows: the extract is empty")
+    create_indexes(conn, indexes)
+    finish_load(conn, rules, as_of=as_of, source="import")
+    return ImportResult(as_of=as_of, rows=counts)
+
+
+def _load_staged(
+    engine: Engine,
+    path: Path,
+    folder: Path,
+    encoding: str,
+    rules: Rules,
+    explicit_as_of: date | None,
+    progress: Callable[[str, int], None] | None,
+) -> ImportResult:
+    """Load into a private file beside the store, then copy it into the store in one step.
+
+    Loading straight into the live store sent every page through its WAL, and the facts
+    build then read 31M rows back through a 4.5 GB WAL at a million customers (330 s, against
+    70-100 s from a plain file). The private file has no WAL and no fsync; SQLite's backup
+    copies it into the store page by page in a single write transaction, so readers keep the
+    old data until it commits and any failure leaves the store exactly as it was."""
+    with engine.connect() as conn:
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+    _remove_abandoned_staging(path)
+    staging = path.with_name(f"{path.name}{STAGING_INFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    work = make_engine(str(staging), staging=True, page_size=page_size)
+    try:
+        create_store(work)
+        with work.begin() as conn:
+            result = _load(conn, folder, encoding, rules, explicit_as_of, progress)
+        src, dst = work.raw_connection(), engine.raw_connection()
+        try:
+            src.driver_connection.backup(dst.driver_connection, name="main")
+        finally:
+            src.close()
+            dst.close()
+        return result
+    except (OperationalError, sqlite3.OperationalError) as e:
+        # Disk full, I/O error: the extract may be fine, the machine is not. SQLite rolls the
+        # whole transaction back on a full disk, so undoing the savepoint then fails too
+        # ("no such savepoint"): name the first failure, the cause.
+        while isinstance(e.__context__, (OperationalError, sqlite3.OperationalError)):
+            e = e.__context__
+        reason = str(getattr(e, "orig", None) or e).splitlines()[0]
+        raise StoreError(
+            f"The import could not be written ({reason}); the store {path} is unchanged.",
+            fix="Free disk space beside the store (an import needs room for a second copy of it) and import again.",
+        ) from None
+    finally:
+        work.dispose()
+        for p in (staging, auth_path(staging)):
+            p.unlink(missing_ok=True)
+
+
+STAGING_INFIX = ".import-"
+
+
+def _remove_abandoned_staging(path: Path) -> None:
+    """Private load files left by an import that was killed (named after its process id)."""
+    for p in path.parent.glob(f"{path.name}{STAGING_INFIX}*"):
+        pid = p.name[len(path.name) + len(STAGING_INFIX) :].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _load_file(

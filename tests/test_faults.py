@@ -92,28 +92,71 @@ def test_formula_looking_cells_import_as_text_and_export_neutralised(tmp_path, b
     assert row["phone"] == "'+86*******0008"
 
 
-def test_import_killed_halfway_leaves_previous_store(tmp_path, store):
+@pytest.mark.parametrize("phase", ["loading", "copying"])
+def test_import_killed_halfway_leaves_previous_store(tmp_path, store, phase):
     extract = tmp_path / "big"
     write_demo_extract(extract, DemoSpec(customers=20_000, seed=3, as_of=EXPECTED_AS_OF))
+    before = _files(store)
     proc = subprocess.Popen(
         [sys.executable, "-m", "custdash", "import", str(extract), "--db", str(store)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # Kill once the import is writing (the WAL grows), well before it can finish.
-    wal = Path(f"{store}-wal")
+
+    # Kill while the private load file grows, or once the copy into the store writes its WAL.
+    def grown() -> bool:
+        if phase == "loading":
+            return any(p.stat().st_size > 2_000_000 for p in store.parent.glob(f"{store.name}.import-*"))
+        wal = Path(f"{store}-wal")
+        return wal.exists() and wal.stat().st_size > 2_000_000
+
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
-        time.sleep(0.05)
+    while time.monotonic() < deadline and not grown():
+        time.sleep(0.02)
     assert proc.poll() is None, "the import finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _summary(store) == EXPECTED_SUMMARY
     assert sqlite3.connect(store).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    # ... and the next import goes through.
+    # ... and the next import goes through, and clears what the killed one left behind.
     import_extract(EXAMPLE, str(store))
     assert _summary(store) == EXPECTED_SUMMARY
+    assert _files(store) == before
+
+
+def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, store, monkeypatch):
+    from sqlalchemy import event
+
+    from custdash import importer
+    from custdash.db import StoreError
+
+    real = importer.make_engine
+
+    def small_disk(target: str, **kw):  # noqa: ANN003, ANN202
+        engine = real(target, **kw)
+        if kw.get("staging"):  # the import's private file may hold only 200 pages
+            event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA max_page_count=200"))
+        return engine
+
+    monkeypatch.setattr(importer, "make_engine", small_disk)
+    extract = tmp_path / "extract"
+    write_demo_extract(extract, DemoSpec(customers=2_000, seed=3, as_of=EXPECTED_AS_OF))
+    before = _files(store)
+    digest = sqlite3.connect(store).execute("SELECT group_concat(customer_id) FROM customer").fetchone()
+    with pytest.raises(StoreError) as err:
+        import_extract(extract, str(store))
+    assert (
+        str(err.value) == f"The import could not be written (database or disk is full); the store {store} is unchanged."
+    )
+    assert "Free disk space" in err.value.fix
+    assert sqlite3.connect(store).execute("SELECT group_concat(customer_id) FROM customer").fetchone() == digest
+    assert _files(store) == before
+
+
+def _files(store: Path) -> list[str]:
+    """The files beside the store, but SQLite's own WAL and shared-memory files."""
+    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm")))
 
 
 def test_missing_rules_file_in_app(demo_db, tmp_path, monkeypatch):

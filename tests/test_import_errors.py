@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from custdash.db import make_engine
+from custdash.db import create_store, make_engine
 from custdash.importer import ImportFailed, import_extract
 from custdash.models import SCHEMA_VERSION
 
@@ -136,12 +136,18 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case):
     break_it, message = CASES[case]
-    before = _dump(store)
+    before, files = _dump(store), _files(store)
     break_it(bad)
     with pytest.raises(ImportFailed) as err:
         import_extract(bad, str(store))
     assert str(err.value).startswith(message), str(err.value)
     assert _dump(store) == before
+    assert _files(store) == files  # the private load file is gone too
+
+
+def _files(store: Path) -> list[str]:
+    """The files beside the store, but SQLite's own WAL and shared-memory files."""
+    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm")))
 
 
 def test_bom_header_is_accepted(tmp_path, bad):
@@ -200,6 +206,33 @@ def test_import_into_store_of_other_schema_version_is_refused(store, bad):
 
     with pytest.raises(StoreError, match=f"schema version 99; this custdash needs version {SCHEMA_VERSION}"):
         import_extract(bad, str(store))
+
+
+def test_readers_keep_the_previous_extract_until_the_import_commits(store, bad):
+    _edit(bad / "customers.csv", "C07,B2,,郑七", "C07,B2,,郑七改")
+    reader = sqlite3.connect(store, isolation_level=None)
+    reader.execute("BEGIN")
+    name = "SELECT name FROM customer WHERE customer_id='C07'"
+    assert reader.execute(name).fetchone() == ("郑七",)  # the read snapshot starts here
+    import_extract(bad, str(store))
+    assert reader.execute(name).fetchone() == ("郑七",)
+    reader.execute("COMMIT")
+    assert reader.execute(name).fetchone() == ("郑七改",)
+    reader.close()
+
+
+def test_import_keeps_the_store_in_wal_mode_with_its_page_size_and_leaves_no_files(tmp_path, bad):
+    db = tmp_path / "big-pages.db"
+    engine = make_engine(str(db), page_size=8192)
+    create_store(engine)
+    engine.dispose()
+    import_extract(bad, str(db))
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert con.execute("PRAGMA page_size").fetchone() == (8192,)
+    assert con.execute("SELECT count(*) FROM customer").fetchone() == (19,)
+    con.close()
+    assert _files(db) == ["bad", "big-pages.db", "big-pages.db-auth"]  # `bad` is the extract folder
 
 
 def test_engine_uses_wal(store):
