@@ -125,7 +125,14 @@ def make_engine(
             if page_size:
                 cur.execute(f"PRAGMA page_size={int(page_size)}")
             if staging:
-                for pragma in ("journal_mode=MEMORY", "synchronous=OFF", "foreign_keys=ON", "cache_size=-262144"):
+                # threads: the index builds' sorts use the second core (the reader process is done by then).
+                for pragma in (
+                    "journal_mode=MEMORY",
+                    "synchronous=OFF",
+                    "foreign_keys=ON",
+                    "cache_size=-262144",
+                    "threads=2",
+                ):
                     cur.execute(f"PRAGMA {pragma}")
             elif bulk:
                 for pragma in (

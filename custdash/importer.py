@@ -9,11 +9,16 @@ does not grow with the size of the extract.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gc
 import json
 import math
 import os
+import pickle
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -460,11 +465,11 @@ def _batch(spec: FileSpec, plan: list[int | None], rules: Rules, rows: list[list
     return list(zip(*(values[name] for name in storage_names(spec)))), newest
 
 
-def _read_rows(
-    path: Path, spec: FileSpec, encoding: str, rules: Rules, latest: list[date]
-) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
-    """Batches of (line number, storage tuple in `storage_names` order) of one file;
-    raises ImportFailed naming file, line and column."""
+Batch = tuple[list[int], list[tuple[Any, ...]]]  # line numbers, storage tuples (`storage_names` order)
+
+
+def _read_rows(path: Path, spec: FileSpec, encoding: str, rules: Rules, latest: list[date]) -> Iterator[Batch]:
+    """The batches of one file; raises ImportFailed naming file, line and column."""
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     names = storage_names(spec)
     reader = None
@@ -516,7 +521,7 @@ def _checked_batch(
     lines: list[int],
     rows: list[list[str]],
     names: list[str],
-) -> list[tuple[int, tuple[Any, ...]]]:
+) -> Batch:
     try:
         if set(map(len, rows)) != {width}:
             raise _Bad
@@ -527,10 +532,10 @@ def _checked_batch(
         for line, cells in zip(lines, rows):
             parsed = _parse_row(spec, header, cells, line, rules, latest)
             out.append(tuple(storage_value(parsed[n]) for n in names))
-        return list(zip(lines, out))
+        return lines, out
     if newest:
         latest[0] = max(latest[0], date.fromisoformat(newest))
-    return list(zip(lines, out))
+    return lines, out
 
 
 def _parse_row(
@@ -575,7 +580,8 @@ def _nul_free(path: Path, encoding: str, file: str) -> bool:
     blocks (a NUL byte is then a NUL character): raises ImportFailed naming the line, or says
     the file is clean. False for other encodings: their text is checked line by line."""
     try:
-        if "a,\n\x00".encode(encoding) != b"a,\n\x00":
+        # A UTF-8 BOM (utf-8-sig) is no NUL either.
+        if "a,\n\x00".encode(encoding).removeprefix(codecs.BOM_UTF8) != b"a,\n\x00":
             return False
     except LookupError:
         return False  # the open() that follows names the unknown encoding
@@ -627,16 +633,17 @@ def insert_batch(conn: Connection, table: type, names: list[str], rows: list[tup
     )
 
 
-def _insert_checked(conn: Connection, spec: FileSpec, batch: list[tuple[int, tuple[Any, ...]]]) -> None:
+def _insert_checked(conn: Connection, spec: FileSpec, batch: Batch) -> None:
     """Insert a batch; on a constraint error, find the row and say what it broke."""
     names = storage_names(spec)
+    lines, rows = batch
     try:
         with conn.begin_nested():
-            insert_batch(conn, spec.table, names, [r for _, r in batch])
+            insert_batch(conn, spec.table, names, rows)
         return
     except IntegrityError:
         pass
-    for line, row in batch:
+    for line, row in zip(lines, rows):
         try:
             with conn.begin_nested():
                 insert_batch(conn, spec.table, names, [row])
@@ -717,19 +724,24 @@ def import_extract(
             raise ImportFailed(spec.file, f"required file missing from {folder}")
     explicit_as_of = _read_as_of(folder)
 
+    parallel = _extract_bytes(folder) >= PARALLEL_FROM_BYTES
+    gc_was_enabled = gc.isenabled()
     path = sqlite_path(target)
     engine = make_engine(target, create_dirs=True)
     try:
+        gc.disable()  # the collector kept scanning millions of short-lived rows: 20% of the load
         if path is None or not path.exists() or path.stat().st_size == 0:
             create_store(engine)
         else:
             check_store(engine, target)
         if path is None:  # a server database: load in place, in one transaction
             with engine.begin() as conn:
-                return _load(conn, folder, encoding, rules, explicit_as_of, progress)
-        return _load_staged(engine, path, folder, encoding, rules, explicit_as_of, progress)
+                return _load(conn, folder, encoding, rules, explicit_as_of, progress, parallel)
+        return _load_staged(engine, path, folder, encoding, rules, explicit_as_of, progress, parallel)
     finally:
         engine.dispose()
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _load(
@@ -739,19 +751,21 @@ def _load(
     rules: Rules,
     explicit_as_of: date | None,
     progress: Callable[[str, int], None] | None,
+    parallel: bool,
 ) -> ImportResult:
     """Empty the data tables and load the extract, indexes, derived columns and facts
     inside the caller's transaction."""
     latest = [date.min]
-    counts: dict[str, int] = {}
+    counts = {spec.file: 0 for spec in SPECS}
     clear_data(conn)
     indexes = drop_indexes(conn)
-    for spec in SPECS:
-        p = folder / spec.file
-        if not p.is_file():
-            counts[spec.file] = 0
-            continue
-        counts[spec.file] = _load_file(conn, spec, p, encoding, rules, latest, progress)
+    specs = {spec.file: spec for spec in SPECS}
+    read = _read_in_worker if parallel else _read_all
+    for file, batch in read(folder, encoding, rules, latest):
+        _insert_checked(conn, specs[file], batch)
+        counts[file] += len(batch[1])
+        if progress:
+            progress(file, counts[file])
     as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
     if as_of is None:
         raise ImportFailed("customers.csv", "no data rows: the extract is empty")
@@ -768,6 +782,7 @@ def _load_staged(
     rules: Rules,
     explicit_as_of: date | None,
     progress: Callable[[str, int], None] | None,
+    parallel: bool,
 ) -> ImportResult:
     """Load into a private file beside the store, then copy it into the store in one step.
 
@@ -784,7 +799,7 @@ def _load_staged(
     try:
         create_store(work)
         with work.begin() as conn:
-            result = _load(conn, folder, encoding, rules, explicit_as_of, progress)
+            result = _load(conn, folder, encoding, rules, explicit_as_of, progress, parallel)
         src, dst = work.raw_connection(), engine.raw_connection()
         try:
             src.driver_connection.backup(dst.driver_connection, name="main")
@@ -830,24 +845,94 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _load_file(
-    conn: Connection,
-    spec: FileSpec,
-    path: Path,
-    encoding: str,
-    rules: Rules,
-    latest: list[date],
-    progress: Callable[[str, int], None] | None,
-) -> int:
-    n = 0
-    for batch in _read_rows(path, spec, encoding, rules, latest):
-        _insert_checked(conn, spec, batch)
-        n += len(batch)
-        if progress:
-            progress(spec.file, n)
-    if progress:
-        progress(spec.file, n)
-    return n
+def _read_all(folder: Path, encoding: str, rules: Rules, latest: list[date]) -> Iterator[tuple[str, Batch]]:
+    """(file, batch) for every file of the extract present, in load order (parents first)."""
+    for spec in SPECS:
+        path = folder / spec.file
+        if path.is_file():
+            for batch in _read_rows(path, spec, encoding, rules, latest):
+                yield spec.file, batch
+
+
+# Reading and converting the CSV is about half of the load's work, inserting the other
+# half: from this size on, a second process reads while this one inserts (two cores).
+# Below it, starting that process (about a second) would cost more than it saves.
+PARALLEL_FROM_BYTES = 8 << 20
+
+
+def _extract_bytes(folder: Path) -> int:
+    return sum((folder / spec.file).stat().st_size for spec in SPECS if (folder / spec.file).is_file())
+
+
+def _read_in_worker(folder: Path, encoding: str, rules: Rules, latest: list[date]) -> Iterator[tuple[str, Batch]]:
+    """`_read_all` run in a child process; its ImportFailed is raised here, unchanged.
+
+    A plain subprocess talking pickle over a pipe, not multiprocessing: spawn re-imports the
+    caller's main module in the child, which runs any unguarded script a second time. The
+    pipe's buffer keeps the child only a little ahead, so memory stays flat."""
+    root = str(Path(__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {root!r}); from custdash.importer import _reader_main; _reader_main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    _widen_pipe(proc.stdout.fileno())
+    try:
+        pickle.dump((folder, encoding, rules), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.close()
+        while True:
+            try:
+                kind, *body = pickle.load(proc.stdout)
+            except EOFError:
+                code = proc.wait()
+                raise ImportFailed(str(folder), f"the reading process stopped (exit code {code})") from None
+            if kind == "batch":
+                yield body[0], body[1]
+            elif kind == "failed":
+                raise ImportFailed(body[0], body[1], line=body[2], column=body[3])
+            elif kind == "done":
+                latest[0] = max(latest[0], body[0])
+                return
+            else:  # "crashed": a bug, not a bad extract
+                raise RuntimeError(f"the extract reader failed: {body[0]}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let the child run a few batches ahead: with Linux's default 64 KB pipe it blocked
+    as soon as the parent started inserting, and the two processes took turns."""
+    try:
+        import fcntl
+
+        size = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), min(size, 4 << 20))
+    except (ImportError, OSError, ValueError):
+        pass  # elsewhere: slower, not wrong
+
+
+def _reader_main() -> None:  # pragma: no cover (runs in the child)
+    gc.disable()  # a short-lived process of acyclic lists and tuples
+    out = os.fdopen(sys.stdout.fileno(), "wb", buffering=1 << 20, closefd=False)
+    sys.stdout = sys.stderr  # nothing else may write into the pipe
+    folder, encoding, rules = pickle.load(sys.stdin.buffer)
+    latest = [date.min]
+
+    def send(*message: Any) -> None:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    try:
+        for file, batch in _read_all(folder, encoding, rules, latest):
+            send("batch", file, batch)
+        send("done", latest[0])
+    except ImportFailed as e:
+        send("failed", e.file, e.problem, e.line, e.column)
+    except Exception as e:  # noqa: BLE001 - reported by the parent
+        send("crashed", f"{type(e).__name__}: {e}")
+    out.flush()
 
 
 def write_extract(folder: str | Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:

@@ -55,7 +55,8 @@ def test_ten_megabyte_line(store, bad):
 @pytest.mark.parametrize(
     ("garbage", "message"),
     [
-        (bytes(range(256)) * 50, "transactions.csv: the bytes after line 1 are not valid utf-8 text"),
+        (bytes(range(1, 256)) * 50, "transactions.csv: the bytes after line 1 are not valid utf-8 text"),
+        (bytes(range(256)) * 50, "transactions.csv, line 1: contains a NUL byte: binary data, not CSV text"),
         (
             b"txn_id,card_id,ts,amount,direction,kind,counterparty\nT1,K08,\x00\x00\x00",
             "transactions.csv, line 2: contains a NUL byte: binary data, not CSV text",

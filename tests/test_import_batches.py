@@ -55,3 +55,55 @@ def test_errors_name_the_same_line_whatever_the_batch_size(bad, tmp_path, monkey
     (bad / "customers.csv").write_text(text.replace("2019-06-01", "2019-02-30", 1), encoding="utf-8")
     with pytest.raises(importer.ImportFailed, match=r"^customers.csv, line 3, column opened_on: not a valid date"):
         import_extract(bad, str(tmp_path / "x.db"))
+
+
+# --- the reading process (extracts from PARALLEL_FROM_BYTES on) ----------------------
+
+
+def test_reading_in_a_second_process_stores_exactly_the_same(tmp_path, monkeypatch):
+    from seed import DemoSpec, write_demo_extract
+    from tests.conftest import DEMO_AS_OF
+
+    extract = tmp_path / "extract"
+    write_demo_extract(extract, DemoSpec(customers=3_000, seed=5, as_of=DEMO_AS_OF))
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 1 << 62)
+    here = import_extract(extract, str(tmp_path / "here.db"))
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    spawned = []
+    real = importer.subprocess.Popen
+    monkeypatch.setattr(importer.subprocess, "Popen", lambda *a, **k: spawned.append(a) or real(*a, **k))
+    there = import_extract(extract, str(tmp_path / "there.db"))
+    assert len(spawned) == 1  # the second import did read in a child process
+    assert (there.as_of, there.rows) == (here.as_of, here.rows)
+    assert _rows(tmp_path / "there.db") == _rows(tmp_path / "here.db")
+
+
+def test_a_reading_process_that_dies_is_reported(tmp_path, bad, monkeypatch):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(importer.sys, "executable", str(fake))
+    with pytest.raises(importer.ImportFailed, match=r"the reading process stopped \(exit code 3\)$"):
+        import_extract(bad, str(tmp_path / "x.db"))
+
+
+def test_an_unguarded_calling_script_runs_once(tmp_path, bad):
+    """multiprocessing's spawn would import the caller's main module again in the child."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "load.py"
+    script.write_text(
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from custdash import importer\n"
+        "importer.PARALLEL_FROM_BYTES = 0\n"
+        f"open({str(runs)!r}, 'a').write('ran\\n')\n"
+        f"importer.import_extract({str(bad)!r}, {str(tmp_path / 'x.db')!r})\n"
+    )
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert runs.read_text() == "ran\n"

@@ -133,8 +133,12 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("reader", ["in-process", "child process"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case):
+def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case, reader, monkeypatch):
+    from custdash import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0 if reader == "child process" else 1 << 62)
     break_it, message = CASES[case]
     before, files = _dump(store), _files(store)
     break_it(bad)
