@@ -55,8 +55,12 @@ def usable(session: Session | Connection, *, as_of: date, rules: Rules, rollup: 
     return meta.get(AS_OF_KEY) == as_of.isoformat()
 
 
-def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
-    """One row per customer existing at `as_of`, in `customer_fact`'s column order."""
+def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: bool = False) -> Select[Any]:
+    """One row per customer existing at `as_of`, in `customer_fact`'s column order.
+
+    `rollup_only` leaves out what `fact_rollup` never sums (the 12-month peak, the cohort
+    outcomes: NULL here), whose joins read the whole AUM table once more: the month-earlier
+    rollup, which keeps no customer rows, needs only the rest."""
     # Imported here: the query modules import this one for `usable`.
     from custdash.queries.alliance import entitlement_case, redemption_facts, segment_case, segment_facts
     from custdash.queries.common import add_months, aum_join, aum_value, basis_month, tier_case, with_aum
@@ -118,7 +122,7 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
         tier,
         tier_case(rules, aum_value(prev)),
         near_threshold(rules, aum),
-        func.coalesce(peak.c.peak, 0.0),
+        literal(None) if rollup_only else func.coalesce(peak.c.peak, 0.0),
         active,
         func.coalesce(cards.c.dormant_cards, 0),
         cards.c.last_at,
@@ -138,23 +142,24 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules) -> Select[Any]:
         sum((case((done(w), wave_bit(w)), else_=0) for w in waves), literal(0)),
         and_(honeymoon, due),
         and_(honeymoon, overdue),
-        case((in_cohort, deep), else_=None),
-        case((in_cohort, v1_plus), else_=None),
+        literal(None) if rollup_only else case((in_cohort, deep), else_=None),
+        literal(None) if rollup_only else case((in_cohort, v1_plus), else_=None),
     ]
+    stmt = select(*[v.label(name) for v, name in zip(values, FACT_COLUMNS, strict=True)]).select_from(Customer)
+    if not rollup_only:
+        stmt = stmt.outerjoin(peak, peak.c.customer_id == Customer.customer_id)
     stmt = (
-        select(*[v.label(name) for v, name in zip(values, FACT_COLUMNS, strict=True)])
-        .select_from(Customer)
-        .outerjoin(peak, peak.c.customer_id == Customer.customer_id)
-        .outerjoin(cards, cards.c.customer_id == Customer.customer_id)
+        stmt.outerjoin(cards, cards.c.customer_id == Customer.customer_id)
         .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
         .outerjoin(seg, seg.c.customer_id == Customer.customer_id)
         .outerjoin(touched, touched.c.customer_id == Customer.customer_id)
-        .outerjoin(cohort_aum, cohort_join)
         .where(Customer.opened_on <= as_of)
         # Customer order: every join then walks its table in key order (and customer_fact is
         # written in its own key order); by opening date, as the planner chose, took 3x longer.
         .order_by(Customer.customer_id)
     )
+    if not rollup_only:
+        stmt = stmt.outerjoin(cohort_aum, cohort_join)
     return with_aum(with_aum(stmt, basis, month), prev, add_months(month, -1))
 
 
@@ -207,7 +212,7 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
     # A month earlier: no customer rows are kept, only their sums.
     before = month_before(as_of)
-    earlier = fact_select(conn, as_of=before, rules=rules).subquery("f")
+    earlier = fact_select(conn, as_of=before, rules=rules, rollup_only=True).subquery("f")
     conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(earlier, before)))
     heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
     heat_cols = [c.name for c in RedemptionRollup.__table__.columns if c.name != "id"]
