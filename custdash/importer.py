@@ -1,15 +1,17 @@
 """Import a bank's CSV extract (the contract in docs/DATA_FORMAT.md).
 
-All or nothing: the whole extract is streamed into the store inside one
-transaction that first empties the data tables; any error rolls it back, so the
-previous extract stays exactly as it was (readers keep seeing it until commit,
-thanks to WAL). Rows are read, converted and inserted a batch at a time, so memory
-does not grow with the size of the extract.
+All or nothing: the extract is loaded into a private file beside the store (indexes,
+derived columns and facts included), which SQLite's backup then copies into the store in
+one transaction; any error before that commit leaves the previous extract exactly as it
+was (readers keep seeing it until commit, thanks to WAL). Rows are read, converted and
+inserted a batch at a time, in a child process for large extracts, so memory does not grow
+with the size of the extract. Disk: room for a second copy of the store while it runs.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gc
 import json
@@ -878,8 +880,12 @@ def _read_in_worker(folder: Path, encoding: str, rules: Rules, latest: list[date
     assert proc.stdin is not None and proc.stdout is not None
     _widen_pipe(proc.stdout.fileno())
     try:
-        pickle.dump((folder, encoding, rules), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.close()
+        try:
+            pickle.dump((folder, encoding, rules), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.close()
+        except BrokenPipeError:  # it died before reading the request: reported below, by exit code
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
         while True:
             try:
                 kind, *body = pickle.load(proc.stdout)

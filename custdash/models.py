@@ -195,8 +195,21 @@ class CustomerFact(SQLModel, table=True):
         # index alone, its 90,000 rows at 1M customers are not 90,000 random table reads.
         Index("ix_fact_aum", "basis_aum", "tier", "customer_id", "name", "phone", "branch_id", "manager_id"),
         Index("ix_fact_scope_aum", "branch_id", "manager_id", "basis_aum"),
-        Index("ix_fact_opened", "opened_on"),
-        Index("ix_fact_dormant", "dormant", "peak_aum_12m"),
+        # With what the cohort table sums and what the honeymoon screens filter and order by:
+        # those read their customers from the index alone (queries/honeymoon.py).
+        Index(
+            "ix_fact_opened",
+            "opened_on",
+            "opened_month",
+            "waves_done",
+            "deep_by_day_n",
+            "v1_plus_at_day_n",
+            "honeymoon_due",
+            "honeymoon_overdue",
+            "customer_id",
+        ),
+        # The last activity too: the dormant chart by months since then reads the index alone.
+        Index("ix_fact_dormant", "dormant", "peak_aum_12m", "last_activity_at"),
         Index("ix_fact_remaining", "remaining"),
     )
     customer_id: str = Field(primary_key=True, max_length=64)

@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
+from custdash import facts
 from custdash.queries.alliance import alliance_by_tier, alliance_totals
-from custdash.queries.dormant import dormant_list
+from custdash.queries.dormant import dormant_by_months, dormant_list
 from custdash.queries.honeymoon import honeymoon_counts, wave_status
 from custdash.queries.threshold import threshold_list
 from custdash.queries.tiers import tier_distribution
-from tests.conftest import build_store, customer
+from tests.conftest import DEMO_AS_OF, build_store, customer, query_store
 
 AS_OF = "2026-11-15"
 A = date(2026, 11, 15)
@@ -175,6 +176,50 @@ def test_dormant_at_an_earlier_as_of_ignores_later_activity(tmp_path, rules):
         early = dormant_list(s, as_of=date(2026, 10, 1), rules=rules)
     assert list(early["customer_id"]) == ["C1"]
     assert early.loc[0, "last_activity"] == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["facts", "live"])
+def test_dormant_months_since_last_activity_by_whole_months(tmp_path, rules, live):
+    """As of 31 Aug: one month back from the 31st is the 28th of February (no 31 Feb)."""
+    last = {
+        "C1": "2026-03-01 00:00:00",  # 5 whole months (31 Aug is not before the 1st)
+        "C2": "2026-02-28 23:59:59",  # 6: 31 Aug back six months is 28 Feb
+        "C3": "2026-02-27 10:00:00",  # 6
+        "C4": "2025-09-01 00:00:00",  # 11
+        "C5": "2025-08-31 12:00:00",  # 12
+        "C6": "2024-09-01 00:00:00",  # 23
+        "C7": "2024-08-31 23:59:59",  # 24+
+    }
+    with build_store(
+        tmp_path,
+        as_of="2026-08-31",
+        customers=[customer(c) for c in [*last, "C8"]],
+        cards=[_card(c) for c in [*last, "C8"]],  # C8 never used its card
+        transactions=[_txn(f"T{c}", f"K{c}", ts) for c, ts in last.items()],
+    ) as s:
+        s.info[facts.LIVE] = live
+        df = dormant_by_months(s, as_of=date(2026, 8, 31), rules=rules)
+    assert df.to_dict("list") == {
+        "months": ["5", "6", "11", "12", "23", "24+", "never"],
+        "customers": [1, 2, 1, 1, 1, 1, 1],
+    }
+
+
+def test_dormant_months_equal_each_listed_customers_months(demo_db, rules):
+    """The chart counts, from the database, what the list's own dates give month by month."""
+    listed = query_store(demo_db, dormant_list, rules=rules)
+    assert len(listed) > 100
+
+    def whole_months(d: date | None) -> str:
+        if d is None:
+            return "never"
+        n = (DEMO_AS_OF.year - d.year) * 12 + DEMO_AS_OF.month - d.month - (DEMO_AS_OF.day < d.day)
+        return "24+" if n >= 24 else str(n)
+
+    expected = listed["last_activity"].map(whole_months).value_counts()
+    df = query_store(demo_db, dormant_by_months, rules=rules)
+    assert dict(zip(df["months"], df["customers"], strict=True)) == expected.to_dict()
+    assert list(df["months"]) == sorted(expected.index, key=lambda m: (m == "never", m == "24+", len(m), m))
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,10 @@ def _same(fast, live) -> None:  # noqa: ANN001
         assert fast == live
 
 
+def _objects(df: pd.DataFrame) -> pd.DataFrame:
+    return df.astype(object).where(df.notna(), None)
+
+
 def _scopes(db: Path | str) -> list[Scope]:
     engine = make_engine(str(db))
     with Session(engine) as s:
@@ -206,3 +210,40 @@ def test_screen_rows_are_the_head_of_the_export_and_the_total_its_length(demo_db
     assert len(whole) > 25
     pd.testing.assert_frame_equal(head, whole.head(25))
     assert total == len(whole)
+
+
+def test_threshold_screen_rows_for_every_band_and_scope_are_the_head_of_the_list(demo_db, rules):
+    """The screen's first rows come from a per-tier walk down the AUM index (threshold._first_rows):
+    the same rows, in the same order, as the head of the whole list, at any band and scope."""
+    from custdash.lists import call_list
+
+    engine = make_engine(str(demo_db))
+    r = rules.threshold
+    with Session(engine) as s:
+        for scope in _scopes(demo_db):
+            for band in (r.band_min, r.band, r.band_max):
+                whole = call_list("threshold", s, as_of=DEMO_AS_OF, rules=rules, scope=scope, band=band)
+                assert whole["tier"].nunique() > 1 or scope != ALL
+                for n in (1, 7, len(whole) + 5):
+                    head = call_list("threshold", s, as_of=DEMO_AS_OF, rules=rules, scope=scope, band=band, limit=n)
+                    pd.testing.assert_frame_equal(head, whole.head(n).reset_index(drop=True))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("call_list_only", [False, True], ids=["grid", "call list"])
+def test_honeymoon_first_rows_in_every_scope_are_the_head_of_the_whole(demo_db, rules, call_list_only):
+    """The first rows are ordered from ix_fact_opened alone, then joined to names and phones
+    (honeymoon.wave_status_select): the same rows, in the same order, as the whole list's head."""
+    from custdash.queries.honeymoon import wave_status
+
+    engine = make_engine(str(demo_db))
+    kw = {"as_of": DEMO_AS_OF, "rules": rules, "call_list_only": call_list_only}
+    with Session(engine) as s:
+        for scope in _scopes(demo_db):
+            whole = wave_status(s, scope=scope, **kw)
+            assert len(whole) > 3 or scope != ALL
+            for n in (1, 3, 40, len(whole) + 5):
+                # As objects: a one-row head whose manager is unassigned reads None, not a string NaN.
+                head = wave_status(s, scope=scope, limit=n, **kw)
+                pd.testing.assert_frame_equal(_objects(head), _objects(whole.head(n)))
+    engine.dispose()

@@ -4,6 +4,7 @@ row-by-row parsers store, and falls back to them whenever it doubts a batch."""
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -78,12 +79,15 @@ def test_reading_in_a_second_process_stores_exactly_the_same(tmp_path, monkeypat
     assert _rows(tmp_path / "there.db") == _rows(tmp_path / "here.db")
 
 
-def test_a_reading_process_that_dies_is_reported(tmp_path, bad, monkeypatch):
+@pytest.mark.parametrize("before_request", [False, True], ids=["any time", "before the request is sent"])
+def test_a_reading_process_that_dies_is_reported(tmp_path, bad, monkeypatch, before_request):
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
     monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(importer.sys, "executable", str(fake))
+    if before_request:  # writing the request to a dead process's pipe: a broken pipe, not a crash
+        monkeypatch.setattr(importer, "_widen_pipe", lambda fd: time.sleep(0.5))
     with pytest.raises(importer.ImportFailed, match=r"the reading process stopped \(exit code 3\)$"):
         import_extract(bad, str(tmp_path / "x.db"))
 

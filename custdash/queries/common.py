@@ -50,15 +50,20 @@ def basis_month(as_of: date) -> str:
     return add_months(month_of(as_of), -1)
 
 
-def month_before(d: date) -> date:
-    """The same day a month earlier (the last day of that month when it is shorter)."""
-    y, m = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
+def months_back(d: date, n: int) -> date:
+    """The same day `n` months earlier (the last day of that month when it is shorter)."""
+    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
     for day in (d.day, 30, 29, 28):
         try:
-            return date(y, m, day)
+            return date(y, m + 1, day)
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def month_before(d: date) -> date:
+    """The same day a month earlier (the last day of that month when it is shorter)."""
+    return months_back(d, 1)
 
 
 def end_of_day(d: date) -> datetime:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
@@ -19,6 +19,7 @@ from custdash.queries.common import (
     customers_at,
     end_of_day,
     frame,
+    months_back,
     person_columns,
     tier_case,
 )
@@ -165,31 +166,28 @@ def dormant_by_peak_tier(session: Session, *, as_of: date, rules: Rules, scope: 
     return out
 
 
+MONTHS_CAP = 24  # the chart's last bar: "24+" months since the last activity
+
+
 def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Dormant customers per whole month since their last activity (see `by_months_since`)."""
+    """Dormant customers per whole month since their last activity: "never" for cards never
+    used, "0" … "23", then "24+"; counted in the database.
+
+    Columns: months, customers; in order, youngest first, "never" last, empty months left out."""
     sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
-    last_at = pd.to_datetime(frame(session, select(sub.c.last_at))["last_at"])
-    return by_months_since(last_at.dt.date.astype(object).where(last_at.notna(), None), as_of)
-
-
-def months_since(last_activity: pd.Series, as_of: date) -> list[int | None]:
-    """Whole months between last activity and the as-of date (None when never used)."""
-    out: list[int | None] = []
-    for d in last_activity:
-        if d is None or pd.isna(d):
-            out.append(None)
-        else:
-            out.append((as_of.year - d.year) * 12 + as_of.month - d.month - (as_of.day < d.day))
-    return out
-
-
-def by_months_since(last_activity: pd.Series, as_of: date, *, cap: int = 24) -> pd.DataFrame:
-    """Dormant customers per whole month since last activity ("never", "6" … "23", "24+").
-
-    Columns: months, customers; in order, youngest first, "never" last."""
-    months = months_since(last_activity, as_of)
-    labels = ["never" if m is None else (f"{cap}+" if m >= cap else str(m)) for m in months]
-    counts = pd.Series(labels, dtype=object).value_counts()
-    order = sorted((k for k in counts.index if k not in ("never", f"{cap}+")), key=int)
-    order += [k for k in (f"{cap}+", "never") if k in counts.index]
+    # Whole months since a day reach k exactly when that day is on or before the as-of date
+    # moved back k months (31 March back one month is 28 February, as in `months_back`), so a
+    # CASE over the cutoffs, oldest first, buckets the times without reading them out.
+    cutoffs = [(k, end_of_day(months_back(as_of, k))) for k in range(MONTHS_CAP, 0, -1)]
+    months = case(
+        (sub.c.last_at.is_(None), literal("never")),
+        *[(sub.c.last_at < cut, literal(f"{k}+" if k == MONTHS_CAP else str(k))) for k, cut in cutoffs],
+        else_=literal("0"),
+    )
+    # Grouped through a subquery: PostgreSQL will not match a GROUP BY expression whose bound
+    # parameters are numbered differently from the select list's.
+    bucketed = select(months.label("months")).subquery("b")
+    counts = dict(session.execute(select(bucketed.c.months, func.count()).group_by(bucketed.c.months)).all())
+    order = sorted((k for k in counts if k not in ("never", f"{MONTHS_CAP}+")), key=int)
+    order += [k for k in (f"{MONTHS_CAP}+", "never") if k in counts]
     return pd.DataFrame({"months": order, "customers": [int(counts[k]) for k in order]})
