@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CACHE = Path(os.environ.get("CUSTDASH_BENCH_CACHE", ROOT / "bench" / "cache"))
 AS_OF = date(2026, 11, 22)
-SCREEN_ROWS = 500  # ui.SCREEN_ROWS: the rows a list page shows (the rest is the download)
+from custdash.ui import SCREEN_ROWS  # noqa: E402 - the rows a list page shows (the rest is the download)
+
 # Every query the pages run, with the pages' own arguments: label -> (ui.VIEWS name, extra
 # arguments, naive equivalent). "month_earlier" runs at the same day a month before AS_OF.
 SCREEN: dict[str, tuple[str, dict, str]] = {
