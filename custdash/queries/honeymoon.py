@@ -81,8 +81,10 @@ def wave_status_select(
         if call_list_only:
             where.append(f.honeymoon_due | f.honeymoon_overdue)
         order = [_n_overdue(status).desc(), f.opened_on, f.customer_id]
-        stmt = select(*person_columns(f), f.opened_on).where(*where)
-        if limit is not None:
+        stmt = select(*person_columns(f), f.opened_on)
+        if limit is None:
+            stmt = stmt.where(*where)
+        else:
             # Order the window's customers from ix_fact_opened alone (it holds every column the
             # order and the filter need) and read names and phones for the first `limit` only:
             # at a million customers the window holds ~30,000 rows, each a table read otherwise.
