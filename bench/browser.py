@@ -24,7 +24,7 @@ from load import APP, ARGS, PAGES, TITLES, free_port, start_server  # noqa: E402
 
 def _ready(page, title: str) -> None:  # noqa: ANN001
     page.wait_for_function(
-        "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim() === t; }",
+        "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim().startsWith(t); }",
         arg=title,
         timeout=600_000,
     )

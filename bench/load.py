@@ -111,7 +111,7 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
         await link.click()
         # The page is there when its own title is (a rerun under load may start late).
         await page.wait_for_function(
-            "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim() === t; }",
+            "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim().startsWith(t); }",
             arg=TITLES[PAGES.index(name)],
             timeout=300_000,
         )

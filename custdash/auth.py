@@ -105,6 +105,14 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     return Viewer(username=user.username, role=user.role, branch_id=user.branch_id, manager_id=user.manager_id)
 
 
+def viewer_of(session: Session, username: str) -> Viewer:
+    """The viewer for an existing, enabled user (the CLI's --user); UserError otherwise."""
+    user = session.get(User, username)
+    if user is None or user.disabled:
+        raise UserError(f"no enabled user {username!r}")
+    return Viewer(username=user.username, role=user.role, branch_id=user.branch_id, manager_id=user.manager_id)
+
+
 # --- scope -------------------------------------------------------------------------
 
 

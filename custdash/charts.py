@@ -13,16 +13,36 @@ from custdash.i18n import money_scale, t, tier_label
 from custdash.rules import Rules
 
 TIER_PALETTE = ["#a7b0ba", "#4e9a8f", "#d4a72c", "#6b8fc7", "#2f4f8f", "#8e5ea2", "#b8322a"]
+# Rises and falls: red up / green down is the Chinese market convention (CUSTDASH_UP_COLOR).
+RED, GREEN = "#c0392b", "#2e8b57"
+# Measures of a cohort chart, in the order given (never by label, so a colour means the same
+# measure in both languages).
+SERIES_PALETTE = ["#3b6ea8", "#d4a72c", "#b8322a", "#4e9a8f", "#8e5ea2", "#6b8fc7", "#a7b0ba"]
 STATUS_COLORS = {"done": "#4e9a8f", "due": "#d4a72c", "overdue": "#b8322a", "upcoming": "#c9d1d9"}
 WIDTH = "container"
 # Tier axes show the code only ("V3"); the legend and tooltips carry the name.
 CODE_ONLY = "split(datum.label, ' ')[0]"
 
 
+def tier_palette(n: int) -> list[str]:
+    """n distinct colours for a ladder of n tiers: the house palette for up to seven, else
+    evenly spaced along it (a bank's eleven levels get eleven colours, none repeated)."""
+    if n <= len(TIER_PALETTE):
+        return TIER_PALETTE[:n]
+    anchors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TIER_PALETTE]
+    out = []
+    for k in range(n):
+        x = k * (len(anchors) - 1) / (n - 1)
+        i = min(int(x), len(anchors) - 2)
+        f = x - i
+        rgb = [round(a + (b - a) * f) for a, b in zip(anchors[i], anchors[i + 1])]
+        out.append("#" + "".join(f"{v:02x}" for v in rgb))
+    return out
+
+
 def tier_scale(rules: Rules, lang: str) -> alt.Scale:
     labels = [tier_label(c, rules, lang) for c in rules.tier_codes]
-    palette = (TIER_PALETTE * 2)[: len(labels)]
-    return alt.Scale(domain=labels, range=palette)
+    return alt.Scale(domain=labels, range=tier_palette(len(labels)))
 
 
 def tier_axis(rules: Rules, lang: str) -> alt.X:
@@ -58,8 +78,10 @@ def tier_bars(
         alt.Tooltip("value:Q", title=y_title, format=",.2f" if is_money else ","),
     ]
     if split:
-        tooltip.insert(0, alt.Tooltip(f"{split}:N", title=t(f"col.{split}", lang)))
-        x = alt.X(f"{split}:N", title=t(f"col.{split}", lang), axis=alt.Axis(labelAngle=-45))
+        # `split` is "branch" or "manager"; their headers are the id columns' ("col.branch_id").
+        split_title = t(f"col.{split}_id", lang)
+        tooltip.insert(0, alt.Tooltip(f"{split}:N", title=split_title))
+        x = alt.X(f"{split}:N", title=split_title, axis=alt.Axis(labelAngle=-45))
     else:
         x = tier_axis(rules, lang)
     return (
@@ -70,7 +92,7 @@ def tier_bars(
     )
 
 
-def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str, up_red: bool = True) -> alt.Chart:
     data = _with_tier_labels(df, rules, lang, "from_tier").rename(columns={"tier_label": "from_label"})
     data["to_label"] = [tier_label(c, rules, lang) for c in data["to_tier"]]
     data["move_label"] = [t(f"move.{m}", lang) for m in data["move"]]
@@ -88,7 +110,7 @@ def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) 
     cells = base.mark_rect().encode(
         color=alt.Color(
             "move:N",
-            scale=alt.Scale(domain=["up", "same", "down"], range=["#4e9a8f", "#e6e9ed", "#b8322a"]),
+            scale=alt.Scale(domain=["up", "same", "down"], range=[RED if up_red else GREEN, "#e6e9ed", GREEN if up_red else RED]),
             legend=None,
         ),
         opacity=alt.value(0.85),
@@ -192,7 +214,14 @@ def peak_by_tier(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: str) 
 
 
 def usage_heatmap(df: pd.DataFrame, *, lang: str, title: str) -> alt.Chart:
-    data = df.copy()
+    """Every weekday x hour cell, zeros included (an empty cell reads as "no data", not 0)."""
+    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    data = (
+        df.set_index(["weekday", "hour"])[["redemptions", "tickets"]]
+        .reindex(grid, fill_value=0)
+        .reset_index()
+        .astype({"redemptions": int, "tickets": int})
+    )
     data["weekday_label"] = [t(f"weekday.{w}", lang) for w in data["weekday"]]
     order = [t(f"weekday.{w}", lang) for w in range(7)]
     return (
@@ -201,7 +230,11 @@ def usage_heatmap(df: pd.DataFrame, *, lang: str, title: str) -> alt.Chart:
         .encode(
             x=alt.X("hour:O", title=t("col.hour", lang), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("weekday_label:N", sort=order, title=t("col.weekday", lang)),
-            color=alt.Color("redemptions:Q", title=t("col.redemptions", lang), scale=alt.Scale(scheme="reds")),
+            color=alt.Color(
+                "redemptions:Q",
+                title=t("col.redemptions", lang),
+                scale=alt.Scale(scheme="reds", domainMin=0),
+            ),
             tooltip=[
                 alt.Tooltip("weekday_label:N", title=t("col.weekday", lang)),
                 alt.Tooltip("hour:O", title=t("col.hour", lang)),
@@ -241,38 +274,44 @@ def utilisation_bars(by_tier: pd.DataFrame, *, rules: Rules, lang: str, title: s
 
 
 def wave_grid(grid: pd.DataFrame, *, lang: str, title: str, wave_labels: dict[str, str]) -> alt.Chart:
-    """Customers × waves, coloured by status (the first rows of the grid)."""
+    """Customers x waves, coloured by status (the first rows of the grid): one 26-pixel row per
+    customer, so one customer and forty read alike."""
     cols = list(wave_labels)
     long = grid.melt(id_vars=["customer_id", "day"], value_vars=cols, var_name="wave", value_name="status")
     long["wave_label"] = long["wave"].map(wave_labels)
     long["status_label"] = [t(f"status.{s}", lang) for s in long["status"]]
-    order = list(grid["customer_id"])
-    return (
-        alt.Chart(long, title=title)
-        .mark_rect(stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X(
-                "wave_label:N",
-                sort=[wave_labels[c] for c in cols],
-                title=t("col.wave", lang),
-                axis=alt.Axis(labelAngle=0, orient="top"),
-            ),
-            y=alt.Y("customer_id:N", sort=order, title=t("col.customer_id", lang), axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color(
-                "status:N",
-                title=t("col.status", lang),
-                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-                legend=alt.Legend(labelExpr=_status_label_expr(lang)),
-            ),
-            tooltip=[
-                alt.Tooltip("customer_id:N", title=t("col.customer_id", lang)),
-                alt.Tooltip("day:Q", title=t("col.day", lang)),
-                alt.Tooltip("wave_label:N", title=t("col.wave", lang)),
-                alt.Tooltip("status_label:N", title=t("col.status", lang)),
-            ],
-        )
-        .properties(width=WIDTH, height=max(120, 20 * len(order)))
+    long["row_label"] = [f"{c} · {t('col.day', lang)} {d}" for c, d in zip(long["customer_id"], long["day"])]
+    order = [f"{c} · {t('col.day', lang)} {d}" for c, d in zip(grid["customer_id"], grid["day"])]
+    base = alt.Chart(long, title=title).encode(
+        x=alt.X(
+            "wave_label:N",
+            sort=[wave_labels[c] for c in cols],
+            title=t("col.wave", lang),
+            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=200),
+        ),
+        y=alt.Y(
+            "row_label:N",
+            sort=order,
+            title=t("col.customer_id", lang),
+            axis=alt.Axis(labelOverlap=False, labelLimit=220),
+        ),
     )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "status:N",
+            title=t("col.status", lang),
+            scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+            legend=alt.Legend(labelExpr=_status_label_expr(lang), orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("customer_id:N", title=t("col.customer_id", lang)),
+            alt.Tooltip("day:Q", title=t("col.day", lang)),
+            alt.Tooltip("wave_label:N", title=t("col.wave", lang)),
+            alt.Tooltip("status_label:N", title=t("col.status", lang)),
+        ],
+    )
+    text = base.mark_text(fontSize=11, color="#1f2328").encode(text="status_label:N")
+    return (cells + text).properties(width=WIDTH, height=alt.Step(26))
 
 
 def _status_label_expr(lang: str) -> str:
@@ -280,23 +319,49 @@ def _status_label_expr(lang: str) -> str:
     return parts + " : datum.value"
 
 
-def cohort_lines(cohorts: pd.DataFrame, *, measures: dict[str, str], lang: str, title: str) -> alt.Chart:
-    """Shares per cohort month, one line per measure (`measures`: column -> label)."""
-    long = cohorts.melt(id_vars=["cohort", "customers"], value_vars=list(measures), var_name="m", value_name="share")
-    long["measure"] = long["m"].map(measures)
-    return (
-        alt.Chart(long, title=title)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("cohort:O", title=t("col.cohort", lang), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("share:Q", title=t("chart.share", lang), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-            tooltip=[
-                alt.Tooltip("cohort:O", title=t("col.cohort", lang)),
-                alt.Tooltip("measure:N", title=t("col.measure", lang)),
-                alt.Tooltip("share:Q", title=t("col.share", lang), format=".1%"),
-                alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
-            ],
-        )
-        .properties(width=WIDTH, height=300)
+def cohort_lines(
+    cohorts: pd.DataFrame, *, measures: dict[str, str], days: dict[str, int], lang: str, title: str
+) -> alt.Chart:
+    """Shares per cohort month, one line per measure (`measures`: column -> label, in colour
+    order). `days[column]` is the day a measure is read at: a cohort whose youngest customers
+    (`days_reached`) have not reached it is still filling up, shown hollow, unjoined and named
+    so in the tooltip, rather than drawn as a collapse."""
+    long = cohorts.melt(
+        id_vars=["cohort", "customers", "days_reached"], value_vars=list(measures), var_name="m", value_name="share"
     )
+    long["measure"] = long["m"].map(measures)
+    long["complete"] = [r >= days[m] for r, m in zip(long["days_reached"], long["m"])]
+    long["state"] = [t("val.complete" if c else "val.incomplete", lang) for c in long["complete"]]
+    labels = list(measures.values())
+    scale = alt.Scale(domain=labels, range=(SERIES_PALETTE * 2)[: len(labels)])
+    color = alt.Color(
+        "measure:N",
+        title=None,
+        sort=labels,
+        scale=scale,
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=600),
+    )
+    x = alt.X("cohort:O", title=t("col.cohort", lang), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("share:Q", title=t("chart.share", lang), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    tooltip = [
+        alt.Tooltip("cohort:O", title=t("col.cohort", lang)),
+        alt.Tooltip("measure:N", title=t("col.measure", lang)),
+        alt.Tooltip("share:Q", title=t("col.share", lang), format=".1%"),
+        alt.Tooltip("customers:Q", title=t("col.customers", lang), format=","),
+        alt.Tooltip("state:N", title=t("col.status", lang)),
+    ]
+    lines = alt.Chart(long[long["complete"]]).mark_line().encode(x=x, y=y, color=color, detail="measure:N")
+    points = (
+        alt.Chart(long)
+        .mark_point(size=70, strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            fill=alt.condition(
+                "datum.complete", alt.Color("measure:N", sort=labels, scale=scale, legend=None), alt.value("white")
+            ),
+            tooltip=tooltip,
+        )
+    )
+    return (lines + points).properties(title=title, width=WIDTH, height=420)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import re
 import sys
@@ -16,10 +17,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from custdash import config, facts
+from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
 from custdash.db import AS_OF_WINDOW_DAYS, StoreError, check_store, make_engine, write_meta
-from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
+from custdash.delivery import ListRequest, deliver_list
+from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract
-from custdash.lists import LISTS, call_list
+from custdash.lists import LISTS
 from custdash.models import Branch, Manager
 from custdash.queries.common import Scope
 from custdash.queries.summary import summary
@@ -101,14 +104,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
         help="write a call list as CSV or Excel",
-        description="Write one call list, customer_id first. Phones are masked unless --reveal-phones.",
+        description="Write one call list, customer_id first, through the dashboard's export path: "
+        "the user's scope, phones masked unless the user's role needs them, an audit record.",
     )
     p.add_argument("list", choices=list(LISTS), help="which list")
     _scope_args(p)
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
     p.add_argument("--out", help="output file (default: a name from list, scope and date; - for stdout)")
     p.add_argument(
-        "--reveal-phones", action="store_true", help="write full phone numbers (for the customers' own manager)"
+        "--lang",
+        choices=list(LANGS),
+        default=None,
+        help="headers and values for people in this language (default: the contract's machine headers)",
+    )
+    p.add_argument(
+        "--user",
+        help="export as this dashboard user: their scope and phone rights apply, and the audit names them "
+        "(default: the operating-system user, all branches, phones masked)",
+    )
+    p.add_argument(
+        "--reveal-phones",
+        action="store_true",
+        help="full phone numbers where --user's role allows it (a manager's own customers)",
     )
     _db_arg(p)
 
@@ -206,21 +223,43 @@ def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
+def _export_viewer(session: Session, args: argparse.Namespace) -> Viewer:
+    """Who the export is for: a named, enabled dashboard user, or the shell's own user (an
+    operator who can read the store file anyway: every branch, phones always masked)."""
+    if args.user is None:
+        if args.reveal_phones:
+            raise UsageError("--reveal-phones needs --user NAME: phones are revealed only to the customers' manager")
+        return Viewer(username=f"cli:{getpass.getuser()}", role="admin")
+    try:
+        return viewer_of(session, args.user)
+    except UserError as e:
+        raise UsageError(str(e)) from None
+
+
 def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
     engine, info = _open(target)
-    with Session(engine) as s:
-        scope = resolve_scope(s, args.branch, args.manager)
-        as_of = parse_as_of(args.as_of, info.as_of)
-        df = mask_frame(call_list(args.list, s, as_of=as_of, rules=rules, scope=scope), reveal=args.reveal_phones)
-    data = to_csv_bytes(df) if args.format == "csv" else to_xlsx_bytes(df, sheet=args.list)
-    out = args.out or export_filename(
-        args.list, as_of=as_of, branch_id=args.branch, manager_id=args.manager, ext=args.format
-    )
+    writer = make_engine(target, writer=True)
+    with Session(engine) as s, Session(writer) as audit:
+        resolve_scope(s, args.branch, args.manager)
+        viewer = _export_viewer(audit, args)
+        request = ListRequest(
+            name=args.list,
+            fmt=args.format,
+            as_of=parse_as_of(args.as_of, info.as_of),
+            branch_id=args.branch,
+            manager_id=args.manager,
+            lang=args.lang,
+        )
+        try:
+            file = deliver_list(s, audit, viewer=viewer, rules=rules, request=request, reveal=args.reveal_phones)
+        except ScopeDenied as e:
+            raise UsageError(str(e)) from None
+    out = args.out or file.file_name
     if out == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(file.data)
     else:
-        Path(out).write_bytes(data)
-        print(f"wrote {len(df):,} rows to {out}", file=sys.stderr)
+        Path(out).write_bytes(file.data)
+        print(f"wrote {file.rows:,} rows to {out}", file=sys.stderr)
     return 0
 
 

@@ -26,7 +26,13 @@ SETTINGS = [
         "The store: a SQLite file path or a SQLAlchemy URL (sqlite:///…, postgresql://…).",
     ),
     Setting("CUSTDASH_RULES", "", "Path of a rules TOML file to use instead of the packaged custdash/rules.toml."),
-    Setting("CUSTDASH_LANG", "en", "Default dashboard language: en or zh."),
+    Setting("CUSTDASH_LANG", "zh", "Default dashboard language (login page included): zh or en."),
+    Setting(
+        "CUSTDASH_UP_COLOR",
+        "red",
+        "Colour of a rise in metrics and charts: red (the Chinese market convention, falls green) or green "
+        "(falls red).",
+    ),
     Setting(
         "CUSTDASH_DEMO_CUSTOMERS",
         "20000",
@@ -47,3 +53,12 @@ def setting(name: str) -> str:
 
 def db_url() -> str:
     return setting("CUSTDASH_DB")
+
+
+def default_lang() -> str:
+    lang = setting("CUSTDASH_LANG")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def up_is_red() -> bool:
+    return setting("CUSTDASH_UP_COLOR") != "green"

@@ -114,7 +114,14 @@ def make_engine(
     # A writer needs only the users/audit file: its main database is a private in-memory one,
     # so BEGIN IMMEDIATE locks the -auth file alone and never waits for an import of the store.
     url = "sqlite://" if writer and path is not None else to_url(target)
-    engine = create_engine(url, connect_args={"timeout": 30} if path is not None else {})
+    # check_same_thread=False: Streamlit runs each rerun on its own thread, and the pool hands a
+    # connection to whichever thread asks next (and closes idle ones from any thread). The pool
+    # never gives one connection to two threads at once, which is all SQLite needs.
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    connect_args: dict[str, Any] = {"check_same_thread": False} if is_sqlite else {}
+    if path is not None:
+        connect_args["timeout"] = 30
+    engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -2,6 +2,11 @@
 
 Both start with customer_id, mask phones through `mask_phone` (the one masking
 rule), and neutralise text that a spreadsheet would run as a formula.
+
+Two flavours: the machine one (the CLI's default: the contract's column names, raw values)
+and the human one (`human_table`: the dashboard's downloads and `--lang`): headers in the
+reader's language with units, codes named, yes/no words, numbers kept as numbers with Excel
+formats, and digit strings that Excel would turn into numbers (an 11-digit phone) kept as text.
 """
 
 from __future__ import annotations
@@ -12,6 +17,19 @@ from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
+
+from custdash.i18n import (
+    BOOL_COLS,
+    MONEY_COLS,
+    PCT_COLS,
+    TIER_COLS,
+    column_headers,
+    is_wave_col,
+    t,
+    tier_label,
+    wave_aims,
+)
+from custdash.rules import Rules
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -42,29 +60,119 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _prepare(df: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFrame:
-    if "customer_id" in df.columns:
-        df = df[["customer_id", *[c for c in df.columns if c != "customer_id"]]]
+def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A list as a person reads it in `lang` (values only; headers from `human_headers`):
+    tiers named, yes/no words, wave statuses translated; amounts, counts and dates untouched
+    (they stay numbers and dates in the file). Returns the table and each column's kind
+    ("money", "int", "pct", "date", "text") for the spreadsheet's number formats."""
+    out = with_due_aim(df, rules=rules, lang=lang)
+    kinds: dict[str, str] = {}
+    for col in out.columns:
+        values = out[col].tolist()
+        if col in TIER_COLS:
+            out[col] = [tier_label(v, rules, lang) if isinstance(v, str) else None for v in values]
+        elif col in BOOL_COLS:
+            out[col] = [t("val.yes" if v else "val.no", lang) for v in values]
+        elif is_wave_col(col):
+            out[col] = [t(f"status.{v}", lang) for v in values]
+        elif col in MONEY_COLS:
+            kinds[col] = "money"
+        elif col in PCT_COLS:
+            # As percent numbers (header "… (%)"): a CSV has no cell formats to show 0.0008 as 0.08%.
+            out[col] = [None if v is None or pd.isna(v) else round(float(v) * 100, 6) for v in values]
+            kinds[col] = "pct"
+        elif pd.api.types.is_integer_dtype(out[col]):
+            kinds[col] = "int"
+        elif any(isinstance(v, date) for v in values):
+            kinds[col] = "date"
+        kinds.setdefault(col, "text")
+    return out, kinds
+
+
+def with_due_aim(df: pd.DataFrame, *, rules: Rules, lang: str) -> pd.DataFrame:
+    """A honeymoon list gains, after its due waves, what those waves aim at (from the rules)."""
     out = df.copy()
+    if "due_waves" in out.columns:
+        out.insert(
+            list(out.columns).index("due_waves") + 1,
+            "due_aim",
+            [wave_aims(w, rules, lang) for w in out["due_waves"].tolist()],
+        )
+    return out
+
+
+def human_headers(columns: list[str], *, rules: Rules, lang: str) -> dict[str, str]:
+    """Every header in `lang`, with the unit of amounts and ratios (customer_id too)."""
+    return column_headers(columns, rules, lang, units=True)
+
+
+_DIGITS = re.compile(r"\d{6,}|0\d+")
+
+
+def excel_text(value: object) -> object:
+    """A digit string Excel would read as a number (an 11-digit phone shown as 1.38E+10, a
+    leading zero dropped) written as the text formula ="…", which Excel shows verbatim. Only
+    pure digits qualify, so nothing a user typed can become a formula this way."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return f'="{value}"'
+    return value
+
+
+def _prepare(df: pd.DataFrame, headers: Mapping[str, str] | None, *, keep_id: bool = True) -> pd.DataFrame:
+    out = df[_column_order(df)].copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             # .tolist() first: iterating pandas' Arrow-backed strings cell by cell is ten times slower.
             out[col] = [neutralise(v) for v in out[col].tolist()]
     if headers:
-        out.columns = [c if c == "customer_id" else headers.get(c, c) for c in out.columns]
+        out.columns = [c if c == "customer_id" and keep_id else headers.get(c, c) for c in out.columns]
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame, *, headers: Mapping[str, str] | None = None) -> bytes:
+def to_csv_bytes(
+    df: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    keep_id: bool = True,
+    text_cols: tuple[str, ...] = (),
+    decimals: int | None = None,
+) -> bytes:
+    """`text_cols`: columns whose digit strings are written for Excel as text (`excel_text`);
+    `decimals`: write every fractional number with this many decimals (amounts to the fen)."""
+    data = _prepare(df, headers, keep_id=keep_id)
+    order = _column_order(df)
+    for col in text_cols:
+        if col in order:
+            j = order.index(col)
+            data.isetitem(j, [excel_text(v) for v in data.iloc[:, j].tolist()])
     buf = io.StringIO()
-    _prepare(df, headers).to_csv(buf, index=False, lineterminator="\r\n")
+    data.to_csv(buf, index=False, lineterminator="\r\n", float_format=None if decimals is None else f"%.{decimals}f")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "list", headers: Mapping[str, str] | None = None) -> bytes:
+def _column_order(df: pd.DataFrame) -> list[str]:
+    """The columns as `_prepare` writes them: customer_id first."""
+    cols = list(df.columns)
+    return ["customer_id", *[c for c in cols if c != "customer_id"]] if "customer_id" in cols else cols
+
+
+NUMBER_FORMATS = {"money": "#,##0.00", "int": "#,##0", "pct": "0.00", "date": "yyyy-mm-dd"}
+
+
+def to_xlsx_bytes(
+    df: pd.DataFrame,
+    *,
+    sheet: str = "list",
+    headers: Mapping[str, str] | None = None,
+    keep_id: bool = True,
+    kinds: Mapping[str, str] | None = None,
+) -> bytes:
+    """`kinds`: column -> "money" | "int" | "pct" | "date" | "text", for Excel's number formats
+    (amounts with thousands and 2 decimals, counts with thousands); numbers stay numbers."""
     import xlsxwriter
 
-    data = _prepare(df, headers)
+    columns = _column_order(df)
+    data = _prepare(df, headers, keep_id=keep_id)
     buf = io.BytesIO()
     # strings_to_formulas=False: xlsxwriter writes every string as text, never as a formula.
     wb = xlsxwriter.Workbook(
@@ -79,10 +187,13 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "list", headers: Mapping[str
     )
     ws = wb.add_worksheet(sheet[:31])
     bold = wb.add_format({"bold": True})
-    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    fmts = {k: wb.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
+    col_fmt = [fmts.get((kinds or {}).get(c, ""), None) for c in columns]
+    datefmt = fmts["date"]
     for j, name in enumerate(data.columns):
         ws.write_string(0, j, str(name), bold)
-        ws.set_column(j, j, max(10, min(40, len(str(name)) + 2)))
+        width = max(10, min(40, 2 * len(str(name)) + 2))
+        ws.set_column(j, j, width, col_fmt[j])
     for i, row in enumerate(data.itertuples(index=False), start=1):
         for j, v in enumerate(row):
             if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -94,7 +205,7 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "list", headers: Mapping[str
             elif isinstance(v, date):
                 ws.write_datetime(i, j, pd.Timestamp(v).to_pydatetime(), datefmt)
             else:
-                ws.write_number(i, j, float(v))
+                ws.write_number(i, j, float(v), col_fmt[j])
     ws.freeze_panes(1, 1)
     wb.close()
     return buf.getvalue()

@@ -126,6 +126,7 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: boo
         active,
         func.coalesce(cards.c.dormant_cards, 0),
         cards.c.last_at,
+        cards.c.any_at.is_(None),
         func.coalesce(cards.c.balance, 0.0),
         and_(active > 0, active == cards.c.dormant_cards),
         entitled,

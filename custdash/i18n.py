@@ -64,6 +64,15 @@ TEXT: dict[str, dict[str, str]] = {
     "login.submit": {"en": "Sign in", "zh": "登录"},
     "login.expired": {"en": "Your session expired; please sign in again.", "zh": "会话已超时，请重新登录。"},
     "login.demo": {"en": "Demo data: these demo accounts are available.", "zh": "演示数据：可使用以下演示账号。"},
+    "login.failed": {
+        "en": "Sign-in failed: check the user name and password, or try again in a few minutes.",
+        "zh": "登录失败：请检查用户名和密码，或稍后再试。",
+    },
+    "login.role": {"en": "Role", "zh": "角色"},
+    "login.scope": {"en": "Sees", "zh": "可见范围"},
+    "login.demo_scope_admin": {"en": "all branches", "zh": "全部网点"},
+    "login.demo_scope_head": {"en": "the first branch", "zh": "第一个网点"},
+    "login.demo_scope_manager": {"en": "the first manager's customers", "zh": "第一位客户经理的客户"},
     "login.signed_in": {"en": "Signed in as {user} ({role})", "zh": "当前用户：{user}（{role}）"},
     "login.logout": {"en": "Sign out", "zh": "退出登录"},
     "login.denied": {"en": "These customers are outside what your role may see.", "zh": "这些客户不在您的权限范围内。"},
@@ -114,6 +123,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col.day": {"en": "Day", "zh": "第几天"},
     "col.due_waves": {"en": "Due waves", "zh": "待办波次"},
     "col.overdue_waves": {"en": "Overdue waves", "zh": "逾期波次"},
+    "col.due_aim": {"en": "Aim of the due wave", "zh": "当前波次目标"},
     "col.customers": {"en": "Customers", "zh": "客户数"},
     "col.share": {"en": "Share", "zh": "占比"},
     "col.months_since": {"en": "Months since last activity", "zh": "距最后动户月数"},
@@ -136,6 +146,18 @@ TEXT: dict[str, dict[str, str]] = {
     "col.band": {"en": "Within", "zh": "距门槛"},
     "col.measure": {"en": "Measure", "zh": "指标"},
     "col.value": {"en": "Value", "zh": "数值"},
+    "col.at": {"en": "When (UTC)", "zh": "时间（UTC）"},
+    "col.username": {"en": "User", "zh": "用户"},
+    "col.event": {"en": "Event", "zh": "事件"},
+    "col.list_name": {"en": "List", "zh": "名单"},
+    "col.filters": {"en": "Filters", "zh": "筛选条件"},
+    "col.rows": {"en": "Rows", "zh": "行数"},
+    "event.login_ok": {"en": "signed in", "zh": "登录成功"},
+    "event.login_failed": {"en": "sign-in failed", "zh": "登录失败"},
+    "event.login_locked": {"en": "sign-in while locked", "zh": "锁定期间尝试登录"},
+    "event.logout": {"en": "signed out", "zh": "退出登录"},
+    "event.session_expired": {"en": "session expired", "zh": "会话超时"},
+    "event.export": {"en": "export", "zh": "导出"},
     # values
     "val.yes": {"en": "yes", "zh": "是"},
     "val.no": {"en": "no", "zh": "否"},
@@ -146,6 +168,8 @@ TEXT: dict[str, dict[str, str]] = {
     "val.other": {"en": "other", "zh": "其他"},
     "val.alliance": {"en": "alliance (cinema)", "zh": "异业联盟"},
     "val.never": {"en": "never", "zh": "从未动户"},
+    "val.complete": {"en": "complete", "zh": "已满期"},
+    "val.incomplete": {"en": "not yet at that day (still filling up)", "zh": "尚未满期（数据仍在累积）"},
     "status.done": {"en": "done", "zh": "已完成"},
     "status.due": {"en": "due", "zh": "待办"},
     "status.overdue": {"en": "overdue", "zh": "逾期"},
@@ -165,6 +189,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Basis month {month}: tiers use the average daily AUM of the month before the as-of date.",
         "zh": "基准月 {month}：客户等级按数据日期上一个月的月日均资产计算。",
     },
+    "overview.title": {"en": "Today · {scope} · {date}", "zh": "今日概览 · {scope} · {date}"},
     "overview.customers": {"en": "Customers", "zh": "客户数"},
     "overview.aum": {"en": "Total AUM", "zh": "总资产"},
     "overview.lists": {"en": "Today's call lists", "zh": "今日名单"},
@@ -227,6 +252,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "开户 {days} 天内的客户。记录了对应波次的触达即视为完成。",
     },
     "honeymoon.in_window": {"en": "In honeymoon", "zh": "蜜月期客户"},
+    "honeymoon.days": {"en": "days {start}–{end}", "zh": "第 {start}–{end} 天"},
+    "honeymoon.incomplete": {
+        "en": "Hollow points: cohorts whose youngest customers have not reached that day yet (the share is still filling up).",
+        "zh": "空心点：该月开户客户尚未全部到达对应天数（占比仍在累积）。",
+    },
     "honeymoon.due_n": {"en": "With a wave due", "zh": "有待办波次"},
     "honeymoon.overdue_n": {"en": "With a wave overdue", "zh": "有逾期波次"},
     "honeymoon.depth": {"en": "Depth by day {days}", "zh": "第 {days} 天的经营深度"},
@@ -243,6 +273,8 @@ TEXT: dict[str, dict[str, str]] = {
     "chart.aum": {"en": "AUM (¥)", "zh": "资产（万元）"},
     "chart.customers": {"en": "Customers", "zh": "客户数"},
     "chart.share": {"en": "Share", "zh": "占比"},
+    "unit.money": {"en": " (CNY)", "zh": "（元）"},
+    "unit.percent": {"en": " (%)", "zh": "（%）"},
 }
 
 
@@ -261,15 +293,38 @@ def wave_label(wave: int, rules: Rules, lang: str) -> str:
     return f"{wave} {w.name_zh if lang == 'zh' else w.name_en}"
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def wave_aims(waves: str | None, rules: Rules, lang: str) -> str:
+    """The aims (from the rules) of waves listed as "2,3": what the manager calls about."""
+    if not waves:
+        return ""
+    ws = rules.honeymoon.waves
+    return "; ".join(
+        (ws[int(k) - 1].aim_zh if lang == "zh" else ws[int(k) - 1].aim_en) for k in str(waves).split(",") if k
+    )
+
+
 def money(value: float | None, lang: str) -> str:
-    """¥1,234,567 in English; 123.46万 in Chinese (small amounts in 元)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """Compact, for figures: ¥1,234,567 in English; 1.15亿, 123.46万 or 3.50元 in Chinese."""
+    if _missing(value):
         return ""
     if lang == "zh":
+        if abs(value) >= 100_000_000:
+            return f"{value / 100_000_000:,.2f}亿"
         if abs(value) >= 10_000:
             return f"{value / 10_000:,.2f}万"
         return f"{value:,.2f}元"
     return f"¥{value:,.2f}" if abs(value) < 100 else f"¥{value:,.0f}"
+
+
+def money_exact(value: float | None, lang: str) -> str:
+    """To the fen, for a customer's row (¥99,994.00 must not read as the 10.00万 threshold)."""
+    if _missing(value):
+        return ""
+    return f"{value:,.2f}元" if lang == "zh" else f"¥{value:,.2f}"
 
 
 def money_scale(lang: str) -> float:
@@ -277,7 +332,36 @@ def money_scale(lang: str) -> float:
     return 10_000.0 if lang == "zh" else 1.0
 
 
-def percent(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def percent(value: float | None, digits: int = 1) -> str:
+    if _missing(value):
         return ""
-    return f"{value * 100:.1f}%"
+    return f"{value * 100:.{digits}f}%"
+
+
+# --- columns of tables and exports ------------------------------------------------------
+# What kind of value each column holds: the screen formats and the human-readable exports
+# (headers with units, Excel number formats) both follow this one table.
+
+MONEY_COLS = frozenset({"aum", "next_bound", "gap", "balance", "peak_aum_12m", "subsidy", "avg_aum"})
+TIER_COLS = frozenset({"tier", "next_tier"})
+BOOL_COLS = frozenset({"never_used", "zero_balance", "priority"})
+PCT_COLS = frozenset({"gap_pct", "utilisation"})
+
+
+def is_wave_col(col: str) -> bool:
+    return col.startswith("wave_") and col[5:].isdigit()
+
+
+def column_headers(columns: list[str], rules: Rules, lang: str, *, units: bool = False) -> dict[str, str]:
+    """Column -> header in `lang`; with `units`, amounts say their unit (元 / CNY) and ratios %."""
+    names = {}
+    for c in columns:
+        if is_wave_col(c):
+            names[c] = wave_label(int(c[5:]), rules, lang)
+        elif f"col.{c}" in TEXT:
+            names[c] = t(f"col.{c}", lang)
+            if units and c in MONEY_COLS:
+                names[c] += t("unit.money", lang)
+            elif units and c in PCT_COLS:
+                names[c] += t("unit.percent", lang)
+    return names

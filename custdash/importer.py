@@ -59,6 +59,7 @@ from custdash.models import (
     Touch,
     Txn,
 )
+from custdash.queries.common import end_of_day
 from custdash.rules import Rules, load_rules
 
 BATCH = 5000
@@ -674,10 +675,16 @@ def _diagnose(conn: Connection, spec: FileSpec, line: int, row: dict[str, Any]) 
     return ImportFailed(spec.file, "violates a constraint of the store", line=line)  # pragma: no cover
 
 
-def refresh_derived(conn: Connection, rules: Rules) -> None:
-    """Recompute derived columns that span tables (card.last_activity_on)."""
+def refresh_derived(conn: Connection, rules: Rules, *, as_of: date) -> None:
+    """Recompute derived columns that span tables (card.last_activity_at), from data dated on
+    or before the extract date only: a transaction posted after it must not make a card look
+    active at that date (DOMAIN.md, "The as-of date")."""
     kinds = list(rules.dormant.non_activity_kinds)
-    latest = select(func.max(Txn.ts)).where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds)).scalar_subquery()
+    latest = (
+        select(func.max(Txn.ts))
+        .where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
+        .scalar_subquery()
+    )
     conn.execute(update(Card).values(last_activity_at=latest))
     write_meta(conn, activity_excludes=",".join(sorted(kinds)))
 
@@ -689,7 +696,7 @@ def clear_data(conn: Connection) -> None:
 
 def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> None:
     """Derived columns, materialised facts and the meta rows that every loaded store carries."""
-    refresh_derived(conn, rules)
+    refresh_derived(conn, rules, as_of=as_of)
     write_meta(
         conn,
         as_of=as_of.isoformat(),

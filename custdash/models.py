@@ -22,7 +22,7 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlmodel import Field, Index, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -229,7 +229,8 @@ class CustomerFact(SQLModel, table=True):
     peak_aum_12m: float
     active_cards: int
     dormant_cards: int
-    last_activity_at: NaiveDatetime | None = None
+    last_activity_at: NaiveDatetime | None = None  # on an active card
+    never_used: bool  # no activity on any card, ever (on or before the as-of date)
     card_balance: float
     dormant: bool
     entitled: int

@@ -21,10 +21,25 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from custdash import config, facts
-from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, reveal_for, scope_for
+from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, scope_for
 from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
-from custdash.export import export_filename, mask_frame, to_csv_bytes, to_xlsx_bytes
-from custdash.i18n import LANG_NAMES, LANGS, TEXT, money, percent, t, tier_label
+from custdash.delivery import FORMATS, ListRequest, deliver_list
+from custdash.export import export_filename, mask_frame, with_due_aim
+from custdash.i18n import (
+    BOOL_COLS,
+    LANG_NAMES,
+    LANGS,
+    MONEY_COLS,
+    PCT_COLS,
+    TIER_COLS,
+    column_headers,
+    is_wave_col,
+    money,
+    money_exact,
+    percent,
+    t,
+    tier_label,
+)
 from custdash.lists import LISTS, call_list, list_total
 from custdash.models import Branch, Manager
 from custdash.queries import alliance, dormant, honeymoon, threshold, tiers
@@ -132,11 +147,13 @@ class View:
 
 
 def current_lang() -> str:
+    """The filters' language once signed in; before that the URL's (the login page's switch
+    writes it there), else the configured default."""
     f = st.session_state.get("filters")
     if f:
         return f["lang"]
-    lang = st.query_params.get("lang") or config.setting("CUSTDASH_LANG")
-    return lang if lang in LANGS else "en"
+    lang = st.query_params.get("lang")
+    return lang if lang in LANGS else config.default_lang()
 
 
 _nav = threading.local()
@@ -145,12 +162,16 @@ _nav = threading.local()
 def run_app() -> None:
     """app.py's body: navigation over the pages, then the chosen page."""
     lang = current_lang()
+    viewer: Viewer | None = st.session_state.get("viewer")
+    # The audit trail is for heads (their branch) and admins: a manager's navigation lacks it
+    # (and the page itself refuses a manager who opens it by URL).
+    shown = [(n, p, i) for n, p, i in PAGES if not (n == "audit" and viewer is not None and viewer.role == "manager")]
     pages = [
         st.Page(str(ROOT / path), title=t(f"page.{name}", lang), icon=icon, url_path=name, default=(i == 0))
-        for i, (name, path, icon) in enumerate(PAGES)
+        for i, (name, path, icon) in enumerate(shown)
     ]
     _nav.active = True
-    _nav.pages = {name: p for (name, _path, _icon), p in zip(PAGES, pages)}
+    _nav.pages = {name: p for (name, _path, _icon), p in zip(shown, pages)}
     try:
         st.navigation(pages).run()
     finally:
@@ -162,7 +183,20 @@ def page_link(name: str, view: View, label: str) -> None:
     st.page_link(_nav.pages[name], label=label, icon=":material/arrow_forward:", query_params=url_params(view))
 
 
-def page(name: str) -> View:
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text for a Streamlit element that renders markdown (warning, caption, markdown), shown
+    exactly as written: a link, image, HTML tag or formula in a URL parameter, a file name or
+    a rules text stays inert characters."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
+
+
+def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     """Start of every page: configuration, rules, store, filters. Stops the page with a
     clear message when anything is wrong, so no page can render without it.
 
@@ -174,9 +208,8 @@ def page(name: str) -> View:
         run_app()
         st.stop()
     lang = current_lang()
-    st.set_page_config(
-        page_title=f"{t(f'page.{name}', lang)} · custdash", page_icon=":material/account_balance:", layout="wide"
-    )
+    # A local favicon: a :material/…: icon would make every browser fetch it from a public font host.
+    st.set_page_config(page_title=f"{t(f'page.{name}', lang)} · custdash", page_icon=FAVICON, layout="wide")
     try:
         rules = rules_now()
     except RulesError as e:
@@ -192,11 +225,11 @@ def page(name: str) -> View:
         _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
     viewer = _signed_in(target, info, lang)
     view = _sidebar(target, info, rules, viewer)
-    st.title(view.t(f"page.{name}"))
+    st.title(title(view) if title else view.t(f"page.{name}"))
     if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
         st.info(view.t("facts.stale"), icon=":material/speed:")
     for notice in st.session_state.get("notices", []):
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(plain(notice), icon=":material/link_off:")
     return view
 
 
@@ -212,6 +245,15 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
         st.session_state["last_seen"] = now
         return viewer
     st.title(t("login.title", lang))
+    st.radio(
+        t("filter.language", lang),
+        LANGS,
+        index=LANGS.index(lang),
+        format_func=LANG_NAMES.get,
+        key="w_login_lang",
+        horizontal=True,
+        on_change=_login_lang,
+    )
     if st.session_state.pop("expired", False):
         st.info(t("login.expired", lang), icon=":material/timer_off:")
     with st.form("login"):
@@ -222,8 +264,8 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
         try:
             with Session(_writer(target)) as s:
                 viewer = authenticate(s, username.strip(), password)
-        except AuthError as e:
-            st.error(str(e), icon=":material/lock:")
+        except AuthError:
+            st.error(t("login.failed", lang), icon=":material/lock:")
         else:
             st.session_state["viewer"] = viewer
             st.session_state["last_seen"] = now
@@ -231,16 +273,22 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
             st.rerun()
     if info.source == "demo":
         st.caption(t("login.demo", lang))
-        st.table(pd.DataFrame(_demo_users(), columns=["username", "password", "role", "scope"]))
+        st.table(_demo_users(lang))
     st.stop()
 
 
-def _demo_users() -> list[tuple[str, str, str, str]]:
+def _login_lang() -> None:
+    lang = st.session_state.get("w_login_lang")
+    if lang in LANGS:
+        st.query_params["lang"] = lang
+
+
+def _demo_users(lang: str) -> pd.DataFrame:
     from custdash.auth import DEMO_USERS
 
-    return [
-        (u, p, r, {"admin": "all", "head": "first branch", "manager": "first manager"}[r]) for u, p, r in DEMO_USERS
-    ]
+    rows = [(u, p, t(f"role.{r}", lang), t(f"login.demo_scope_{r}", lang)) for u, p, r in DEMO_USERS]
+    cols = [t(k, lang) for k in ("login.username", "login.password", "login.role", "login.scope")]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _sign_out(target: str, *, expired: bool = False) -> None:
@@ -277,12 +325,12 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
     with _generation_lock():
         if not store_exists(target):  # another session may have built it meanwhile
             bar = st.progress(0.0, text=t("store.generating", lang, n=n))
-            build_demo_store(
-                target,
-                DemoSpec(customers=n, as_of=date.today()),
-                rules=rules,
-                progress=lambda done, total: bar.progress(done / total, text=t("store.generating", lang, n=n)),
-            )
+
+            def progress(done: int, total: int) -> None:
+                share = min(done / total, 1.0)
+                bar.progress(share, text=f"{t('store.generating', lang, n=n)} {share:.0%}")
+
+            build_demo_store(target, DemoSpec(customers=n, as_of=date.today()), rules=rules, progress=progress)
             bar.empty()
     _engine.clear()
     _writer.clear()
@@ -307,7 +355,7 @@ def _read_url(
     """Filters from the URL, each checked against the store and the viewer's scope; a bad or
     forbidden value falls back to the viewer's default with a notice."""
     qp = st.query_params
-    lang = config.setting("CUSTDASH_LANG") if config.setting("CUSTDASH_LANG") in LANGS else "en"
+    lang = config.default_lang()
     own = viewer.scope
     f: dict[str, Any] = {"lang": lang, "branch": own.branch_id, "manager": own.manager_id, "as_of": info.as_of}
     bad: list[tuple[str, str]] = []
@@ -364,8 +412,17 @@ def _read_url(
 
 
 def _changed(name: str, widget_key: str) -> None:
-    f = st.session_state["filters"]
+    """A sidebar widget's callback: copy its value into the filters.
+
+    Widgets whose labels depend on the language carry the language in their key, so a
+    language switch makes new widgets instead of asking the browser's copy (which still
+    holds the old language's label) for a value it no longer has."""
+    f = st.session_state.get("filters")
+    if f is None or widget_key not in st.session_state:
+        return  # signed out (or the filters were reset) between the click and its callback
     value = st.session_state[widget_key]
+    if name == "lang" and value not in LANGS:
+        return
     f[name] = value or None if name in ("branch", "manager") else value
     if name == "branch":
         f["manager"] = None
@@ -403,14 +460,14 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
             b_opts,
             index=b_opts.index(f["branch"] or ""),
             format_func=lambda b: f"{b} {branches[b]}" if b else t("filter.all_branches", lang),
-            key="w_branch",
+            key=f"w_branch_{lang}",
             on_change=_changed,
-            args=("branch", "w_branch"),
+            args=("branch", f"w_branch_{lang}"),
         )
         m_opts = ["", *[m for m, (b, _n) in managers.items() if f["branch"] in (None, b)]]
         if own.manager_id is not None:
             m_opts = [own.manager_id]
-        m_key = f"w_manager_{f['branch'] or 'all'}"
+        m_key = f"w_manager_{f['branch'] or 'all'}_{lang}"
         st.selectbox(
             t("filter.manager", lang),
             m_opts,
@@ -515,76 +572,47 @@ def data(view: View, name: str, **extra: Any) -> Any:
 
 # --- tables and downloads -------------------------------------------------------------
 
-MONEY_COLS = {"aum", "next_bound", "gap", "balance", "peak_aum_12m", "subsidy", "avg_aum"}
-TIER_COLS = {"tier", "next_tier"}
-BOOL_COLS = {"never_used", "zero_balance", "priority"}
-PCT_COLS = {"gap_pct", "utilisation"}
-
-
-def localise(df: pd.DataFrame, view: View) -> pd.DataFrame:
-    """For the screen: phones masked, codes named, numbers formatted, headers translated."""
-    out = mask_frame(df)
-    out = out.copy()
+def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFrame:
+    """For the screen: phones masked, codes named, numbers formatted, headers translated.
+    `exact`: amounts to the fen (a customer's row), not compact (a total)."""
+    out = with_due_aim(mask_frame(df), rules=view.rules, lang=view.lang)
+    fmt_money = (lambda v: money_exact(v, view.lang)) if exact else view.money
     for col in out.columns:
         if col in TIER_COLS:
             out[col] = [view.tier(c) if isinstance(c, str) else "" for c in out[col]]
         elif col in BOOL_COLS:
             out[col] = [view.t("val.yes") if v else view.t("val.no") for v in out[col]]
-        elif col.startswith("wave_") and col[5:].isdigit():
+        elif is_wave_col(col):
             out[col] = [view.t(f"status.{v}") for v in out[col]]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col in MONEY_COLS:
-            out[col] = [view.money(v) for v in out[col]]
+            out[col] = [fmt_money(v) for v in out[col]]
         elif col in PCT_COLS:
-            out[col] = [percent(v) for v in out[col]]
+            out[col] = [percent(v, 2) for v in out[col]]
         elif pd.api.types.is_integer_dtype(out[col]):
             out[col] = [f"{v:,}" for v in out[col]]
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in out[col]]
-    return out.rename(columns=headers(view, list(out.columns)))
+    return out.rename(columns=column_headers(list(out.columns), view.rules, view.lang))
 
 
-def headers(view: View, columns: list[str]) -> dict[str, str]:
-    names = {}
-    for c in columns:
-        if c.startswith("wave_") and c[5:].isdigit():
-            w = view.rules.honeymoon.waves[int(c[5:]) - 1]
-            names[c] = f"{w.wave} {w.name_zh if view.lang == 'zh' else w.name_en}"
-        elif f"col.{c}" in TEXT:
-            names[c] = view.t(f"col.{c}")
-    return names
-
-
-def export_bytes(view: View, list_name: str, fmt: str, extra: dict[str, Any]) -> bytes:
-    """The file for one call list under the view's filters, written to the audit trail.
+def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any]) -> bytes:
+    """The file for one call list under the view's filters, in the screen's language, audited.
 
     Runs when the user clicks a download button (Streamlit's deferred download), outside
     the page script: the audit records real downloads, and no page rerun happens."""
-    scope = view.scope
-    with Session(_engine(view.target)) as s:
-        df = VIEWS[f"list:{list_name}"](s, as_of=view.as_of, rules=view.rules, scope=scope, **extra)
-    with Session(_writer(view.target)) as s:
-        record(
-            s,
-            username=view.viewer.username,
-            event="export",
-            branch_id=view.viewer.branch_id,
-            list_name=list_name,
-            rows=len(df),
-            filters={
-                "branch": scope.branch_id,
-                "manager": scope.manager_id,
-                "as_of": view.as_of.isoformat(),
-                "format": fmt,
-                **{k: v for k, v in extra.items()},
-            },
-        )
-        s.commit()
-    raw = reveal_for(view.viewer, df)
-    hdr = headers(view, list(raw.columns))
-    hdr.pop("customer_id", None)  # stays machine-readable
-    return to_csv_bytes(raw, headers=hdr) if fmt == "csv" else to_xlsx_bytes(raw, sheet=list_name, headers=hdr)
+    request = ListRequest(
+        name=list_name,
+        fmt=fmt,
+        as_of=view.as_of,
+        branch_id=view.branch_id,
+        manager_id=view.manager_id,
+        lang=view.lang,
+        extra=dict(extra),
+    )
+    with Session(_engine(view.target)) as read, Session(_writer(view.target)) as audit:
+        return deliver_list(read, audit, viewer=view.viewer, rules=view.rules, request=request).data
 
 
 def show_list(view: View, list_name: str, **extra: Any) -> None:
@@ -596,18 +624,15 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
         return
     st.caption(view.t("common.rows", n=total))
     shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
-    st.dataframe(localise(shown, view), hide_index=True, width="stretch")
+    st.dataframe(localise(shown, view, exact=True), hide_index=True, width="stretch")
     if total > SCREEN_ROWS:
         st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
     row = st.container(horizontal=True)
-    for fmt, label, mime in (
-        ("csv", "common.download_csv", "text/csv"),
-        ("xlsx", "common.download_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ):
+    for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):
         row.download_button(
             view.t(label),
-            data=lambda fmt=fmt: export_bytes(view, list_name, fmt, extra),
-            mime=mime,
+            data=lambda fmt=fmt: export_file(view, list_name, fmt, extra),
+            mime=FORMATS[fmt],
             on_click="ignore",
             file_name=export_filename(
                 list_name, as_of=view.as_of, branch_id=view.branch_id, manager_id=view.manager_id, ext=fmt
@@ -615,6 +640,24 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
             key=f"dl_{list_name}_{fmt}",
             icon=":material/download:",
         )
+
+
+def scope_name(view: View) -> str:
+    """Whose customers the page shows: the manager, the branch, or all branches (named)."""
+    branches, managers = _options(view.target, view.data_version)
+    if view.manager_id:
+        return f"{view.manager_id} {managers.get(view.manager_id, ('', ''))[1]}".strip()
+    if view.branch_id:
+        return f"{view.branch_id} {branches.get(view.branch_id, '')}".strip()
+    return view.t("filter.all_branches")
+
+
+def delta(change: float, text: str) -> dict[str, Any]:
+    """metric() arguments for a change: no arrow and grey for none (never "↑ +0"); otherwise
+    the configured convention (red up and green down by default, CUSTDASH_UP_COLOR)."""
+    if change == 0:
+        return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": text, "delta_color": "inverse" if config.up_is_red() else "normal"}
 
 
 def basis(view: View) -> str:

@@ -5,6 +5,7 @@ from sqlmodel import Session
 
 from custdash import ui
 from custdash.auth import ScopeDenied, audit_events
+from custdash.i18n import TEXT
 
 view = ui.page("audit")
 st.caption(view.t("audit.caption"))
@@ -14,4 +15,5 @@ try:
 except ScopeDenied:
     st.warning(view.t("login.denied"), icon=":material/block:")
     st.stop()
-st.dataframe(events, hide_index=True, width="stretch")
+events["event"] = [view.t(f"event.{e}") if f"event.{e}" in TEXT else e for e in events["event"]]
+st.dataframe(ui.localise(events, view), hide_index=True, width="stretch")

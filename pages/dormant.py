@@ -25,6 +25,7 @@ if by_tier["customers"].sum():
     )
     by_months = ui.data(view, "dormant_by_months")
     by_months["months"] = [view.t("val.never") if m == "never" else m for m in by_months["months"]]
+    # Every month from the first a dormant customer can have to "24+", zeros included.
     c2.altair_chart(
         charts.count_bars(
             by_months,

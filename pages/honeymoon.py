@@ -14,11 +14,14 @@ c1.metric(view.t("honeymoon.in_window"), f"{counts['in_window']:,}")
 c2.metric(view.t("honeymoon.due_n"), f"{counts['due']:,}")
 c3.metric(view.t("honeymoon.overdue_n"), f"{counts['overdue']:,}")
 waves = {f"wave_{w.wave}": wave_label(w.wave, view.rules, view.lang) for w in h.waves}
+for col, w in zip(st.columns(len(h.waves)), h.waves):
+    with col.container(border=True):
+        st.markdown(f"**{ui.plain(waves[f'wave_{w.wave}'])}** · {view.t('honeymoon.days', start=w.start, end=w.end)}")
+        st.caption(ui.plain(w.aim_zh if view.lang == "zh" else w.aim_en))
 grid = ui.data(view, "honeymoon_grid", limit=40)
 if not grid.empty:
     st.altair_chart(
-        charts.wave_grid(grid, lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves),
-        width="stretch",
+        charts.wave_grid(grid, lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves), width="stretch"
     )
 st.subheader(view.t("honeymoon.calls"))
 ui.show_list(view, "honeymoon")
@@ -27,11 +30,13 @@ cohorts = ui.data(view, "cohorts")
 if cohorts.empty:
     st.info(view.t("common.empty"), icon=":material/person_off:")
 else:
+    st.caption(view.t("honeymoon.incomplete"))
     c1, c2 = st.columns(2)
     c1.altair_chart(
         charts.cohort_lines(
             cohorts,
             measures={f"{k}_done": v for k, v in waves.items()},
+            days={f"wave_{w.wave}_done": w.end for w in h.waves},
             lang=view.lang,
             title=view.t("honeymoon.cohort_waves"),
         ),
@@ -43,6 +48,12 @@ else:
         v1: view.t("honeymoon.cohort_v1", tier=view.tier(view.rules.tier_codes[1]), days=h.days),
     }
     c2.altair_chart(
-        charts.cohort_lines(cohorts, measures=measures, lang=view.lang, title=view.t("honeymoon.depth", days=h.days)),
+        charts.cohort_lines(
+            cohorts,
+            measures=measures,
+            days=dict.fromkeys(measures, h.days),
+            lang=view.lang,
+            title=view.t("honeymoon.depth", days=h.days),
+        ),
         width="stretch",
     )

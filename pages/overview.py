@@ -5,16 +5,23 @@ import streamlit as st
 from custdash import charts, ui
 from custdash.queries.common import month_before
 
-view = ui.page("overview")
+view = ui.page("overview", title=lambda v: v.t("overview.title", scope=ui.scope_name(v), date=v.as_of.isoformat()))
 st.caption(view.t("overview.caption", month=ui.basis(view)))
+prev_view = ui.View(**{**view.__dict__, "as_of": month_before(view.as_of)})
 tiers = ui.data(view, "tiers")
+before_tiers = ui.data(prev_view, "tiers")
+aum, aum_before = float(tiers["aum"].sum()), float(before_tiers["aum"].sum())
 c1, c2 = st.columns(2)
 c1.metric(view.t("overview.customers"), f"{int(tiers['customers'].sum()):,}")
-c2.metric(view.t("overview.aum"), view.money(float(tiers["aum"].sum())))
+c2.metric(
+    view.t("overview.aum"),
+    view.money(aum),
+    help=view.t("common.vs_prev"),
+    **ui.delta(round(aum - aum_before, 2), f"{'+' if aum >= aum_before else '-'}{view.money(abs(aum - aum_before))}"),
+)
 
 st.subheader(view.t("overview.lists"))
 now = ui.data(view, "list_sizes")
-prev_view = ui.View(**{**view.__dict__, "as_of": month_before(view.as_of)})
 before = ui.data(prev_view, "list_sizes")
 links = [
     ("threshold", "threshold"),
@@ -24,13 +31,13 @@ links = [
     ("unused", "alliance"),
 ]
 for col, (key, target) in zip(st.columns(len(links)), links):
+    change = now[key] - before[key]
     with col.container(border=True):
         st.metric(
             view.t(f"overview.{key}"),
             f"{now[key]:,}",
-            delta=f"{now[key] - before[key]:+,}",
-            delta_color="off",
             help=view.t("common.vs_prev"),
+            **ui.delta(change, f"{change:+,}" if change else "0"),
         )
         ui.page_link(target, view, view.t("common.open"))
 

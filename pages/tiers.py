@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from custdash import charts, ui
+from custdash import charts, config, ui
 from custdash.queries.common import add_months
 from custdash.queries.tiers import migration_summary
 
@@ -50,6 +50,8 @@ cols = st.columns(3)
 for col, move in zip(cols, ("up", "down", "same")):
     col.metric(view.t(f"move.{move}"), f"{moves[move]:,}")
 st.altair_chart(
-    charts.migration_heatmap(migration, rules=view.rules, lang=view.lang, title=view.t("tiers.migration_chart")),
+    charts.migration_heatmap(
+        migration, rules=view.rules, lang=view.lang, title=view.t("tiers.migration_chart"), up_red=config.up_is_red()
+    ),
     width="stretch",
 )

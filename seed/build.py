@@ -41,9 +41,15 @@ def build_demo_store(
             clear_data(conn)
             indexes = drop_indexes(conn) if fresh else []
             sink = StoreSink(conn)
-            generate(spec, rules, sink, progress)
+            # Generation is about three quarters of the work; indexes and facts the rest.
+            steps = spec.customers * 4 // 3 + 2
+            generate(spec, rules, sink, progress and (lambda done, _total: progress(done, steps)))
             create_indexes(conn, indexes)
+            if progress:
+                progress(steps - 2 - spec.customers // 6, steps)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
+            if progress:
+                progress(steps, steps)
         if fresh:
             raw = engine.raw_connection()  # outside any transaction, as SQLite requires
             try:

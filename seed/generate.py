@@ -472,8 +472,11 @@ def generate(
     g = Generator(spec, rules)
     sink(g.network())
     done = 0
+    # Chunks of a tenth of the customers (at least 2,000) up to CHUNK: the first start's
+    # progress bar then moves with the work instead of jumping from 0 to 100 %.
+    step = min(CHUNK, max(2_000, -(-spec.customers // 10)))
     while done < spec.customers:
-        n = min(CHUNK, spec.customers - done)
+        n = min(step, spec.customers - done)
         sink(g.chunk(done, n))
         done += n
         if progress:

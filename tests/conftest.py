@@ -145,3 +145,10 @@ def rules_variant(tmp_path: Path, old: str, new: str) -> Path:
     p = tmp_path / "rules.toml"
     p.write_text(text.replace(old, new, 1), encoding="utf-8")
     return p
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard defaults to 简体中文 (CUSTDASH_LANG); most tests read English labels, and
+    those about Chinese (or the default itself) set the language themselves."""
+    monkeypatch.setenv("CUSTDASH_LANG", "en")

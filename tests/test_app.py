@@ -3,6 +3,7 @@ its figures equal the query layer's for the same filters, and filters change the
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -15,7 +16,13 @@ from custdash.models import SCHEMA_VERSION
 from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
+from custdash.i18n import money
 from tests.conftest import ROOT, query_store
+
+
+def unescape(markdown: str) -> str:
+    """The text a markdown element shows (custdash escapes what users send)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 APP = str(ROOT / "app.py")
 PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
@@ -54,7 +61,7 @@ _query = query_store
 def test_every_page_runs_and_shows_its_title(env, page):
     at = _app(page)
     titles = {
-        "overview": "Today",
+        "overview": "Today · All branches · 2026-11-22",
         "tiers": "Tiers",
         "threshold": "Near threshold",
         "dormant": "Dormant",
@@ -93,7 +100,7 @@ def test_list_pages_show_the_query_rows(env, rules, page):
 def test_branch_filter_changes_figures_and_url(env, rules):
     at = _app()
     before = {m.label: m.value for m in at.metric}
-    at.selectbox(key="w_branch").select("B002").run()
+    at.selectbox(key="w_branch_en").select("B002").run()
     assert not at.exception
     after = {m.label: m.value for m in at.metric}
     scoped = _query(env, summary, rules=rules, scope=Scope(branch_id="B002"))
@@ -105,7 +112,7 @@ def test_branch_filter_changes_figures_and_url(env, rules):
 
 def test_filters_persist_across_pages(env, rules):
     at = _app()
-    at.selectbox(key="w_branch").select("B001").run()
+    at.selectbox(key="w_branch_en").select("B001").run()
     at.switch_page("pages/dormant.py").run()
     expected = _query(env, lambda s, **kw: call_list("dormant", s, **kw), rules=rules, scope=Scope(branch_id="B001"))
     assert f"{len(expected):,} customers" in [c.value for c in at.caption]
@@ -138,18 +145,21 @@ def test_url_reopens_the_same_view(env, rules):
 )
 def test_tampered_url_falls_back_with_notice(env, rules, params, notice):
     at = _app(**params)
-    assert any(w.value.startswith(notice) for w in at.warning), [w.value for w in at.warning]
+    shown = [unescape(w.value) for w in at.warning]
+    assert any(w.startswith(notice) for w in shown), shown
     customers = {m.label: m.value for m in at.metric}["Customers"]
     scope = Scope(branch_id=params["branch"]) if params.get("branch") == "B001" else Scope()
     assert customers == f"{sum(_query(env, summary, rules=rules, scope=scope)['tiers'].values()):,}"
 
 
-def test_chinese_labels_and_wan_amounts(env):
+def test_chinese_labels_and_wan_amounts(env, rules):
     at = _app(lang="zh")
     labels = [m.label for m in at.metric]
     assert labels[:2] == ["客户数", "总资产"]
-    assert at.metric[1].value.endswith("万")
-    assert at.title[0].value == "今日概览"
+    tiers = _query(env, tier_distribution, rules=rules)
+    assert at.metric[1].value == money(float(tiers["aum"].sum()), "zh")
+    assert at.metric[1].value.endswith("亿")  # 1.15亿, not 11,517.48万
+    assert at.title[0].value == "今日概览 · 全部网点 · 2026-11-22"
 
 
 def test_language_switch_in_sidebar(env):
@@ -169,7 +179,7 @@ def test_threshold_band_slider_changes_the_list(env, rules):
     from custdash.queries.threshold import threshold_list
 
     at = _app("threshold")
-    at.slider(key="threshold_band").set_value(0.02).run()
+    at.slider(key="threshold_band").set_value(2).run()
     expected = _query(env, threshold_list, rules=rules, band=0.02)
     default = _query(env, threshold_list, rules=rules)
     assert 0 < len(expected) < len(default)
@@ -184,7 +194,7 @@ def test_page_opened_directly_is_guarded(env):
     at.session_state["viewer"] = ADMIN
     at.run()
     assert not at.exception
-    assert at.title[0].value == "Today"  # the navigation took over
+    assert at.title[0].value.startswith("Today ·")  # the navigation took over
 
 
 def test_filter_matching_nobody_shows_friendly_empty_state(example_db, monkeypatch):

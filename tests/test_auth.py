@@ -199,7 +199,17 @@ def test_page_file_opened_directly_asks_for_login(env, page):
 
 def test_demo_credentials_only_on_demo_data(env, example_db, monkeypatch):
     at = _run(None)
-    assert "manager" in at.table[0].value["username"].tolist()
+    assert at.table[0].value.to_dict("list") == {
+        "User name": ["admin", "head", "manager"],
+        "Password": ["demo-admin-2026", "demo-head-2026", "demo-manager-2026"],
+        "Role": ["administrator", "branch head", "customer manager"],
+        "Sees": ["all branches", "the first branch", "the first manager's customers"],
+    }
+    monkeypatch.setenv("CUSTDASH_LANG", "zh")
+    at = _run(None)
+    assert list(at.table[0].value.columns) == ["用户名", "密码", "角色", "可见范围"]
+    assert at.table[0].value["角色"].tolist() == ["管理员", "网点负责人", "客户经理"]
+    assert [t.value for t in at.title] == ["登录"]
     monkeypatch.setenv("CUSTDASH_DB", example_db)
     at = _run(None)
     assert not at.table
@@ -211,7 +221,7 @@ def test_login_form_signs_in_and_out(env):
     at.text_input(key="login_password").input("demo-head-2026")
     at.button[0].click().run()
     assert not at.exception
-    assert at.title[0].value == "Today"
+    assert at.title[0].value.startswith("Today · B001 ")
     assert "Signed in as head (branch head)" in [c.value for c in at.sidebar.caption]
     at.button(key="logout").click().run()
     assert [t.value for t in at.title] == ["Sign in"]
@@ -222,7 +232,9 @@ def test_wrong_password_in_form(env):
     at.text_input(key="login_user").input("head")
     at.text_input(key="login_password").input("wrong")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Unknown user or wrong password."]
+    assert [e.value for e in at.error] == [
+        "Sign-in failed: check the user name and password, or try again in a few minutes."
+    ]
     assert not at.metric
 
 
@@ -273,9 +285,9 @@ def test_manager_editing_url_to_another_branch_sees_none_of_it(env, rules, page)
 
 def test_head_sees_only_own_branch_in_filters(env):
     at = _run(None, HEAD)
-    branch = at.selectbox(key="w_branch")
+    branch = at.selectbox(key="w_branch_en")
     assert branch.value == "B001" and len(branch.options) == 1 and branch.options[0].startswith("B001 ")
-    managers = at.selectbox(key="w_manager_B001").options
+    managers = at.selectbox(key="w_manager_B001_en").options
     assert managers[0] == "All managers" and all(o.startswith("M000") for o in managers[1:]) and len(managers) == 9
 
 
@@ -284,11 +296,17 @@ def test_audit_page_by_role(env):
         authenticate(s, "head", "demo-head-2026")
         authenticate(s, "admin", "demo-admin-2026")
     at = _run("audit", Viewer("admin", "admin"))
-    assert list(at.dataframe[0].value["username"]) == ["admin", "head"]
+    assert list(at.dataframe[0].value["User"]) == ["admin", "head"]
     at = _run("audit", HEAD)
-    assert list(at.dataframe[0].value["username"]) == ["head"]
-    at = _run("audit", MANAGER)
-    assert not at.dataframe and [w.value for w in at.warning] == ["These customers are outside what your role may see."]
+    assert list(at.dataframe[0].value["User"]) == ["head"]
+    # Not in a manager's navigation; the page file opened directly lands on the overview.
+    at = _run(None, MANAGER)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/audit.py")
+    direct = AppTest.from_file(str(ROOT / "pages" / "audit.py"), default_timeout=120)
+    direct.session_state["viewer"] = MANAGER
+    direct.run()
+    assert not direct.exception and direct.title[0].value.startswith("Today ·") and not direct.dataframe
 
 
 def test_export_is_audited_and_reveals_only_own_phones(env, rules):
@@ -306,11 +324,12 @@ def test_export_is_audited_and_reveals_only_own_phones(env, rules):
         source="demo",
         viewer=MANAGER,
     )
-    data = ui.export_bytes(view, "dormant", "csv", {})
+    data = ui.export_file(view, "dormant", "csv", {})
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
-    assert set(df["Manager"]) == {"M0001"} and df["Phone"].str.fullmatch(r"1\d{10}").all()
+    # The manager's own customers: full numbers, written as Excel text (="…") so they survive.
+    assert set(df["Manager"]) == {"M0001"} and df["Phone"].str.fullmatch(r'="1\d{10}"').all()
     head_view = ui.View(**{**view.__dict__, "viewer": HEAD})
-    df_head = pd.read_csv(io.BytesIO(ui.export_bytes(head_view, "dormant", "csv", {})), encoding="utf-8-sig", dtype=str)
+    df_head = pd.read_csv(io.BytesIO(ui.export_file(head_view, "dormant", "csv", {})), encoding="utf-8-sig", dtype=str)
     assert df_head["Phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     with Session(make_engine(str(env))) as s:
         rows = s.execute(text("SELECT username, event, list_name, rows, filters FROM audit_event ORDER BY id")).all()

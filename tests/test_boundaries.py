@@ -199,10 +199,64 @@ def test_dormant_months_since_last_activity_by_whole_months(tmp_path, rules, liv
     ) as s:
         s.info[facts.LIVE] = live
         df = dormant_by_months(s, as_of=date(2026, 8, 31), rules=rules)
-    assert df.to_dict("list") == {
-        "months": ["5", "6", "11", "12", "23", "24+", "never"],
-        "customers": [1, 2, 1, 1, 1, 1, 1],
+    # Every month from the first a dormant customer can have (180 days before 31 Aug is 3 Mar:
+    # 5 whole months) to 24+, zeros included: the chart's axis has no gaps.
+    counts = {"5": 1, "6": 2, "11": 1, "12": 1, "23": 1, "24+": 1, "never": 1}
+    months = [*map(str, range(5, 24)), "24+", "never"]
+    assert df.to_dict("list") == {"months": months, "customers": [counts.get(m, 0) for m in months]}
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["facts", "live"])
+def test_transaction_after_the_extract_date_does_not_wake_a_card(tmp_path, rules, live):
+    """DOMAIN.md, "The as-of date": a purchase posted after the extract date is ignored, in the
+    figures derived at load time (card.last_activity_at, the facts) as much as live."""
+    with build_store(
+        tmp_path,
+        as_of=AS_OF,
+        customers=[customer("C1"), customer("C2")],
+        cards=[_card("C1"), _card("C2")],
+        transactions=[
+            _txn("T1", "KC1", "2025-01-01 10:00:00"),
+            _txn("T2", "KC1", "2026-11-16 09:00:00"),  # the day after the extract date
+            _txn("T3", "KC2", "2026-11-15 23:59:59"),  # on the extract date: counts
+        ],
+    ) as s:
+        s.info[facts.LIVE] = live
+        df = dormant_list(s, as_of=A, rules=rules)
+    assert list(df["customer_id"]) == ["C1"]
+    assert df.loc[0, "last_activity"] == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["facts", "live"])
+def test_last_activity_is_on_active_cards_only(tmp_path, rules, live):
+    """DOMAIN.md §3: a frozen card used four days ago neither wakes the customer nor shows as
+    their last activity; such a customer is not 'never used' (they used a card)."""
+    cards = [
+        _card("C1", card_id="K1"),
+        _card("C1", status="frozen", card_id="K2"),
+        _card("C2", card_id="K3"),
+        _card("C2", status="closed", card_id="K4"),
+        _card("C3", card_id="K5"),
+    ]
+    txns = [
+        _txn("T1", "K1", "2025-03-01 10:00:00"),
+        _txn("T2", "K2", "2026-11-11 10:00:00"),
+        _txn("T3", "K4", "2026-11-11 10:00:00"),  # C2's only activity: on a closed card
+    ]
+    customers = [customer("C1"), customer("C2"), customer("C3")]
+    with build_store(tmp_path, as_of=AS_OF, customers=customers, cards=cards, transactions=txns) as s:
+        s.info[facts.LIVE] = live
+        df = dormant_list(s, as_of=A, rules=rules)
+        months = dormant_by_months(s, as_of=A, rules=rules)
+    got = df.set_index("customer_id")[["last_activity", "never_used"]].to_dict("index")
+    assert got == {
+        "C1": {"last_activity": date(2025, 3, 1), "never_used": False},
+        "C2": {"last_activity": None, "never_used": False},
+        "C3": {"last_activity": None, "never_used": True},
     }
+    counts = dict(zip(months["months"], months["customers"], strict=True))
+    assert {m: n for m, n in counts.items() if n} == {"20": 1, "never": 2}
+    assert min(int(m) for m in counts if m.isdigit()) == 5  # no 0-4-month bars
 
 
 def test_dormant_months_equal_each_listed_customers_months(demo_db, rules):
@@ -218,8 +272,9 @@ def test_dormant_months_equal_each_listed_customers_months(demo_db, rules):
 
     expected = listed["last_activity"].map(whole_months).value_counts()
     df = query_store(demo_db, dormant_by_months, rules=rules)
-    assert dict(zip(df["months"], df["customers"], strict=True)) == expected.to_dict()
-    assert list(df["months"]) == sorted(expected.index, key=lambda m: (m == "never", m == "24+", len(m), m))
+    counts = dict(zip(df["months"], df["customers"], strict=True))
+    assert {m: n for m, n in counts.items() if n} == expected.to_dict()
+    assert list(df["months"]) == [*map(str, range(5, 24)), "24+", "never"]
 
 
 @pytest.mark.parametrize(

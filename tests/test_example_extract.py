@@ -186,7 +186,7 @@ def test_dormant_list_whole(example_session, rules):
             "branch_id": "B2",
             "manager_id": "M3",
             "dormant_cards": 1,
-            "last_activity": date(2025, 3, 1),
+            "last_activity": date(2025, 1, 1),  # the active card's; the closed card's 2025-03-01 does not count
             "never_used": False,
             "balance": 20.0,
             "zero_balance": False,
@@ -216,6 +216,8 @@ def test_cohorts(example_session, rules):
     assert df.to_dict("list") == {
         "cohort": ["2026-05", "2026-08", "2026-11"],
         "customers": [2, 2, 3],
+        # Days since the cohort's last opening day (31 May, 31 Aug; November is still open).
+        "days_reached": [168, 76, 0],
         "wave_1_done": [0.0, 1.0, 0.3333],
         "wave_2_done": [0.0, 0.5, 0.0],
         "wave_3_done": [0.0, 0.0, 0.0],

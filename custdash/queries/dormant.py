@@ -44,15 +44,15 @@ LIST_COLUMNS = [
 def _last_activity(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN202 - a selectable
     """card_id -> time of last activity on or before the as-of date.
 
-    The import stores each card's latest activity (card.last_activity_at). That is
-    the answer whenever nothing after the as-of date exists and the rules' activity
+    The import stores each card's latest activity on or before the extract date
+    (card.last_activity_at). That is the answer at the extract date when the rules' activity
     kinds match the import's; otherwise it is computed from the transactions.
     """
     meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(["as_of", "activity_excludes"]))).all())
     kinds = sorted(rules.dormant.non_activity_kinds)
     stored_ok = (
         meta.get("as_of") is not None
-        and date.fromisoformat(meta["as_of"]) <= as_of
+        and date.fromisoformat(meta["as_of"]) == as_of
         and meta.get("activity_excludes") == ",".join(kinds)
     )
     if stored_ok:
@@ -67,7 +67,9 @@ def _last_activity(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN
 
 def card_facts(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
     """Per customer holding cards at the as-of date: active_cards, dormant_cards, last_at
-    (latest activity on any card), balance (of active cards)."""
+    (latest activity on an active card: activity on a frozen or closed card neither wakes a
+    customer nor shows as their last activity, DOMAIN.md §3), any_at (latest activity on any
+    card: none means never used), balance (of active cards)."""
     r = rules.dormant
     cutoff = end_of_day(as_of - timedelta(days=r.days))  # activity before this is >= `days` old
     opened_cutoff = as_of - timedelta(days=r.days)
@@ -82,7 +84,8 @@ def card_facts(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN201 
             Card.customer_id.label("customer_id"),
             func.sum(case((is_active, 1), else_=0)).label("active_cards"),
             func.sum(case((dormant_card, 1), else_=0)).label("dormant_cards"),
-            func.max(act.c.last_at).label("last_at"),
+            func.max(case((is_active, act.c.last_at), else_=None)).label("last_at"),
+            func.max(act.c.last_at).label("any_at"),
             func.sum(case((is_active, Card.balance), else_=0.0)).label("balance"),
         )
         .select_from(Card)
@@ -109,6 +112,7 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
                 *person_columns(f),
                 f.dormant_cards,
                 f.last_activity_at.label("last_at"),
+                f.never_used,
                 f.card_balance.label("balance"),
                 f.peak_aum_12m,
             )
@@ -129,7 +133,14 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
         0.0,
     )
     return (
-        select(*person_columns(), cards.c.dormant_cards, cards.c.last_at, cards.c.balance, peak.label("peak_aum_12m"))
+        select(
+            *person_columns(),
+            cards.c.dormant_cards,
+            cards.c.last_at,
+            cards.c.any_at.is_(None).label("never_used"),
+            cards.c.balance,
+            peak.label("peak_aum_12m"),
+        )
         .select_from(Customer)
         .join(cards, cards.c.customer_id == Customer.customer_id)
         .where(dormant, *customers_at(as_of, scope))
@@ -146,7 +157,7 @@ def dormant_list(
     df["dormant_cards"] = df["dormant_cards"].astype(int)
     last_at = pd.to_datetime(df["last_at"])
     df["last_activity"] = last_at.dt.date.astype(object).where(last_at.notna(), None)
-    df["never_used"] = df["last_at"].isna()
+    df["never_used"] = df["never_used"].astype(bool)
     df["balance"] = df["balance"].astype(float).round(2)
     df["zero_balance"] = df["balance"] < r.zero_balance_below
     df["peak_aum_12m"] = df["peak_aum_12m"].astype(float)
@@ -170,10 +181,12 @@ MONTHS_CAP = 24  # the chart's last bar: "24+" months since the last activity
 
 
 def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
-    """Dormant customers per whole month since their last activity: "never" for cards never
-    used, "0" … "23", then "24+"; counted in the database.
+    """Dormant customers per whole month since their last activity on an active card, counted
+    in the database: every month from the youngest a dormant customer can have (the dormant
+    days in whole months) to 23, then "24+", then "never" (no activity on an active card),
+    zeros included, so the chart's axis runs without gaps.
 
-    Columns: months, customers; in order, youngest first, "never" last, empty months left out."""
+    Columns: months, customers."""
     sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
     # Whole months since a day reach k exactly when that day is on or before the as-of date
     # moved back k months (31 March back one month is 28 February, as in `months_back`), so a
@@ -188,6 +201,15 @@ def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Sco
     # parameters are numbered differently from the select list's.
     bucketed = select(months.label("months")).subquery("b")
     counts = dict(session.execute(select(bucketed.c.months, func.count()).group_by(bucketed.c.months)).all())
-    order = sorted((k for k in counts if k not in ("never", f"{MONTHS_CAP}+")), key=int)
-    order += [k for k in (f"{MONTHS_CAP}+", "never") if k in counts]
-    return pd.DataFrame({"months": order, "customers": [int(counts[k]) for k in order]})
+    order = [*map(str, range(min_months_dormant(as_of, rules), MONTHS_CAP)), f"{MONTHS_CAP}+", "never"]
+    return pd.DataFrame({"months": order, "customers": [int(counts.get(k, 0)) for k in order]})
+
+
+def min_months_dormant(as_of: date, rules: Rules) -> int:
+    """Whole months since the most recent activity a dormant customer can have (dormant.days
+    before the as-of date): the first bar of the months chart."""
+    latest = as_of - timedelta(days=rules.dormant.days)
+    k = 0
+    while k < MONTHS_CAP and latest <= months_back(as_of, k + 1):
+        k += 1
+    return k

@@ -210,10 +210,16 @@ def cohort_conditions(
     return a, join, products_by_day_n >= h.cohort_min_products, aum_value(a) >= rules.tiers[1].lower_bound
 
 
+def _month_end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:7])
+    return date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)
+
+
 def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """New-customer cohorts by opening month (the last `cohort_months` months up to the as-of month).
 
-    Columns: cohort, customers, wave_1_done..wave_n_done (shares), deep_by_day_n (share holding
+    Columns: cohort, customers, days_reached (days since the cohort's last opening day, or 0
+    for the as-of month), wave_1_done..wave_n_done (shares), deep_by_day_n (share holding
     `cohort_min_products`+ products by day `days`), v1_plus_at_day_n (share in the second tier or above
     at day `days`; for customers not yet there, at the as-of date). Tier at a day D is taken from the
     basis month of D, as everywhere else.
@@ -250,6 +256,9 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
             .order_by(Customer.opened_month)
         )
     df = frame(session, stmt)
+    # How many days the cohort's youngest customers have had: a share read at day d is final
+    # only once this reaches d (the charts mark younger cohorts as still filling up).
+    df["days_reached"] = [(as_of - min(_month_end(c), as_of)).days for c in df["cohort"]]
     n = df["customers"].where(df["customers"] > 0)
     for w in h.waves:
         df[f"wave_{w.wave}_done"] = (df[f"wave_{w.wave}_done"] / n).round(4)

@@ -1,0 +1,126 @@
+"""Every control a person can touch, for every role, page and language (AppTest).
+
+Each page is opened as each demo role in each language; then every widget on it is set to
+each of its options (every radio, segmented-control and select option; both ends of each
+slider; an earlier as-of date), the language is switched, and everything is touched again.
+After each click: no exception, no error box, and the page still shows its title and more.
+
+Long option lists (24 managers for an admin) are sampled: the first two, one in the middle
+and the last, so the suite stays within CI's time; every short list is touched whole.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from custdash.auth import Viewer
+from tests.conftest import DEMO_AS_OF, ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
+VIEWERS = {
+    "admin": Viewer(username="admin", role="admin"),
+    "head": Viewer(username="head", role="head", branch_id="B001"),
+    "manager": Viewer(username="manager", role="manager", branch_id="B001", manager_id="M0001"),
+}
+MAX_OPTIONS = 8
+
+
+@pytest.fixture()
+def env(demo_db, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.delenv("CUSTDASH_RULES", raising=False)
+    return demo_db
+
+
+def _check(at: AppTest, what: str) -> None:
+    assert not at.exception, f"{what}: {[e.value for e in at.exception]}"
+    assert not at.error, f"{what}: {[e.value for e in at.error]}"
+    assert at.title, f"{what}: no title"
+    assert len(at.main.children) > 1, f"{what}: empty page"
+
+
+def _sample(options: list) -> list:
+    if len(options) <= MAX_OPTIONS:
+        return list(options)
+    picks = [options[0], options[1], options[len(options) // 2], options[-1]]
+    return list(dict.fromkeys(picks))
+
+
+def _touch_all(at: AppTest, where: str) -> int:
+    """Set every widget of the page to each of its values; returns how many clicks were made."""
+    clicks = 0
+    # Widgets are looked up again after every run: a click may redraw (or rename) the others.
+    for kind in ("radio", "segmented_control", "selectbox", "slider", "date_input", "checkbox", "toggle"):
+        i = 0
+        while i < len(getattr(at, kind)):
+            widget = getattr(at, kind)[i]
+            key = widget.key
+            if kind == "radio" and key and key.startswith("w_lang"):
+                i += 1
+                continue  # the language is switched between rounds, below
+            if kind in ("radio", "segmented_control", "selectbox"):
+                values = _sample(list(widget.options))
+            elif kind == "slider":
+                values = [widget.min, widget.max, widget.value]
+            elif kind == "date_input":
+                values = [DEMO_AS_OF - timedelta(days=45), DEMO_AS_OF]
+            else:
+                values = [not widget.value, widget.value]
+            for value in values:
+                widget = getattr(at, kind)(key=key) if key else getattr(at, kind)[i]
+                if kind in ("radio", "segmented_control", "selectbox"):
+                    widget.set_value(_value_of(widget, value))
+                else:
+                    widget.set_value(value)
+                at.run()
+                clicks += 1
+                _check(at, f"{where}: {kind} {key or i} = {value!r}")
+            i += 1
+    return clicks
+
+
+# The values behind the dashboard's option widgets: AppTest lists options by label and takes
+# values, so each label is mapped back through the widget's own format_func.
+CANDIDATES = ["", "en", "zh", "none", "branch", "manager"]
+
+
+def _value_of(widget, label: str):  # noqa: ANN001, ANN202
+    fmt = widget.format_func
+    for candidate in [label, label.split(" ")[0], *CANDIDATES]:
+        try:
+            if str(fmt(candidate)) == label:
+                return candidate
+        except (KeyError, ValueError, TypeError):
+            continue
+    raise AssertionError(f"no value for option {label!r} of {widget.key}: extend CANDIDATES")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", list(VIEWERS))
+def test_every_control_on_every_page(env, monkeypatch, role, page, lang):
+    monkeypatch.setenv("CUSTDASH_LANG", lang)
+    viewer = VIEWERS[role]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = viewer
+    at.run()
+    _check(at, "start")
+    if page == "audit" and role == "manager":
+        # Not in a manager's navigation (tests/test_auth.py opens the file directly).
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("pages/audit.py")
+        return
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+        _check(at, f"open {page}")
+    clicks = _touch_all(at, f"{role}/{page}/{lang}")
+    other = "zh" if lang == "en" else "en"
+    at.radio(key="w_lang").set_value(other).run()
+    _check(at, f"switch to {other}")
+    assert at.radio(key="w_lang").value == other
+    clicks += _touch_all(at, f"{role}/{page}/{other}")
+    assert clicks >= 8  # at least the sidebar's branch, manager and two dates, in both languages
