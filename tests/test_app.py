@@ -11,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from custdash.auth import Viewer
 from custdash.db import make_engine
+from custdash.i18n import money
 from custdash.lists import call_list
 from custdash.models import SCHEMA_VERSION
 from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
-from custdash.i18n import money
 from tests.conftest import ROOT, query_store
 
 
