@@ -48,14 +48,16 @@ from custdash.queries.summary import list_sizes
 from custdash.rules import Rules, RulesError, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
+# Emoji, not :material/…: icons: the browser shows a page's icon as the tab's favicon, and a
+# material icon's favicon is fetched from a public font host (an emoji's is drawn inline).
 PAGES = [
-    ("overview", "pages/overview.py", ":material/today:"),
-    ("tiers", "pages/tiers.py", ":material/stacked_bar_chart:"),
-    ("threshold", "pages/threshold.py", ":material/trending_up:"),
-    ("dormant", "pages/dormant.py", ":material/bedtime:"),
-    ("alliance", "pages/alliance.py", ":material/movie:"),
-    ("honeymoon", "pages/honeymoon.py", ":material/favorite:"),
-    ("audit", "pages/audit.py", ":material/policy:"),
+    ("overview", "pages/overview.py", "📅"),
+    ("tiers", "pages/tiers.py", "📊"),
+    ("threshold", "pages/threshold.py", "📈"),
+    ("dormant", "pages/dormant.py", "💤"),
+    ("alliance", "pages/alliance.py", "🎬"),
+    ("honeymoon", "pages/honeymoon.py", "💝"),
+    ("audit", "pages/audit.py", "🛡️"),
 ]
 SCREEN_ROWS = 500
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -197,7 +197,10 @@ class Generator:
         base[tail] = 1_000_000 * (1 + rng.pareto(1.1, tail.sum()) * 3)
         # Clusters just under each bound: the near-threshold lists are never empty.
         near = rng.random(n) < 0.07
-        which = rng.choice(np.arange(1, len(self.bounds)), near.sum(), p=[0.4, 0.27, 0.15, 0.1, 0.05, 0.03])
+        # Fewer just under each higher bound (weights falling by a third per tier), for a
+        # ladder of any length.
+        upper = np.arange(1, len(self.bounds))
+        which = rng.choice(upper, near.sum(), p=_norm([0.67**k for k in range(len(upper))]))
         base[near] = self.bounds[which] * rng.uniform(0.9, 0.9999, near.sum())
         base[dormant] = rng.uniform(0, 3000, dormant.sum())
         months = 13

@@ -391,3 +391,67 @@ def test_concurrent_logins_do_not_hit_database_is_locked(store):
     with Session(engine) as s:
         assert s.execute(text("SELECT count(*) FROM audit_event WHERE event='login_ok'")).scalar_one() == 24
     engine.dispose()
+
+
+def test_cli_export_goes_through_the_users_rights_and_the_audit(store, tmp_path):
+    """Security review: `export --reveal-phones` wrote every branch's full numbers, unaudited."""
+    db = ["--db", str(store)]
+    r = _cli("export", "dormant", "--reveal-phones", "--out", "-", *db)
+    assert r.returncode == 1 and "--reveal-phones needs --user NAME" in r.stderr and r.stdout == ""
+    # A manager: only their own customers, their numbers in full; the audit names them.
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "custdash",
+            "export",
+            "dormant",
+            "--user",
+            "manager",
+            "--reveal-phones",
+            "--out",
+            "-",
+            *db,
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(io.BytesIO(r.stdout), encoding="utf-8-sig", dtype=str)
+    assert list(df.columns)[0] == "customer_id" and set(df["manager_id"]) == {"M0001"}
+    assert df["phone"].str.fullmatch(r"1\d{10}").all()
+    # ... and cannot ask for another branch.
+    r = _cli("export", "dormant", "--user", "manager", "--branch", "B002", "--out", "-", *db)
+    assert r.returncode == 1 and "may not see branch 'B002'" in r.stderr
+    r = _cli("export", "dormant", "--user", "nobody", *db)
+    assert r.returncode == 1 and "no enabled user 'nobody'" in r.stderr
+    # No user: every branch, phones masked, audited as the shell's user.
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "export", "dormant", "--out", "-", *db],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    df = pd.read_csv(io.BytesIO(r.stdout), encoding="utf-8-sig", dtype=str)
+    assert df["phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all() and df["branch_id"].nunique() > 1
+    with Session(make_engine(str(store))) as s:
+        rows = s.execute(text("SELECT username, event, list_name, rows FROM audit_event ORDER BY id")).all()
+    import getpass
+
+    assert [tuple(r) for r in rows] == [
+        ("manager", "export", "dormant", (df["manager_id"] == "M0001").sum()),
+        (f"cli:{getpass.getuser()}", "export", "dormant", len(df)),
+    ]
+
+
+def test_cli_export_in_chinese(example_db):
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "export", "threshold", "--lang", "zh", "--out", "-", "--db", example_db],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    lines = r.stdout.decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[:3] == ["客户号", "姓名", "手机号"] and "差额（元）" in lines[0]
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["C01", "C03", "C06"]

@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlmodel import Session
 
-from custdash.export import export_filename, mask_phone, to_csv_bytes, to_xlsx_bytes
-from custdash.i18n import LANGS, TEXT, money, t
+from custdash.auth import Viewer
+from custdash.db import make_engine
+from custdash.export import excel_text, export_filename, mask_phone, to_csv_bytes, to_xlsx_bytes
+from custdash.i18n import LANGS, TEXT, money, money_exact, percent, t
+from custdash.rules import load_rules
+from tests.conftest import EXAMPLE_AS_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,3 +116,112 @@ def test_export_filename_names_list_scope_and_date():
 def test_t_formats_and_falls_back_to_english():
     assert t("common.rows", "zh", n=1234) == "1,234 位客户"
     assert t("common.rows", "xx", n=2) == "2 customers"
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "text"),
+    [
+        (1_151_748_000.0, "zh", "11.52亿"),
+        (100_000_000.0, "zh", "1.00亿"),
+        (99_999_999.0, "zh", "10,000.00万"),
+        (-250_000_000.0, "zh", "-2.50亿"),
+    ],
+)
+def test_money_above_one_yi(value, lang, text):
+    assert money(value, lang) == text
+
+
+def test_exact_amounts_tell_a_customer_from_the_threshold():
+    # ¥99,994 is not the 10.00万 threshold: a customer's row is shown to the fen.
+    assert money(99_994.0, "zh") == money(100_000.0, "zh") == "10.00万"
+    assert money_exact(99_994.0, "zh") == "99,994.00元" != money_exact(100_000.0, "zh")
+    assert money_exact(99_994.0, "en") == "¥99,994.00"
+    assert percent(6 / 100_000, 2) == "0.01%"
+
+
+# --- downloads: one path for the dashboard and the CLI ------------------------------------------
+
+
+def _deliver(db: str, name: str, *, viewer: Viewer, lang: str | None, fmt: str = "csv") -> bytes:
+    from custdash.delivery import ListRequest, deliver_list
+
+    engine, writer = make_engine(db), make_engine(db, writer=True)
+    with Session(engine) as read, Session(writer) as audit:
+        request = ListRequest(name=name, fmt=fmt, as_of=EXAMPLE_AS_OF, lang=lang)
+        out = deliver_list(read, audit, viewer=viewer, rules=load_rules(), request=request).data
+    engine.dispose()
+    writer.dispose()
+    return out
+
+
+ADMIN = Viewer("admin", "admin")
+
+
+def test_download_in_chinese_names_every_header_with_units(example_store):
+    text = _deliver(str(example_store), "threshold", viewer=ADMIN, lang="zh").decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == (
+        "客户号,姓名,手机号,网点,客户经理,等级,月日均资产（元）,目标等级,目标等级门槛（元）,差额（元）,差额比例（%）,升级后免费观影次数"
+    )
+    assert lines[1:3] == [
+        "C01,赵一,138****0001,B1,M1,V0 大众,49999.99,V1 潜力,50000.00,0.01,0.00,4",
+        "C03,孙三,138****0003,B1,M2,V1 潜力,90000.00,V2 金卡,100000.00,10000.00,10.00,6",
+    ]
+    dormant = _deliver(str(example_store), "dormant", viewer=ADMIN, lang="zh").decode("utf-8-sig").splitlines()
+    assert (
+        dormant[0]
+        == "客户号,姓名,手机号,网点,客户经理,睡眠卡数,最后动户日,开户即睡眠,卡内余额（元）,零元卡,近12月峰值资产（元）,优先"
+    )
+    assert dormant[1] == "C10,陈十,138****0010,B1,M2,1,,是,0.00,是,70000.00,是"
+    honeymoon = _deliver(str(example_store), "honeymoon", viewer=ADMIN, lang="en").decode("utf-8-sig").splitlines()
+    assert honeymoon[0] == (
+        "Customer ID,Name,Phone,Branch,Manager,Opened,Day,1 Activate,2 First product,3 Deepen,4 Upgrade,"
+        "Due waves,Aim of the due wave,Overdue waves"
+    )
+    assert (
+        honeymoon[1]
+        == 'C17,朱十七,138****0017,B2,M3,2026-08-07,100,done,done,overdue,due,4,"Tier review, alliance invitation",3'
+    )
+
+
+def test_machine_download_keeps_the_contract(example_store):
+    text = _deliver(str(example_store), "dormant", viewer=ADMIN, lang=None).decode("utf-8-sig").splitlines()
+    assert text[0] == (
+        "customer_id,name,phone,branch_id,manager_id,dormant_cards,last_activity,never_used,balance,"
+        "zero_balance,peak_aum_12m,priority"
+    )
+    assert text[1] == "C10,陈十,138****0010,B1,M2,1,,True,0.0,True,70000.0,True"
+
+
+def test_excel_download_numbers_are_numbers_with_formats(example_store, tmp_path):
+    from openpyxl import load_workbook
+
+    p = tmp_path / "t.xlsx"
+    p.write_bytes(_deliver(str(example_store), "threshold", viewer=ADMIN, lang="zh", fmt="xlsx"))
+    ws = load_workbook(p).active
+    header = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(header, ws[2])}
+    assert row["客户号"].value == "C01"
+    assert row["月日均资产（元）"].value == 49999.99 and row["月日均资产（元）"].number_format == "#,##0.00"
+    assert row["目标等级门槛（元）"].value == 50000 and row["目标等级门槛（元）"].data_type == "n"
+    assert row["升级后免费观影次数"].value == 4 and row["升级后免费观影次数"].number_format == "#,##0"
+    assert row["等级"].value == "V0 大众"
+
+
+def test_own_phones_survive_excel_in_the_csv(example_store):
+    from custdash.auth import add_user
+
+    engine = make_engine(str(example_store))
+    with Session(engine) as s:
+        add_user(s, username="wangfang", password="Kq7-walnut-harbor", role="manager", branch_id="B1", manager_id="M1")
+    engine.dispose()
+    manager = Viewer("wangfang", "manager", branch_id="B1", manager_id="M1")
+    df = pd.read_csv(
+        io.BytesIO(_deliver(str(example_store), "threshold", viewer=manager, lang="zh")),
+        encoding="utf-8-sig",
+        dtype=str,
+    )
+    # Her own customer's full number, as Excel text (="…"): not 1.38E+10, no digit lost.
+    assert df.set_index("客户号").loc["C01", "手机号"] == '="13800000001"'
+    assert excel_text("13800000001") == '="13800000001"'
+    assert excel_text("=1+1") == "=1+1" and excel_text("138****0001") == "138****0001"

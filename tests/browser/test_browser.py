@@ -55,7 +55,12 @@ _q = query_store
 def test_page_renders_with_its_content(server, page, demo_db, rules, name, lang):
     open_page(page, f"{server}/{PAGES[name]}?lang={lang}")
     assert exceptions(page) == []
-    assert page.locator("h1").first.inner_text().strip() == TITLES[lang][name]
+    h1 = page.locator("h1").first.inner_text().strip()
+    if name == "overview":  # names the scope and the date
+        scope = "All branches" if lang == "en" else "全部网点"
+        assert h1 == f"{TITLES[lang][name]} · {scope} · {DEMO_AS_OF.isoformat()}"
+    else:
+        assert h1 == TITLES[lang][name]
     if name in LISTS:
         expected = _q(demo_db, lambda s, **kw: call_list(LISTS[name], s, scope=Scope(), **kw), rules=rules)
         assert page.locator("[data-testid=stDataFrame]").first.is_visible()
@@ -75,10 +80,12 @@ def test_language_switch_shows_chinese_and_wan(server, page):
     open_page(page, server)
     page.get_by_text("简体中文").click()
     # Under load the rerun may start late: wait for its result, then for it to finish.
-    page.wait_for_function("() => document.querySelector('h1')?.innerText.trim() === '今日概览'", timeout=120_000)
+    page.wait_for_function(
+        "() => (document.querySelector('h1')?.innerText || '').trim().startsWith('今日概览')", timeout=120_000
+    )
     settle(page)
-    assert page.locator("h1").first.inner_text().strip() == "今日概览"
-    assert metrics(page)["总资产"].endswith("万")
+    assert page.locator("h1").first.inner_text().strip().startswith("今日概览 · ")
+    assert metrics(page)["总资产"].endswith(("万", "亿"))
     assert "lang=zh" in page.url
 
 
@@ -120,9 +127,9 @@ def test_downloads_csv_and_excel(server, page, demo_db, rules, tmp_path):
     dl.value.save_as(csv_path)
     assert dl.value.suggested_filename == f"custdash_dormant_branch-B001_{DEMO_AS_OF.isoformat()}.csv"
     data = csv_path.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfcustomer_id,")
+    assert data.startswith("\ufeffCustomer ID,Name,Phone,".encode())  # the screen's language
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
-    assert list(df["customer_id"]) == list(expected["customer_id"])
+    assert list(df["Customer ID"]) == list(expected["customer_id"])
     assert df["Phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download Excel").click()
@@ -130,7 +137,7 @@ def test_downloads_csv_and_excel(server, page, demo_db, rules, tmp_path):
     dl.value.save_as(xlsx)
     ws = load_workbook(xlsx).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][0] == "customer_id" and len(rows) == 1 + len(expected)
+    assert rows[0][0] == "Customer ID" and len(rows) == 1 + len(expected)
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     # Downloading did not rerun the page: no exception, the same list still there.
     assert exceptions(page) == [] and f"{len(expected):,} customers" in captions(page)
@@ -173,3 +180,52 @@ def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, br
     assert page.locator("h1").first.inner_text().strip() == "Dormant"
     assert page.locator("[data-testid=stDataFrame]").count() == 1
     context.close()
+
+
+def _choose(page, label: str, option: str) -> None:  # noqa: ANN001
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=False).first.click()
+    settle(page)
+
+
+def test_language_switch_then_every_sidebar_control(fresh_server, browser, tmp_path):
+    """Found by a new user: after switching the language, changing the branch, the manager or
+    the date raised "ValueError: 'All branches' is not in list" (the browser still sent the old
+    language's label). Also: nothing fetched from outside the server, and no traceback in the
+    server log (the SQLite thread error, the language callback's KeyError)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) else None)
+    open_page(page, fresh_server)
+    for lang, branch, manager, all_branches in (
+        ("zh", "网点", "客户经理", "全部网点"),
+        ("en", "Branch", "Manager", "All branches"),
+    ):
+        page.get_by_text("简体中文" if lang == "zh" else "English", exact=True).click()
+        settle(page)
+        assert exceptions(page) == []
+        # The manager first: the branch box, untouched since the switch, must not send the
+        # old language's "All branches" label.
+        _choose(page, manager, "M0002")
+        assert exceptions(page) == [] and "manager=M0002" in page.url
+        _choose(page, branch, all_branches)
+        assert exceptions(page) == [] and "branch=" not in page.url
+        _choose(page, branch, "B002")
+        assert exceptions(page) == [] and "branch=B002" in page.url
+        _choose(page, branch, all_branches)
+    # An earlier as-of date, picked in the date field's calendar.
+    page.locator("[data-testid=stDateInput]").get_by_role("button", name="Choose date").click()
+    calendar = page.get_by_role("dialog")
+    calendar.get_by_role("button", name="Previous month").click()
+    calendar.get_by_role("button", name="31", exact=False).first.click()
+    settle(page)
+    assert exceptions(page) == [] and "as_of=2026-10-31" in page.url
+    for name in ("tiers", "threshold", "dormant", "alliance", "honeymoon"):
+        page.locator("[data-testid=stSidebarNav] a").nth(list(PAGES).index(name)).click()
+        settle(page)
+        assert exceptions(page) == [], name
+    context.close()
+    log = (tmp_path / "streamlit.log").read_text()
+    assert "Traceback" not in log and "Exception" not in log, log[-3000:]
+    assert outside == []
