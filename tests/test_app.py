@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -23,6 +24,7 @@ from tests.conftest import ROOT, query_store
 def unescape(markdown: str) -> str:
     """The text a markdown element shows (custdash escapes what users send)."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
 
 APP = str(ROOT / "app.py")
 PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
@@ -304,3 +306,99 @@ def test_edited_rules_tell_the_admin_to_refresh_the_facts(env, tmp_path, monkeyp
     # Heads and managers are not told about the command (they cannot run it).
     head = _app(viewer=Viewer(username="h", role="head", branch_id="B001"))
     assert not head.info
+
+
+# --- what bank staff read (issue #13) -----------------------------------------------------------
+
+
+def test_default_language_is_chinese(env, monkeypatch):
+    monkeypatch.delenv("CUSTDASH_LANG")
+    login = AppTest.from_file(APP, default_timeout=120).run()
+    assert [t.value for t in login.title] == ["登录"]
+    assert login.radio(key="w_login_lang").value == "zh"
+    at = _app()
+    assert at.title[0].value == "今日概览 · 全部网点 · 2026-11-22"
+
+
+def test_login_page_language_switch(env):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    at.radio(key="w_login_lang").set_value("zh").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["登录"] and at.query_params["lang"] == "zh"
+    assert [b.label for b in at.button] == ["登录"]
+
+
+def _metric(at: AppTest, label: str):  # noqa: ANN202
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_overview_names_scope_date_and_aum_change(env, rules):
+    from custdash.queries.common import month_before
+
+    head = Viewer(username="head", role="head", branch_id="B001")
+    at = _app(viewer=head, as_of="2026-10-31")
+    branch_name = sqlite3.connect(env).execute("SELECT branch_name FROM branch WHERE branch_id='B001'").fetchone()[0]
+    assert at.title[0].value == f"Today · B001 {branch_name} · 2026-10-31"
+    as_of = date(2026, 10, 31)
+    now = _query(env, tier_distribution, rules=rules, scope=Scope(branch_id="B001"), as_of=as_of)["aum"].sum()
+    before = _query(env, tier_distribution, rules=rules, scope=Scope(branch_id="B001"), as_of=month_before(as_of))[
+        "aum"
+    ].sum()
+    aum = _metric(at, "Total AUM")
+    assert aum.value == money(float(now), "en")
+    assert aum.delta == ("+" if now >= before else "-") + money(abs(float(now - before)), "en")
+
+
+@pytest.mark.parametrize(("setting", "fall"), [(None, "GREEN"), ("red", "GREEN"), ("green", "RED")])
+def test_rises_and_falls_follow_the_colour_setting(env, monkeypatch, setting, fall):
+    """Chinese market convention by default: a rise is red, a fall green; CUSTDASH_UP_COLOR=green flips it.
+    No change reads "0" with no arrow, never "↑ +0"."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    if setting:
+        monkeypatch.setenv("CUSTDASH_UP_COLOR", setting)
+    at = _app()
+    seen = {}
+    for m in at.metric:
+        if not m.proto.delta:
+            continue
+        direction = Metric.MetricDirection.Name(m.proto.direction)
+        color = Metric.MetricColor.Name(m.proto.color)
+        if m.proto.delta == "0":
+            assert (direction, color) == ("NONE", "GRAY"), m.label
+        seen[direction] = color
+        assert not m.proto.delta.startswith("+0")
+    rise = {"GREEN": "RED", "RED": "GREEN"}[fall]
+    assert {d: c for d, c in seen.items() if d != "NONE"} == {
+        d: c for d, c in {"DOWN": fall, "UP": rise}.items() if d in seen
+    }
+    assert "DOWN" in seen or "UP" in seen
+
+
+def test_threshold_list_shows_exact_amounts(example_db, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", example_db)
+    at = _app("threshold", lang="zh")
+    shown = at.dataframe[0].value
+    row = shown.set_index("客户号").loc["C01"]
+    assert (row["月日均资产"], row["目标等级门槛"], row["差额"], row["差额比例"]) == (
+        "49,999.99元",
+        "50,000.00元",
+        "0.01元",
+        "0.00%",
+    )
+    assert at.slider(key="threshold_band").value == 10  # in percent
+
+
+def test_first_start_progress_moves_with_the_work(tmp_path):
+    """The demo build reports many steps between 0 and 1, in order, ending at 1."""
+    from seed import DemoSpec, build_demo_store
+
+    seen: list[float] = []
+    build_demo_store(
+        str(tmp_path / "p.db"),
+        DemoSpec(customers=20_000, seed=3, as_of=date(2026, 11, 22)),
+        progress=lambda done, total: seen.append(done / total),
+    )
+    assert len(seen) >= 10 and seen == sorted(seen) and seen[-1] == 1.0
+    assert all(0 < s <= 1 for s in seen) and seen[0] < 0.2 and max(b - a for a, b in zip(seen, seen[1:])) <= 0.25

@@ -1,0 +1,104 @@
+"""The chart builders: what a reader sees is complete, readable and means the same in both languages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from custdash import charts
+from custdash.rules import load_rules
+
+RULES = load_rules()
+WAVES = {f"wave_{w.wave}": f"{w.wave} {w.name_en}" for w in RULES.honeymoon.waves}
+
+
+def _layers(chart) -> list[dict]:  # noqa: ANN001
+    spec = chart.to_dict()
+    return spec.get("layer", [spec])
+
+
+def test_heatmap_has_every_weekday_and_hour_with_zeros():
+    used = pd.DataFrame({"weekday": [4, 5], "hour": [19, 14], "redemptions": [3, 7], "tickets": [5, 9]})
+    data = charts.usage_heatmap(used, lang="zh", title="x").data
+    assert len(data) == 7 * 24
+    assert sorted(set(data["weekday_label"])) == sorted(["周一", "周二", "周三", "周四", "周五", "周六", "周日"])
+    assert set(data["hour"]) == set(range(24))
+    assert data["redemptions"].sum() == 10 and (data["redemptions"] == 0).sum() == 7 * 24 - 2
+
+
+@pytest.mark.parametrize("n", [1, 5, 40])
+def test_wave_grid_gives_every_customer_a_readable_row(n):
+    grid = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "day": [i % 101 for i in range(n)],
+            **{w: ["due"] * n for w in WAVES},
+        }
+    )
+    chart = charts.wave_grid(grid, lang="en", title="grid", wave_labels=WAVES)
+    spec = chart.to_dict()
+    assert spec["height"] == {"step": 26}  # one 26-pixel row per customer, whatever their number
+    rows = _layers(chart)[0]["encoding"]["y"]["sort"]
+    assert len(rows) == len(set(rows)) == n and rows[0] == "C000 · Day 0"
+    assert len(chart.data) == n * len(WAVES)
+
+
+def _cohorts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cohort": ["2026-08", "2026-10", "2026-11"],
+            "customers": [10, 12, 3],
+            "days_reached": [83, 22, 0],
+            "wave_1_done": [0.9, 0.8, 0.3],
+            "wave_2_done": [0.7, 0.4, 0.0],
+        }
+    )
+
+
+def test_cohorts_not_at_the_day_yet_are_marked_incomplete():
+    measures = {"wave_1_done": "1 Activate", "wave_2_done": "2 First product"}
+    chart = charts.cohort_lines(
+        _cohorts(), measures=measures, days={"wave_1_done": 7, "wave_2_done": 30}, lang="en", title="t"
+    )
+    points = chart.layer[1].data
+    complete = {(r.cohort, r.m): r.complete for r in points.itertuples()}
+    assert complete == {
+        ("2026-08", "wave_1_done"): True,
+        ("2026-10", "wave_1_done"): True,
+        ("2026-11", "wave_1_done"): False,  # day 0 of 7
+        ("2026-08", "wave_2_done"): True,
+        ("2026-10", "wave_2_done"): False,  # day 22 of 30
+        ("2026-11", "wave_2_done"): False,
+    }
+    # The line joins complete cohorts only: no drop to the still-filling November.
+    assert set(chart.layer[0].data["cohort"]) == {"2026-08", "2026-10"}
+
+
+def test_cohort_colours_mean_the_same_measure_in_both_languages():
+    colours = {}
+    for lang, labels in (("en", ["1 Activate", "2 First product"]), ("zh", ["1 激活", "2 首购"])):
+        measures = dict(zip(["wave_1_done", "wave_2_done"], labels))
+        chart = charts.cohort_lines(
+            _cohorts(), measures=measures, days=dict.fromkeys(measures, 7), lang=lang, title="t"
+        )
+        scale = _layers(chart)[1]["encoding"]["color"]["scale"]
+        assert scale["domain"] == labels
+        colours[lang] = scale["range"]
+    assert colours["en"] == colours["zh"] and len(set(colours["en"])) == 2
+
+
+@pytest.mark.parametrize(
+    ("up_red", "up", "down"), [(True, charts.RED, charts.GREEN), (False, charts.GREEN, charts.RED)]
+)
+def test_migration_colours_follow_the_convention(up_red, up, down):
+    df = pd.DataFrame(
+        {
+            "from_tier": ["V0", "V1", "V2"],
+            "to_tier": ["V1", "V1", "V1"],
+            "move": ["up", "same", "down"],
+            "customers": [1, 2, 3],
+        }
+    )
+    chart = charts.migration_heatmap(df, rules=RULES, lang="zh", title="m", up_red=up_red)
+    scale = _layers(chart)[0]["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {"up": up, "same": "#e6e9ed", "down": down}
