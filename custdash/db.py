@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from custdash.models import AUTH_SCHEMA, DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta, User
@@ -121,7 +122,13 @@ def make_engine(
     connect_args: dict[str, Any] = {"check_same_thread": False} if is_sqlite else {}
     if path is not None:
         connect_args["timeout"] = 30
-    engine = create_engine(url, connect_args=connect_args)
+    # A writer's private in-memory main database would get SQLAlchemy's SingletonThreadPool,
+    # which closes surplus connections from whatever thread runs next: with threads allowed
+    # that crashed the process, without it the log filled with "SQLite objects created in a
+    # thread". A QueuePool hands each connection to one thread at a time (its main database
+    # stays private and unused; only the attached -auth file matters).
+    pool = {"poolclass": QueuePool} if writer and path is not None else {}
+    engine = create_engine(url, connect_args=connect_args, **pool)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
