@@ -7,27 +7,27 @@ checked against the viewer; the dashboard's data function calls it before every 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from custdash.db import utcnow
 from custdash.export import mask_phone
-from custdash.models import AuditEvent, Branch, Manager, User
+from custdash.models import AuditEvent, Branch, DemoUser, LoginThrottle, Manager, User
 from custdash.queries.common import Scope
 
 log = logging.getLogger("custdash.auth")
 ROLES = ("admin", "head", "manager")
-MAX_FAILED = 5
-LOCK_MINUTES = 15
 _hasher = PasswordHasher()
 
 
@@ -66,43 +66,102 @@ def hash_password(password: str) -> str:
 # --- login -------------------------------------------------------------------------
 
 
-def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> Viewer:
-    """Check a password; five failures lock the account for 15 minutes. Audited."""
+# Throttles: failures allowed per window, per key kind. One address guessing one account is
+# stopped after 5; one address guessing many after 20; one account guessed from many addresses
+# after 100 (a distributed attack). Nobody can lock `admin` out from their own address with a
+# handful of wrong passwords from elsewhere.
+THROTTLES = {"pair": 5, "client": 20, "user": 100}
+WINDOW_MINUTES = 15
+# Verified when there is no real hash to check (unknown, disabled or throttled): every failure
+# costs one argon2 verification, so the time taken does not tell which case it was.
+_DUMMY_HASH = _hasher.hash("custdash: no such user")
+
+
+def _digest(username: str) -> str:
+    return hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _throttle_keys(username: str, client: str | None) -> dict[str, str]:
+    who, where = _digest(username), (client or "unknown")[:64]
+    return {"pair": f"pair:{who}:{where}", "client": f"client:{where}", "user": f"user:{who}"}
+
+
+def _throttled(session: Session, keys: dict[str, str], now: datetime) -> bool:
+    rows = session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys.values())))).scalars()
+    return any(r.locked_until is not None and r.locked_until > now for r in rows)
+
+
+def _count_failure(session: Session, keys: dict[str, str], now: datetime) -> None:
+    window = timedelta(minutes=WINDOW_MINUTES)
+    for kind, key in keys.items():
+        row = session.get(LoginThrottle, key)
+        if row is None or now - row.window_start > window:
+            if row is not None:
+                session.delete(row)
+                session.flush()
+            row = LoginThrottle(key=key, failures=0, window_start=now)
+            session.add(row)
+        row.failures += 1
+        if row.failures >= THROTTLES[kind]:
+            row.locked_until = now + window
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, client: str | None = None, now: datetime | None = None
+) -> Viewer:
+    """Check a password, throttled per account and client address (THROTTLES). Every refusal
+    (unknown name, wrong password, disabled, throttled) raises the same AuthError after the
+    same work. Audited; a failed attempt's name is recorded only when it names a real user
+    (a password typed into the name field must not land in the audit trail)."""
     now = now or utcnow()
+    username = username[:64]
+    keys = _throttle_keys(username, client)
     user = session.get(User, username) if username else None
-    if user is None:
-        record(session, username=username[:64] or "-", event="login_failed")
-        session.commit()
-        raise AuthError("Unknown user or wrong password.")
-    if user.disabled:
-        record(session, username=username, event="login_failed", branch_id=user.branch_id)
-        session.commit()
-        raise AuthError("This account is disabled.")
-    if user.locked_until is not None and user.locked_until > now:
-        record(session, username=username, event="login_locked", branch_id=user.branch_id)
-        session.commit()
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise AuthError(f"Too many failed logins: this account is locked for {minutes} more minutes.")
+    throttled = _throttled(session, keys, now)
+    usable = user is not None and not user.disabled and not throttled
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password)
+        ok = usable
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED
-        if locked:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        record(session, username=username, event="login_failed", branch_id=user.branch_id)
+        ok = False
+    detail = {"client": client or "unknown"}
+    if not ok:
+        if not throttled:
+            _count_failure(session, keys, now)
+        event = "login_throttled" if throttled else "login_failed"
+        name = user.username if user is not None else "-"
+        record(session, username=name, event=event, branch_id=user.branch_id if user else None, filters=detail)
         session.commit()
-        log.info("login failed for %s%s", username, " (now locked)" if locked else "")
-        if locked:
-            raise AuthError(f"Too many failed logins: this account is locked for {LOCK_MINUTES} minutes.") from None
-        raise AuthError("Unknown user or wrong password.") from None
-    user.failed_logins = 0
-    user.locked_until = None
-    record(session, username=username, event="login_ok", branch_id=user.branch_id)
+        log.info("sign-in refused (%s) for %s from %s", event, name, detail["client"])
+        raise AuthError("Sign-in failed.")
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys["pair"]))
+    record(session, username=username, event="login_ok", branch_id=user.branch_id, filters=detail)
     session.commit()
     log.info("login ok for %s", username)
     return Viewer(username=user.username, role=user.role, branch_id=user.branch_id, manager_id=user.manager_id)
+
+
+# --- passwords ----------------------------------------------------------------------
+
+MIN_PASSWORD = 10
+_COMMON = frozenset(
+    line.strip().lower()
+    for line in (Path(__file__).resolve().parent / "assets" / "common-passwords.txt").read_text("utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+
+
+def check_password(username: str, password: str) -> None:
+    """Refuse weak passwords (UserError): too short, a common one, or made of the user name."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password must have at least {MIN_PASSWORD} characters")
+    low = password.lower()
+    if low in _COMMON or low.rstrip("0123456789!@#$%^&*.") in _COMMON:
+        raise UserError("password is too common (it is on the list of passwords attackers try first)")
+    if username and username.lower() in low:
+        raise UserError("password must not contain the user name")
+    if len(set(password)) < 4:
+        raise UserError("password must use at least 4 different characters")
 
 
 def viewer_of(session: Session, username: str) -> Viewer:
@@ -203,8 +262,7 @@ def add_user(
         raise UserError(f"username must be 1-64 letters, digits, '.', '_' or '-', got {username!r}")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
+    check_password(username, password)
     if session.get(User, username) is not None:
         raise UserError(f"user {username!r} exists already")
     if role == "head":
@@ -237,8 +295,7 @@ def _new_user(username: str, password: str, role: str, branch_id: str | None, ma
 
 def set_password(session: Session, *, username: str, password: str) -> None:
     user = _get(session, username)
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
+    check_password(username, password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -271,17 +328,40 @@ DEMO_USERS = (
 def ensure_demo_users(session: Session) -> list[tuple[str, str, str, str | None]]:
     """Demo users for a demo store: an admin, the head of the first branch, its first manager.
 
-    Returns (username, password, role, scope) for the login page, which shows them only on demo data."""
+    Only names that are free or already demo accounts are (re)set: a real user who happens to
+    be called `admin` is never touched. Returns (username, password, role, scope) of the demo
+    accounts now present, which the login page shows on demo data only."""
     first_manager = session.execute(select(Manager).order_by(Manager.manager_id).limit(1)).scalar_one_or_none()
     out = []
     for username, password, role in DEMO_USERS:
+        existing = session.get(User, username)
+        if existing is not None and session.get(DemoUser, username) is None:
+            continue  # a real account of that name
         branch = first_manager.branch_id if first_manager and role != "admin" else None
         manager = first_manager.manager_id if first_manager and role == "manager" else None
-        existing = session.get(User, username)
         if existing is not None:
             session.delete(existing)
             session.flush()
         session.add(_new_user(username, password, role, branch, manager))
+        if session.get(DemoUser, username) is None:
+            session.add(DemoUser(username=username))
         out.append((username, password, role, manager or branch))
     session.commit()
     return out
+
+
+def demo_accounts(session: Session) -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo accounts that exist on this store."""
+    present = set(session.execute(select(DemoUser.username)).scalars())
+    return [u for u in DEMO_USERS if u[0] in present]
+
+
+def remove_demo_users(session: Session) -> list[str]:
+    """Delete every demo account (a bank's own data was loaded): audited; returns their names."""
+    names = list(session.execute(select(DemoUser.username).order_by(DemoUser.username)).scalars())
+    if names:
+        session.execute(delete(User).where(User.username.in_(names)))
+        session.execute(delete(DemoUser))
+        record(session, username="-", event="demo_users_removed", filters={"users": names})
+    session.commit()
+    return names

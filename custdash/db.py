@@ -6,11 +6,13 @@ Nothing here runs at import; callers build an engine with `make_engine` and keep
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,7 +37,16 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
-from custdash.models import AUTH_SCHEMA, DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AuditEvent, Customer, Meta, User
+from custdash.models import (
+    AUTH_SCHEMA,
+    AUTH_TABLES,
+    DATA_TABLES,
+    FACT_TABLES,
+    SCHEMA_VERSION,
+    AuditEvent,
+    Customer,
+    Meta,
+)
 
 # The audit trail is append-only: the database itself refuses to change or delete it.
 for _verb in ("UPDATE", "DELETE"):
@@ -259,6 +270,71 @@ class StoreInfo:
         return self.customers == 0 or self.as_of is None
 
 
+def _meta_value(target: str, key: str) -> str | None:
+    """One meta value read straight from the file (any schema version; None if unreadable)."""
+    engine = make_engine(target)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+    except (DatabaseError, OperationalError):
+        return None
+    finally:
+        engine.dispose()
+
+
+def store_source(target: str) -> str | None:
+    """"demo", "import", … for an existing store; None when there is none (or no meta to read)."""
+    if not store_exists(target):
+        return None
+    return _meta_value(target, "source")
+
+
+def store_schema(target: str) -> str | None:
+    return _meta_value(target, "schema_version")
+
+
+class StoreBusy(StoreError):
+    """Another load (import or demo generation) into the same store is running."""
+
+
+@contextlib.contextmanager
+def load_lock(target: str) -> Iterator[None]:
+    """Hold the store's load lock for an import or a demo build: a second load into the same
+    store is refused at once (it would otherwise also report success, and the store end with
+    whichever finished last). An OS file lock: released by the kernel if the process dies."""
+    path = sqlite_path(target)
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.load-lock")
+    with open(lock, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise StoreBusy(
+                f"Another load into {path} is running ({holder}); nothing was changed.",
+                fix="Wait for it to finish, then run this command again.",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def held_a_store(target: str) -> bool:
+    """Did a store live at this path? Its users-and-audit file outlives it (a store moved aside
+    or lost leaves it behind): the dashboard must then not build a demo store there."""
+    path = sqlite_path(target)
+    return path is not None and auth_path(path).exists() and auth_path(path).stat().st_size > 0
+
+
 def store_exists(target: str) -> bool:
     path = sqlite_path(target)
     return path is None or path.exists()
@@ -300,7 +376,7 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
                 raise StoreError(f"The store {where} lacks tables: {', '.join(missing)}.", fix=fix_seed)
         # Users and audit: created empty when the -auth file is new (then nobody can sign in
         # until `python -m custdash users add`).
-        SQLModel.metadata.create_all(engine, tables=[User.__table__, AuditEvent.__table__])
+        SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in AUTH_TABLES])
         if meta.get("customers", "").isdigit():  # counted at load time: no full scan per page view
             customers = int(meta["customers"])
         else:

@@ -55,6 +55,15 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "First start: generating the demo store ({n:,} customers)…",
         "zh": "首次启动：正在生成演示数据（{n:,} 位客户）……",
     },
+    "store.gone": {
+        "en": "The data store is missing, but a store was here (its users and audit file remains). "
+        "No demo data is generated in its place.",
+        "zh": "数据库缺失，但此处曾有数据库（其用户与审计文件仍在）。不会在此生成演示数据。",
+    },
+    "store.gone_fix": {
+        "en": "Restore the store from a backup, or load the extract again: python -m custdash import DIR",
+        "zh": "请从备份恢复数据库，或重新导入：python -m custdash import DIR",
+    },
     "store.generated": {"en": "Demo store ready.", "zh": "演示数据已生成。"},
     "rules.error": {"en": "The rules file is invalid.", "zh": "规则文件无效。"},
     # login

@@ -30,9 +30,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from custdash import facts
+from custdash.auth import remove_demo_users
 from custdash.db import (
+    StoreBusy,
     StoreError,
     auth_path,
     bulk_insert,
@@ -40,6 +43,7 @@ from custdash.db import (
     create_indexes,
     create_store,
     drop_indexes,
+    load_lock,
     make_engine,
     now_utc,
     sqlite_path,
@@ -732,7 +736,29 @@ def import_extract(
         if spec.required and not (folder / spec.file).is_file():
             raise ImportFailed(spec.file, f"required file missing from {folder}")
     explicit_as_of = _read_as_of(folder)
+    try:
+        with load_lock(target):
+            result = _import(folder, target, encoding, rules, explicit_as_of, progress)
+    except StoreBusy as e:
+        raise ImportFailed(str(folder), f"{e} {e.fix}") from None
+    # A bank's own data is in: the demo accounts (and their published passwords) go.
+    writer = make_engine(target, writer=True)
+    try:
+        with Session(writer) as s:
+            remove_demo_users(s)
+    finally:
+        writer.dispose()
+    return result
 
+
+def _import(
+    folder: Path,
+    target: str,
+    encoding: str,
+    rules: Rules,
+    explicit_as_of: date | None,
+    progress: Callable[[str, int], None] | None,
+) -> ImportResult:
     parallel = _extract_bytes(folder) >= PARALLEL_FROM_BYTES
     gc_was_enabled = gc.isenabled()
     path = sqlite_path(target)

@@ -147,6 +147,28 @@ class Redemption(SQLModel, table=True):
     month_day: str = Field(max_length=5)  # derived, "MM-DD"
 
 
+class DemoUser(SQLModel, table=True):
+    """The demo accounts a demo store created (by name): only these are ever reset by the demo
+    generator, shown on the login page, and removed by the first import of real data."""
+
+    __tablename__ = "demo_user"
+    __table_args__ = {"schema": AUTH_SCHEMA}
+    username: str = Field(primary_key=True, max_length=64)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per key ("pair:<user digest>:<client>", "client:<addr>", "user:<digest>"),
+    in a window; a key over its limit is refused until `locked_until`. User names are kept as
+    digests: a password typed into the name field must not be stored."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = {"schema": AUTH_SCHEMA}
+    key: str = Field(primary_key=True, max_length=160)
+    failures: int = 0
+    window_start: NaiveDatetime
+    locked_until: NaiveDatetime | None = None
+
+
 class User(SQLModel, table=True):
     """A dashboard user. Not part of an extract: imports leave users alone. No foreign keys
     to branch/manager for the same reason (a new extract may drop a branch)."""
@@ -299,3 +321,5 @@ class RedemptionRollup(SQLModel, table=True):
 # Load order: every table after the tables it references.
 DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]
 FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup]
+# Users, the audit trail and what protects sign-in: the bank's own records, untouched by imports.
+AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle]

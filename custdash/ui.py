@@ -21,8 +21,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from custdash import config, facts
-from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, record, scope_for
-from custdash.db import AS_OF_WINDOW_DAYS, StoreError, StoreInfo, check_store, make_engine, store_exists
+from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, demo_accounts, record, scope_for
+from custdash.db import (
+    AS_OF_WINDOW_DAYS,
+    StoreError,
+    StoreInfo,
+    check_store,
+    held_a_store,
+    make_engine,
+    store_exists,
+)
 from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, with_due_aim
 from custdash.i18n import (
@@ -265,7 +273,7 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
     if submitted:
         try:
             with Session(_writer(target)) as s:
-                viewer = authenticate(s, username.strip(), password)
+                viewer = authenticate(s, username.strip(), password, client=_client_address())
         except AuthError:
             st.error(t("login.failed", lang), icon=":material/lock:")
         else:
@@ -274,9 +282,17 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
             st.session_state.pop("filters_for", None)  # read the URL again for this viewer
             st.rerun()
     if info.source == "demo":
-        st.caption(t("login.demo", lang))
-        st.table(_demo_users(lang))
+        demo = _demo_users(target, lang)
+        if not demo.empty:
+            st.caption(t("login.demo", lang))
+            st.table(demo)
     st.stop()
+
+
+def _client_address() -> str | None:
+    """The browser's address as the server saw it (None when unknown, e.g. on localhost)."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) else None
 
 
 def _login_lang() -> None:
@@ -285,10 +301,11 @@ def _login_lang() -> None:
         st.query_params["lang"] = lang
 
 
-def _demo_users(lang: str) -> pd.DataFrame:
-    from custdash.auth import DEMO_USERS
-
-    rows = [(u, p, t(f"role.{r}", lang), t(f"login.demo_scope_{r}", lang)) for u, p, r in DEMO_USERS]
+def _demo_users(target: str, lang: str) -> pd.DataFrame:
+    """The demo accounts this demo store has (a real user of the same name is never listed)."""
+    with Session(_engine(target)) as s:
+        accounts = demo_accounts(s)
+    rows = [(u, p, t(f"role.{r}", lang), t(f"login.demo_scope_{r}", lang)) for u, p, r in accounts]
     cols = [t(k, lang) for k in ("login.username", "login.password", "login.role", "login.scope")]
     return pd.DataFrame(rows, columns=cols)
 
@@ -322,6 +339,10 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
     n = int(config.setting("CUSTDASH_DEMO_CUSTOMERS") or 0)
     if n <= 0:
         _stop(t("store.missing", lang), target, "python -m seed   |   python -m custdash import DIR")
+    if held_a_store(target):
+        # Users and audit of a store that lived here remain: the store was moved or lost. Never
+        # build demo data (and publish demo passwords) in its place.
+        _stop(t("store.gone", lang), target, t("store.gone_fix", lang))
     from seed import DemoSpec, build_demo_store
 
     with _generation_lock():

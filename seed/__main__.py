@@ -8,6 +8,7 @@ import time
 from datetime import date
 
 from custdash import config
+from custdash.db import StoreError
 from custdash.rules import RulesError, load_rules
 from seed.build import build_demo_store, write_demo_extract
 from seed.generate import DemoSpec
@@ -48,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         where = args.csv
     else:
         where = args.db or config.db_url()
-        rows = build_demo_store(where, spec, rules=rules, progress=progress)
+        try:
+            rows = build_demo_store(where, spec, rules=rules, progress=progress)
+        except StoreError as e:
+            print(f"error: {e}" + (f"\nfix: {e.fix}" if e.fix else ""), file=sys.stderr)
+            return 1
     if progress:
         print(file=sys.stderr)
     total = sum(rows.values())

@@ -9,8 +9,20 @@ from pathlib import Path
 from sqlmodel import Session
 
 from custdash.auth import ensure_demo_users
-from custdash.db import auth_path, create_indexes, create_store, drop_indexes, make_engine, sqlite_path
+from custdash.db import (
+    StoreError,
+    auth_path,
+    create_indexes,
+    create_store,
+    drop_indexes,
+    load_lock,
+    make_engine,
+    sqlite_path,
+    store_schema,
+    store_source,
+)
 from custdash.importer import clear_data, finish_load
+from custdash.models import SCHEMA_VERSION
 from custdash.rules import Rules, load_rules
 from seed.generate import DemoSpec, generate
 from seed.sinks import CsvSink, StoreSink
@@ -27,8 +39,20 @@ def build_demo_store(
     so a crash never leaves half a store behind. An existing store is replaced inside
     one transaction, like an import: readers keep the old data until it commits.
     """
-    rules = rules or load_rules()
+    with load_lock(target):
+        return _build(target, spec, rules or load_rules(), progress)
+
+
+def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None) -> dict[str, int]:
     path = sqlite_path(target)
+    source = store_source(target)
+    if source not in (None, "demo"):
+        raise StoreError(
+            f"The store {target} holds a bank's data (source {source!r}): demo data will not replace it.",
+            fix="Generate the demo into another store: python -m seed --db data/demo.db",
+        )
+    if path is not None and path.exists() and source == "demo" and store_schema(target) != str(SCHEMA_VERSION):
+        path.unlink()  # a demo store of an older custdash: rebuilt from scratch (users are kept)
     fresh = path is not None and not path.exists()
     build_target = str(path.with_name(f".{path.name}.building-{os.getpid()}")) if fresh else target
     if fresh:

@@ -1,0 +1,166 @@
+"""Attacks from the security review (issue #14), each reproduced and refused."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from custdash import auth
+from custdash.auth import AuthError, Viewer, authenticate
+from custdash.db import StoreBusy, StoreError, auth_path, load_lock, make_engine
+from custdash.importer import ImportFailed, import_extract
+from tests.conftest import EXAMPLE, ROOT, copy_store
+
+APP = str(ROOT / "app.py")
+REAL_PASSWORD = "Kq7-walnut-harbor"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.fixture()
+def demo_store(tmp_path, demo_db):
+    return copy_store(demo_db, tmp_path / "store.db")
+
+
+def _users(db) -> list[str]:  # noqa: ANN001
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        out = [u.username for u in auth.list_users(s)]
+    engine.dispose()
+    return out
+
+
+# --- demo accounts never touch real data ---------------------------------------------------------
+
+
+def test_first_import_removes_the_demo_accounts(demo_store):
+    assert _users(demo_store) == ["admin", "head", "manager"]
+    import_extract(EXAMPLE, str(demo_store))
+    assert _users(demo_store) == []
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s, pytest.raises(AuthError):
+        authenticate(s, "admin", "demo-admin-2026")
+    with Session(engine) as s:
+        events = s.execute(text("SELECT username, filters FROM audit_event WHERE event = 'demo_users_removed'")).all()
+    engine.dispose()
+    assert [tuple(e) for e in events] == [("-", '{"users": ["admin", "head", "manager"]}')]
+
+
+def test_demo_generator_never_overwrites_a_real_user(demo_store):
+    from seed import DemoSpec, build_demo_store
+
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s:
+        auth.remove_demo_users(s)
+        auth.add_user(s, username="admin", password=REAL_PASSWORD, role="admin")
+    build_demo_store(str(demo_store), DemoSpec(customers=300, seed=2, as_of=date(2026, 11, 22)))
+    with Session(engine) as s:
+        assert authenticate(s, "admin", REAL_PASSWORD).role == "admin"
+        with pytest.raises(AuthError):
+            authenticate(s, "admin", "demo-admin-2026")
+        assert authenticate(s, "head", "demo-head-2026").role == "head"  # a free name: a demo account
+        assert auth.demo_accounts(s) == [
+            ("head", "demo-head-2026", "head"),
+            ("manager", "demo-manager-2026", "manager"),
+        ]
+    engine.dispose()
+
+
+def test_demo_generator_refuses_a_store_holding_a_bank_extract(example_store):
+    before = example_store.read_bytes()
+    r = _cli("-m", "seed", "--customers", "300", "--db", str(example_store))
+    assert r.returncode == 1
+    assert f"The store {example_store} holds a bank's data (source 'import')" in r.stderr
+    assert "Traceback" not in r.stderr and example_store.read_bytes() == before
+
+
+def test_login_page_lists_only_demo_accounts(demo_store, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_store))
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s:
+        s.execute(text("DELETE FROM demo_user WHERE username = 'admin'"))  # `admin` is now a real account
+        s.commit()
+    engine.dispose()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.table[0].value["User name"].tolist() == ["head", "manager"]
+    assert "demo-admin-2026" not in str(at.table[0].value)
+
+
+def test_server_never_builds_a_demo_store_where_a_store_was(example_store, monkeypatch):
+    """A damaged store moved aside while the server runs: the next visitor must not get a fresh
+    demo store (with published demo passwords) in its place."""
+    engine = make_engine(str(example_store))
+    with Session(engine) as s:
+        auth.add_user(s, username="boss", password=REAL_PASSWORD, role="admin")
+    engine.dispose()
+    os.replace(example_store, example_store.with_name("damaged.db"))
+    monkeypatch.setenv("CUSTDASH_DB", str(example_store))
+    monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "300")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert "a store was here" in at.error[0].value and not at.table
+    assert not example_store.exists()
+    assert auth_path(example_store).exists()
+
+
+# --- loads are serialised -------------------------------------------------------------------------
+
+
+def test_a_second_import_is_refused_while_one_runs(example_store):
+    before = example_store.read_bytes()
+    with load_lock(str(example_store)):
+        with pytest.raises(ImportFailed, match=r"Another load into .* is running \(pid \d+\); nothing was changed"):
+            import_extract(EXAMPLE, str(example_store))
+        r = _cli("-m", "custdash", "import", str(EXAMPLE), "--db", str(example_store))
+        assert r.returncode == 1 and "Another load into" in r.stderr and "Traceback" not in r.stderr
+        r = _cli("-m", "seed", "--customers", "300", "--db", str(example_store.with_name("other.db")))
+        assert r.returncode == 0  # another store: not blocked
+    assert example_store.read_bytes() == before
+    import_extract(EXAMPLE, str(example_store))  # the lock is gone with its holder
+
+
+def test_three_imports_at_once_one_wins_the_others_say_so(example_store):
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "custdash", "import", str(EXAMPLE), "--db", str(example_store)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    ok = [r for r in results if r[0] == 0]
+    refused = [r for r in results if r[0] == 1]
+    assert len(ok) >= 1 and len(ok) + len(refused) == 3
+    assert all(re.search(r"Another load into .* is running", err) for _rc, err in refused)
+
+
+def test_load_lock_names_the_holder(tmp_path):
+    db = str(tmp_path / "x.db")
+    with load_lock(db):
+        with pytest.raises(StoreBusy) as e:
+            with load_lock(db):
+                pass
+    assert isinstance(e.value, StoreError) and f"pid {os.getpid()}" in str(e.value)
+
+
+def test_viewer_of_refuses_disabled_users(demo_store):
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s:
+        assert auth.viewer_of(s, "head") == Viewer("head", "head", "B001")
+        auth.set_disabled(s, username="head")
+        with pytest.raises(auth.UserError, match="no enabled user 'head'"):
+            auth.viewer_of(s, "head")
+    engine.dispose()
