@@ -14,11 +14,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from custdash import config, facts
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
-from custdash.db import AS_OF_WINDOW_DAYS, StoreError, check_store, make_engine, write_meta
+from custdash.db import (
+    AS_OF_WINDOW_DAYS,
+    StoreError,
+    check_store,
+    error_cause,
+    make_engine,
+    store_read_error,
+    write_meta,
+)
 from custdash.delivery import ListRequest, deliver_list
 from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract
@@ -182,6 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as e:
         print(f"error: {e}" + (f"\nfix: {e.fix}" if e.fix else ""), file=sys.stderr)
         return 1
+    except (DatabaseError, OSError) as e:
+        # Met while reading or writing the store after it opened: name the cause (a damaged
+        # store, a full disk), never a traceback.
+        if isinstance(e, OSError) and error_cause(e) != "disk_full":
+            raise
+        err = store_read_error(e, target)
+        print(f"error: {err}\nfix: {err.fix}", file=sys.stderr)
+        return 1
 
 
 def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
@@ -271,6 +288,13 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
     engine, info = _open(target)
     with Session(engine) as s:
         counts = {t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar_one() for t in DATA_TABLES}
+        if engine.dialect.name == "sqlite":
+            # Every page of the file, not only those the counts touched.
+            problems = [r[0] for r in s.connection().exec_driver_sql("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                print(f"error: the store {target} is damaged: {'; '.join(problems)}", file=sys.stderr)
+                print("fix: restore it from a backup, or load the extract again into a new store", file=sys.stderr)
+                return 1
     print(
         f"store {target}: schema ok, source {info.source or '-'}, as of "
         f"{info.as_of.isoformat() if info.as_of else '- (empty)'}"

@@ -356,10 +356,7 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
     try:
         names = set(inspect(engine).get_table_names())
     except (DatabaseError, OperationalError) as e:
-        raise StoreError(
-            f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",
-            fix=f"Restore it from a backup, or move it aside and run {fix_seed}",
-        ) from None
+        raise store_read_error(e, where) from None
     if "meta" not in names:
         raise StoreError(f"{where} is not a custdash store (it has no meta table).", fix=fix_seed)
     try:
@@ -383,10 +380,7 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
             with Session(engine) as s:
                 customers = s.execute(select(func.count()).select_from(Customer)).scalar_one()
     except (DatabaseError, OperationalError) as e:
-        raise StoreError(
-            f"The store {where} cannot be read: {_short(e)}.",
-            fix=f"Restore it from a backup, or move it aside and run {fix_seed}",
-        ) from None
+        raise store_read_error(e, where) from None
     as_of = date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return StoreInfo(
         as_of=as_of,
@@ -397,7 +391,42 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
     )
 
 
-def _short(e: Exception) -> str:
+def error_cause(error: BaseException) -> str:
+    """What an error from the store means for the person who met it: "disk_full" (the disk or
+    its quota), "damaged" (the file is not a healthy database), "busy" (locked too long), or
+    "unexpected". Looks through SQLAlchemy's wrapping at the driver's message."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    if isinstance(error, OSError) and error.errno in (28, 122):  # ENOSPC, EDQUOT
+        return "disk_full"
+    if "disk is full" in text or "no space left" in text or "quota" in text:
+        return "disk_full"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return "damaged"
+    if "database is locked" in text:
+        return "busy"
+    return "unexpected"
+
+
+FIX_SEED = "python -m seed   (demo data)  or  python -m custdash import DIR   (a bank extract)"
+
+
+def store_read_error(e: BaseException, where: str) -> StoreError:
+    """A StoreError that says what went wrong reading the store, by cause (error_cause)."""
+    cause = error_cause(e)
+    if cause == "disk_full":
+        return StoreError(
+            f"The disk holding {where} is full ({_short(e)}). The store is not damaged.",
+            fix="Free disk space (or raise the quota), then try again.",
+        )
+    if cause == "busy":
+        return StoreError(f"The store {where} is locked by another process ({_short(e)}).", fix="Try again in a minute.")
+    return StoreError(
+        f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",
+        fix=f"Restore it from a backup, or move it aside and run {FIX_SEED}",
+    )
+
+
+def _short(e: BaseException) -> str:
     orig = getattr(e, "orig", None)
     return str(orig or e).splitlines()[0]
 

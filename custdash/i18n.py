@@ -65,6 +65,25 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "请从备份恢复数据库，或重新导入：python -m custdash import DIR",
     },
     "store.generated": {"en": "Demo store ready.", "zh": "演示数据已生成。"},
+    "error.unexpected": {
+        "en": "Something went wrong on the server; this page could not be shown. Please tell your "
+        "administrator the incident number {incident}.",
+        "zh": "服务器出现问题，本页面无法显示。请将事件编号 {incident} 告知管理员。",
+    },
+    "error.disk_full": {
+        "en": "The server's disk is full, so the data cannot be read or written (incident {incident}). "
+        "The store itself is intact: ask your administrator to free disk space.",
+        "zh": "服务器磁盘已满，无法读写数据（事件编号 {incident}）。数据库本身完好：请管理员释放磁盘空间。",
+    },
+    "error.damaged": {
+        "en": "The data store is damaged and cannot be read (incident {incident}). Ask your administrator "
+        "to restore it from a backup or load the extract again.",
+        "zh": "数据库已损坏，无法读取（事件编号 {incident}）。请管理员从备份恢复或重新导入数据。",
+    },
+    "error.busy": {
+        "en": "The data store is busy (a load is finishing); please try again in a minute (incident {incident}).",
+        "zh": "数据库繁忙（数据加载即将完成），请稍后重试（事件编号 {incident}）。",
+    },
     "rules.error": {"en": "The rules file is invalid.", "zh": "规则文件无效。"},
     # login
     "login.title": {"en": "Sign in", "zh": "登录"},

@@ -6,9 +6,11 @@ only read widgets, call `data()` and render.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +29,7 @@ from custdash.db import (
     StoreError,
     StoreInfo,
     check_store,
+    error_cause,
     held_a_store,
     make_engine,
     store_exists,
@@ -55,6 +58,7 @@ from custdash.queries.common import Scope, basis_month
 from custdash.queries.summary import list_sizes
 from custdash.rules import Rules, RulesError, load_rules
 
+log = logging.getLogger("custdash.ui")
 ROOT = Path(__file__).resolve().parents[1]
 # Emoji, not :material/…: icons: the browser shows a page's icon as the tab's favicon, and a
 # material icon's favicon is fetched from a public font host (an emoji's is drawn inline).
@@ -184,8 +188,19 @@ def run_app() -> None:
     _nav.pages = {name: p for (name, _path, _icon), p in zip(shown, pages)}
     try:
         st.navigation(pages).run()
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback reaches a browser
+        _incident(e, lang)
     finally:
         _nav.active = False
+
+
+def _incident(error: Exception, lang: str) -> None:
+    """Log the whole error server-side under a short incident id; show the user one translated
+    message with that id (and what to do when the cause is known: a full disk, a damaged store)."""
+    incident = uuid.uuid4().hex[:8]
+    log.error("incident %s: %s", incident, type(error).__name__, exc_info=error)
+    cause = error_cause(error)
+    st.error(t(f"error.{cause}", lang, incident=incident), icon=":material/error:")
 
 
 def page_link(name: str, view: View, label: str) -> None:

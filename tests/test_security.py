@@ -164,3 +164,116 @@ def test_viewer_of_refuses_disabled_users(demo_store):
         with pytest.raises(auth.UserError, match="no enabled user 'head'"):
             auth.viewer_of(s, "head")
     engine.dispose()
+
+
+# --- what users see ------------------------------------------------------------------------------
+
+
+def _damage(db) -> None:  # noqa: ANN001
+    """Overwrite some data pages in the middle of the file (the header stays valid)."""
+    with open(db, "r+b") as fh:
+        fh.seek(4096 * 6)
+        fh.write(bytes(range(256)) * 64)
+
+
+def test_check_names_a_damaged_store(example_store):
+    _damage(example_store)
+    r = _cli("-m", "custdash", "check", "--db", str(example_store))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "database disk image is malformed" in r.stderr or "is damaged" in r.stderr
+    assert r.stderr.startswith("error: ") and "\nfix: " in r.stderr
+
+
+def _damage_data_pages(db) -> None:  # noqa: ANN001
+    """Every page but the schema's and meta's: the store opens, its data cannot be read."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    keep = {p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name IN ('sqlite_schema', 'meta')")}
+    size, count = con.execute("PRAGMA page_size").fetchone()[0], con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    with open(db, "r+b") as fh:
+        for page in range(1, count + 1):
+            if page not in keep:
+                fh.seek((page - 1) * size)
+                fh.write(bytes(range(256)) * (size // 256))
+
+
+def test_damaged_store_in_the_dashboard_shows_no_traceback(example_store, monkeypatch):
+    _damage_data_pages(example_store)
+    monkeypatch.setenv("CUSTDASH_DB", str(example_store))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "damaged" in shown and "Traceback" not in shown and "SELECT" not in shown and str(ROOT) not in shown
+
+
+def test_an_unexpected_error_shows_an_incident_id_not_details(demo_store, monkeypatch, caplog):
+    from custdash import ui
+
+    def broken(*_a, **_k):
+        raise RuntimeError(f"SELECT secret FROM customer -- {ROOT}/custdash/queries/tiers.py")
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_store))  # a store of its own: nothing cached for it
+    monkeypatch.setitem(ui.VIEWS, "tiers", broken)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    assert not at.exception
+    [message] = [e.value for e in at.error]
+    incident = re.search(r"incident number ([0-9a-f]{8})", message).group(1)
+    assert "SELECT" not in message and str(ROOT) not in message
+    assert f"incident {incident}: RuntimeError" in caplog.text and "SELECT secret" in caplog.text
+
+
+def test_streamlit_never_sends_error_details():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_full_disk_is_named_not_called_damage(tmp_path):
+    """SQLite's own SQLITE_FULL, made real by a page limit."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from custdash.db import error_cause, store_read_error
+
+    con = sqlite3.connect(tmp_path / "small.db")
+    con.execute("CREATE TABLE t (x TEXT)")
+    con.execute("PRAGMA max_page_count = 3")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        for _ in range(100):
+            con.execute("INSERT INTO t VALUES (?)", ("x" * 4000,))
+    wrapped = OperationalError("INSERT", {}, caught.value)
+    assert error_cause(wrapped) == "disk_full"
+    err = store_read_error(wrapped, "data/custdash.db")
+    assert str(err) == "The disk holding data/custdash.db is full (database or disk is full). The store is not damaged."
+    assert "damaged" not in err.fix and error_cause(OSError(28, "No space left on device")) == "disk_full"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[click](http://evil.example/x)",
+        "![img](http://evil.example/p.png)",
+        "<img src=x onerror=alert(1)>",
+        "**b** `c`",
+    ],
+)
+def test_url_parameters_are_shown_as_plain_text(demo_store, monkeypatch, value):
+    from custdash.ui import plain
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.query_params["branch"] = value
+    at.run()
+    [notice] = [w.value for w in at.warning]
+    # Every markdown character escaped: the notice renders the text as typed, no link, no image.
+    assert plain(value[:40]) in notice
+    assert re.search(r"(?<!\\)[\[\]()<>*`!]", notice.split("value", 1)[1]) is None
