@@ -39,6 +39,12 @@ SETTINGS = [
         "Customers in the demo store generated on first start when no store exists (0: never generate).",
     ),
     Setting(
+        "CUSTDASH_IMPORT_FUTURE_DAYS",
+        "7",
+        "An extract without extract.json takes its as-of date from its latest date; a row dated more than "
+        "this many days after the import day is refused (a typo would otherwise become the as-of date).",
+    ),
+    Setting(
         "CUSTDASH_IDLE_MINUTES",
         "30",
         "Minutes without activity after which a dashboard session has to sign in again.",

@@ -18,13 +18,14 @@ import json
 import math
 import os
 import pickle
+import re
 import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from custdash import facts
+from custdash import config, facts
 from custdash.auth import remove_demo_users
 from custdash.db import (
     StoreBusy,
@@ -95,35 +96,60 @@ def _text(v: str) -> str:
     return v
 
 
+# Dates an extract may hold: wider than any bank's history, narrow enough that a day's
+# arithmetic (the day after, a month back) never leaves Python's calendar.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2099, 12, 31)
+_RANGE = f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
+
+
+def _in_range(d: date, v: str) -> None:
+    if not DATE_MIN <= d <= DATE_MAX:
+        raise _Bad(f"date {v!r} is outside the supported range {_RANGE}")
+
+
 def _date(v: str) -> date:
     if len(v) != 10 or v[4] != "-" or v[7] != "-":
         raise _Bad(f"expected a date YYYY-MM-DD, got {v!r}")
     try:
-        return date.fromisoformat(v)
+        d = date.fromisoformat(v)
     except ValueError:
         raise _Bad(f"not a valid date: {v!r}") from None
+    _in_range(d, v)
+    return d
 
 
 def _datetime(v: str) -> datetime:
     if len(v) != 19 or v[4] != "-" or v[7] != "-" or v[10] not in "T " or v[13] != ":" or v[16] != ":":
         raise _Bad(f"expected a time YYYY-MM-DDTHH:MM:SS, got {v!r}")
     try:
-        return datetime.fromisoformat(v)
+        d = datetime.fromisoformat(v)
     except ValueError:
         raise _Bad(f"not a valid time: {v!r}") from None
+    _in_range(d.date(), v)
+    return d
 
 
 def _month(v: str) -> str:
     if len(v) != 7 or v[4] != "-":
         raise _Bad(f"expected a month YYYY-MM, got {v!r}")
     try:
-        date.fromisoformat(v + "-01")
+        d = date.fromisoformat(v + "-01")
     except ValueError:
         raise _Bad(f"not a valid month: {v!r}") from None
+    _in_range(d, v)
     return v
 
 
+# ASCII digits only: Python's float() also takes "1_000", full-width "５２" and Arabic-Indic
+# digits, which no bank system writes into an amount column on purpose.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def _number(v: str) -> float:
+    if not _NUMBER.fullmatch(v):
+        if v.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            raise _Bad(f"expected a finite number, got {v!r}")
+        raise _Bad(f"expected a number (ASCII digits), got {v!r}")
     try:
         x = float(v)
     except ValueError:
@@ -363,6 +389,8 @@ def _c_text(col: list[str]) -> list[Any]:
 def _c_date(col: list[str]) -> list[Any]:
     if set(map(len, col)) != {10} or list(map(date.isoformat, map(date.fromisoformat, col))) != col:
         raise _Bad
+    if col and (min(col) < DATE_MIN.isoformat() or max(col) > DATE_MAX.isoformat()):
+        raise _Bad
     return col
 
 
@@ -372,6 +400,7 @@ def _c_datetime(col: list[str]) -> list[Any]:
     iso = [f"{v[:10]}T{v[11:]}" for v in col]
     if {v[10] for v in col} - {"T", " "} or list(map(datetime.isoformat, map(datetime.fromisoformat, iso))) != iso:
         raise _Bad
+    _c_date([v[:10] for v in col])
     return [f"{v[:10]} {v[11:]}.000000" for v in col]
 
 
@@ -383,6 +412,8 @@ def _c_month(col: list[str]) -> list[Any]:
 
 
 def _c_number(col: list[str]) -> list[Any]:
+    if not all(map(str.isascii, col)) or any("_" in v or "n" in v.lower() for v in col):
+        raise _Bad  # the row parser names the cell (a non-ASCII digit, 1_000, nan, inf)
     xs = list(map(float, col))
     if not all(map(math.isfinite, xs)):
         raise _Bad
@@ -404,7 +435,7 @@ def _c_positive(col: list[str]) -> list[Any]:
 
 
 def _c_count(col: list[str]) -> list[Any]:
-    if not all(map(str.isdigit, col)):
+    if not all(v.isascii() and v.isdigit() for v in col):
         raise _Bad
     return list(map(int, col))
 
@@ -464,7 +495,7 @@ def _batch(spec: FileSpec, plan: list[int | None], rules: Rules, rows: list[list
         values["month_day"] = [v[5:10] for v in ts]
     elif spec.table is Touch:
         waves = values["wave"]
-        if not all(map(str.isdigit, waves)):
+        if not all(w.isascii() and w.isdigit() for w in waves):
             raise _Bad
         values["wave"] = waves = list(map(int, waves))
         if waves and (min(waves) < 1 or max(waves) > len(rules.honeymoon.waves)):
@@ -507,7 +538,7 @@ def _read_rows(path: Path, spec: FileSpec, encoding: str, rules: Rules, latest: 
                 lines, rows = [], []
             if rows:
                 yield _checked_batch(spec, header, plan, width, rules, latest, lines, rows, names)
-    except UnicodeDecodeError:
+    except UnicodeError:  # a decoding error, or a stream the codec cannot start (UTF-16 without BOM)
         line = max(1, reader.line_num if reader else 0)  # the last line read in full
         hint = " If the extract is GBK/GB18030-encoded, pass --encoding gb18030." if enc == "utf-8-sig" else ""
         raise ImportFailed(spec.file, f"the bytes after line {line} are not valid {encoding} text.{hint}") from None
@@ -616,11 +647,30 @@ def _read_as_of(folder: Path) -> date | None:
     p = folder / "extract.json"
     if not p.exists():
         return None
+    expected = 'expected {"as_of": "YYYY-MM-DD"}'
+    if not p.is_file():
+        raise ImportFailed("extract.json", f"is a folder, not a file; {expected}", line=1)
     try:
-        data = json.loads(p.read_text(encoding="utf-8-sig"))
+        with open(p, "rb") as fh:
+            raw = fh.read(65_537)
+    except OSError as e:
+        raise ImportFailed("extract.json", f"cannot be read: {e.strerror}") from None
+    if len(raw) > 65_536:
+        raise ImportFailed("extract.json", f"is larger than 64 KB; {expected}", line=1)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise ImportFailed("extract.json", f"is nested too deeply; {expected}", line=1) from None
+    except (ValueError, UnicodeError) as e:
+        raise ImportFailed(
+            "extract.json", f"is not valid JSON ({e}); {expected}", line=getattr(e, "lineno", 1)
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("as_of"), str):
+        raise ImportFailed("extract.json", expected, line=1, column="as_of")
+    try:
         return _date(data["as_of"])
-    except (ValueError, KeyError, TypeError, _Bad) as e:
-        raise ImportFailed("extract.json", f'expected {{"as_of": "YYYY-MM-DD"}} ({e})') from None
+    except _Bad as e:
+        raise ImportFailed("extract.json", f"{e}; {expected}", line=1, column="as_of") from None
 
 
 # --- writing -------------------------------------------------------------------
@@ -804,9 +854,72 @@ def _load(
     as_of = explicit_as_of or (latest[0] if latest[0] != date.min else None)
     if as_of is None:
         raise ImportFailed("customers.csv", "no data rows: the extract is empty")
+    if explicit_as_of is None:
+        limit = date.today() + timedelta(days=int(config.setting("CUSTDASH_IMPORT_FUTURE_DAYS")))
+        if as_of > limit:
+            raise _dated_after(folder, encoding, limit)
+    _check_manager_branches(conn, folder, encoding)
     create_indexes(conn, indexes)
     finish_load(conn, rules, as_of=as_of, source="import")
     return ImportResult(as_of=as_of, rows=counts)
+
+
+def _dated_after(folder: Path, encoding: str, limit: date) -> ImportFailed:
+    """Without extract.json the as-of date is the latest date found: a row dated far ahead (a
+    typo, 2099) would silently become it. Name the first such row."""
+    days = (limit - date.today()).days
+    for spec in SPECS:
+        dated = [c.name for c in spec.columns if c.as_of_candidate]
+        path = folder / spec.file
+        if not dated or not path.is_file():
+            continue
+        for line, row in _csv_rows(path, encoding):
+            for name in dated:
+                value = (row.get(name) or "").strip()
+                if value[:10] > limit.isoformat():
+                    return ImportFailed(
+                        spec.file,
+                        f"dated {value}, more than {days} days after today, and there is no extract.json: "
+                        f"the as-of date would become {value[:10]}. Correct the row, or state the extract "
+                        'date in extract.json ({"as_of": "YYYY-MM-DD"}); CUSTDASH_IMPORT_FUTURE_DAYS sets the '
+                        "tolerance",
+                        line=line,
+                        column=name,
+                    )
+    return ImportFailed(str(folder), f"a date after {limit} (no extract.json)")  # pragma: no cover
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    with open(path, encoding=enc, newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            yield reader.line_num, row
+
+
+def _check_manager_branches(conn: Connection, folder: Path, encoding: str) -> None:
+    """A customer's manager must work in the customer's branch: otherwise the customer is in one
+    branch's figures and on another branch's manager's list, which that manager cannot see."""
+    bad = conn.execute(
+        select(Customer.customer_id, Customer.branch_id, Customer.manager_id, Manager.branch_id)
+        .join(Manager, Manager.manager_id == Customer.manager_id)
+        .where(Manager.branch_id != Customer.branch_id)
+        .order_by(Customer.customer_id)
+        .limit(1)
+    ).first()
+    if bad is None:
+        return
+    cid, branch, manager, manager_branch = bad
+    line = next(
+        (n for n, row in _csv_rows(folder / "customers.csv", encoding) if row.get("customer_id", "").strip() == cid),
+        None,
+    )
+    raise ImportFailed(
+        "customers.csv",
+        f"customer {cid} is in branch {branch}, but manager {manager} works in branch {manager_branch}",
+        line=line,
+        column="manager_id",
+    )
 
 
 def _load_staged(

@@ -93,7 +93,7 @@ CASES = {
     ),
     "bad_extract_json": (
         lambda f: (f / "extract.json").write_text('{"as_of": "15/11/2026"}'),
-        "extract.json: expected",
+        "extract.json, line 1, column as_of: expected a date YYYY-MM-DD, got '15/11/2026'",
     ),
     "wave_out_of_range": (
         lambda f: _edit(f / "touches.csv", "C16,1,", "C16,5,"),
@@ -130,6 +130,72 @@ CASES = {
         ),
         "redemptions.csv, line 3, column child_tickets: child_tickets must not exceed tickets",
     ),
+    # The security review's extracts (issue #14): each once ended in a raw traceback or was accepted.
+    "year_9999_in_a_cell": (
+        lambda f: _edit(f / "transactions.csv", "2026-05-19 18:30:00", "9999-12-31 23:59:59"),
+        "transactions.csv, line 2, column ts: date '9999-12-31 23:59:59' is outside the supported range "
+        "1900-01-01 to 2099-12-31",
+    ),
+    "year_0001_in_a_cell": (
+        lambda f: _edit(f / "customers.csv", "1980-01-02", "0001-01-01"),
+        "customers.csv, line 2, column birth_date: date '0001-01-01' is outside the supported range",
+    ),
+    "as_of_9999": (
+        lambda f: (f / "extract.json").write_text('{"as_of": "9999-12-31"}'),
+        "extract.json, line 1, column as_of: date '9999-12-31' is outside the supported range",
+    ),
+    "as_of_0001": (
+        lambda f: (f / "extract.json").write_text('{"as_of": "0001-01-01"}'),
+        "extract.json, line 1, column as_of: date '0001-01-01' is outside the supported range",
+    ),
+    "extract_json_nested": (
+        lambda f: (f / "extract.json").write_text("[" * 30_000 + "]" * 30_000),
+        "extract.json, line 1: is nested too deeply",
+    ),
+    "extract_json_huge": (
+        lambda f: (f / "extract.json").write_text(" " * 70_000 + '{"as_of": "2026-11-15"}'),
+        "extract.json, line 1: is larger than 64 KB",
+    ),
+    "extract_json_a_folder": (
+        lambda f: ((f / "extract.json").unlink(), (f / "extract.json").mkdir()),
+        "extract.json, line 1: is a folder, not a file",
+    ),
+    "extract_json_not_an_object": (
+        lambda f: (f / "extract.json").write_text('["2026-11-15"]'),
+        'extract.json, line 1, column as_of: expected {"as_of": "YYYY-MM-DD"}',
+    ),
+    "row_dated_2099_without_extract_json": (
+        lambda f: (
+            (f / "extract.json").unlink(),
+            _edit(f / "transactions.csv", "2026-05-19 18:30", "2099-05-19 18:30"),
+        ),
+        "transactions.csv, line 2, column ts: dated 2099-05-19 18:30:00, more than 7 days after today, and there "
+        "is no extract.json: the as-of date would become 2099-05-19.",
+    ),
+    "manager_of_another_branch": (
+        lambda f: _edit(f / "customers.csv", "C01,B1,M1,", "C01,B1,M3,"),
+        "customers.csv, line 2, column manager_id: customer C01 is in branch B1, but manager M3 works in branch B2",
+    ),
+    "underscore_in_a_number": (
+        lambda f: _edit(f / "aum_monthly.csv", "C01,2026-09,52000", "C01,2026-09,52_000"),
+        "aum_monthly.csv, line 2, column avg_daily_aum: expected a number (ASCII digits), got '52_000'",
+    ),
+    "full_width_digits": (
+        lambda f: _edit(f / "aum_monthly.csv", "C01,2026-09,52000", "C01,2026-09,５２000"),
+        "aum_monthly.csv, line 2, column avg_daily_aum: expected a number (ASCII digits), got '５２000'",
+    ),
+    "arabic_indic_digits": (
+        lambda f: _edit(f / "aum_monthly.csv", "C01,2026-09,52000", "C01,2026-09,٥٢٠٠٠"),
+        "aum_monthly.csv, line 2, column avg_daily_aum: expected a number (ASCII digits), got '٥٢٠٠٠'",
+    ),
+    "full_width_count": (
+        lambda f: _edit(
+            f / "redemptions.csv",
+            "R2,C02,万达影城,2026-10-16 12:00:00,2,1,",
+            "R2,C02,万达影城,2026-10-16 12:00:00,２,1,",
+        ),
+        "redemptions.csv, line 3, column tickets: expected a whole number >= 0, got '２'",
+    ),
 }
 
 
@@ -150,8 +216,8 @@ def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case, reader, m
 
 
 def _files(store: Path) -> list[str]:
-    """The files beside the store, but SQLite's own WAL and shared-memory files."""
-    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm")))
+    """The files beside the store, but SQLite's own WAL and shared-memory files and the load lock."""
+    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm", ".load-lock")))
 
 
 def test_bom_header_is_accepted(tmp_path, bad):
@@ -257,3 +323,23 @@ def test_optional_columns_may_be_left_out(tmp_path, bad):
     assert con.execute("SELECT customer_id, manager_id, gender, birth_date, phone FROM customer").fetchall() == [
         ("C01", None, None, None, None)
     ]
+
+
+def test_an_encoding_that_cannot_read_the_files_is_named(store, bad):
+    before = _dump(store)
+    with pytest.raises(ImportFailed) as err:
+        import_extract(bad, str(store), encoding="utf-16")
+    assert str(err.value) == "branches.csv: the bytes after line 1 are not valid utf-16 text."
+    assert _dump(store) == before
+
+
+def test_future_tolerance_is_a_setting(tmp_path, bad, monkeypatch):
+    from datetime import date, timedelta
+
+    (bad / "extract.json").unlink()
+    ahead = date.today() + timedelta(days=20)
+    _edit(bad / "transactions.csv", "2026-05-19 18:30:00", f"{ahead.isoformat()} 18:30:00")
+    with pytest.raises(ImportFailed, match="more than 7 days after today"):
+        import_extract(bad, str(tmp_path / "a.db"))
+    monkeypatch.setenv("CUSTDASH_IMPORT_FUTURE_DAYS", "30")
+    assert import_extract(bad, str(tmp_path / "b.db")).as_of == ahead
