@@ -34,11 +34,11 @@ def _ready(page, title: str) -> None:  # noqa: ANN001
 def _walk(page, url: str, times: dict[str, list[float]], visits: int) -> None:  # noqa: ANN001
     """Sign in (landing on the overview), then visit every page `visits` times."""
     page.goto(url)
-    page.wait_for_selector("[data-testid=stForm]")
-    page.locator("[data-testid=stForm] input[type=text]").fill("admin")
-    page.locator("[data-testid=stForm] input[type=password]").fill("demo-admin-2026")
+    page.wait_for_selector("form.custdash-login")
+    page.locator("form.custdash-login input[name=username]").fill("admin")
+    page.locator("form.custdash-login input[name=password]").fill("demo-admin-2026")
     t0 = time.monotonic()
-    page.locator("[data-testid=stFormSubmitButton] button").click()
+    page.locator("form.custdash-login button").click()
     _ready(page, TITLES[0])
     times.setdefault("overview", []).append(time.monotonic() - t0)
     for visit in range(visits):

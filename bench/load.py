@@ -52,7 +52,7 @@ def start_server(db: str, port: int) -> subprocess.Popen:
 
     env = {**os.environ, "CUSTDASH_DB": db, "CUSTDASH_LANG": "en", "CUSTDASH_DEMO_CUSTOMERS": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "custdash" / "server.py"), "--server.headless", "true"]
         + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
         cwd=ROOT,
         env=env,
@@ -91,11 +91,11 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
     page = await ctx.new_page()
     await page.goto(url)
     await settle(page, True)
-    await page.locator("[data-testid=stForm] input[type=text]").fill("admin")
-    await page.locator("[data-testid=stForm] input[type=password]").fill("demo-admin-2026")
-    await page.locator("[data-testid=stFormSubmitButton] button").click()
+    await page.locator("form.custdash-login input[name=username]").fill("admin")
+    await page.locator("form.custdash-login input[name=password]").fill("demo-admin-2026")
+    await page.locator("form.custdash-login button").click()
     try:
-        await page.wait_for_selector("[data-testid=stForm]", state="detached", timeout=120_000)
+        await page.wait_for_selector("form.custdash-login", state="detached", timeout=120_000)
     except Exception:
         alerts = await page.locator("[data-testid=stAlert], [data-testid=stException]").all_inner_texts()
         results.setdefault("_errors", []).append(("login", [a[:300] for a in alerts] or ["login timed out"]))

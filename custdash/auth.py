@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from custdash.db import utcnow
 from custdash.export import mask_phone
-from custdash.models import AuditEvent, Branch, DemoUser, LoginThrottle, Manager, User
+from custdash.models import AuditEvent, Branch, DemoUser, LoginThrottle, Manager, User, WebSession
 from custdash.queries.common import Scope
 
 log = logging.getLogger("custdash.auth")
@@ -139,6 +140,75 @@ def authenticate(
     session.commit()
     log.info("login ok for %s", username)
     return Viewer(username=user.username, role=user.role, branch_id=user.branch_id, manager_id=user.manager_id)
+
+
+# --- browser sessions -----------------------------------------------------------------
+
+# Last-seen times are written at most this often: a page's reruns need not each write.
+TOUCH_SECONDS = 30
+
+
+def _session_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(session: Session, viewer: Viewer, *, now: datetime | None = None) -> str:
+    """A new random session id for a signed-in viewer (stored as a digest); the caller puts
+    it in an HttpOnly cookie or the Streamlit session, never in a URL."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(id_digest=_session_digest(token), username=viewer.username, created_at=now, last_seen=now))
+    session.commit()
+    return token
+
+
+def resume_session(
+    session: Session, token: str | None, *, idle_minutes: float, now: datetime | None = None, touch: bool = True
+) -> Viewer | None:
+    """The viewer a session id stands for, checked now: the session neither ended nor idle for
+    `idle_minutes`, its user still there and enabled (their current role and scope). An idle
+    session is ended here and the expiry audited. None when any of that fails."""
+    if not token or len(token) > 128:
+        return None
+    now = now or utcnow()
+    row = session.get(WebSession, _session_digest(token))
+    if row is None or row.ended_at is not None:
+        return None
+    user = session.get(User, row.username)
+    if now - row.last_seen > timedelta(minutes=idle_minutes):
+        row.ended_at, row.end_reason = now, "expired"
+        record(session, username=row.username, event="session_expired", branch_id=user.branch_id if user else None)
+        session.commit()
+        return None
+    if user is None or user.disabled:
+        row.ended_at, row.end_reason = now, "disabled"
+        session.commit()
+        return None
+    if touch and (now - row.last_seen).total_seconds() >= TOUCH_SECONDS:
+        row.last_seen = now
+        session.commit()
+    return Viewer(username=user.username, role=user.role, branch_id=user.branch_id, manager_id=user.manager_id)
+
+
+def session_end_reason(session: Session, token: str | None) -> str | None:
+    """Why a session id no longer works ("expired", "logout", "disabled"), None if unknown."""
+    if not token or len(token) > 128:
+        return None
+    row = session.get(WebSession, _session_digest(token))
+    return row.end_reason if row is not None else None
+
+
+def end_session(session: Session, token: str | None, *, now: datetime | None = None) -> None:
+    """Sign out: the session id stops working everywhere at once. Audited."""
+    if not token:
+        return
+    row = session.get(WebSession, _session_digest(token))
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at, row.end_reason = now or utcnow(), "logout"
+    user = session.get(User, row.username)
+    record(session, username=row.username, event="logout", branch_id=user.branch_id if user else None)
+    session.commit()
 
 
 # --- passwords ----------------------------------------------------------------------

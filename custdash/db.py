@@ -328,6 +328,12 @@ def load_lock(target: str) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def ensure_auth_tables(engine: Engine) -> None:
+    """Users, audit, demo accounts, sign-in throttles and sessions: created when missing (a new
+    -auth file, or one from before a table was added)."""
+    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in AUTH_TABLES])
+
+
 def held_a_store(target: str) -> bool:
     """Did a store live at this path? Its users-and-audit file outlives it (a store moved aside
     or lost leaves it behind): the dashboard must then not build a demo store there."""
@@ -373,7 +379,7 @@ def check_store(engine: Engine, target: str = "") -> StoreInfo:
                 raise StoreError(f"The store {where} lacks tables: {', '.join(missing)}.", fix=fix_seed)
         # Users and audit: created empty when the -auth file is new (then nobody can sign in
         # until `python -m custdash users add`).
-        SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in AUTH_TABLES])
+        ensure_auth_tables(engine)
         if meta.get("customers", "").isdigit():  # counted at load time: no full scan per page view
             customers = int(meta["customers"])
         else:

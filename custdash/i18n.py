@@ -186,6 +186,9 @@ TEXT: dict[str, dict[str, str]] = {
     "event.logout": {"en": "signed out", "zh": "退出登录"},
     "event.session_expired": {"en": "session expired", "zh": "会话超时"},
     "event.export": {"en": "export", "zh": "导出"},
+    "event.export_refused": {"en": "export refused (session ended)", "zh": "导出被拒（会话已结束）"},
+    "event.login_throttled": {"en": "sign-in refused (too many failures)", "zh": "登录被拒（失败次数过多）"},
+    "event.demo_users_removed": {"en": "demo accounts removed", "zh": "演示账号已删除"},
     # values
     "val.yes": {"en": "yes", "zh": "是"},
     "val.no": {"en": "no", "zh": "否"},

@@ -169,6 +169,21 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: NaiveDatetime | None = None
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the digest of the random id its HttpOnly cookie holds (never the id
+    itself), whose it is, and when it was last used. Ended by sign-out or idle expiry; every
+    server of a bank-wide deployment reads the same rows."""
+
+    __tablename__ = "web_session"
+    __table_args__ = {"schema": AUTH_SCHEMA}
+    id_digest: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=64)
+    created_at: NaiveDatetime
+    last_seen: NaiveDatetime
+    ended_at: NaiveDatetime | None = None
+    end_reason: str | None = Field(default=None, max_length=16)  # logout | expired | disabled
+
+
 class User(SQLModel, table=True):
     """A dashboard user. Not part of an extract: imports leave users alone. No foreign keys
     to branch/manager for the same reason (a new extract may drop a branch)."""
@@ -322,4 +337,4 @@ class RedemptionRollup(SQLModel, table=True):
 DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]
 FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup]
 # Users, the audit trail and what protects sign-in: the bank's own records, untouched by imports.
-AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle]
+AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle, WebSession]

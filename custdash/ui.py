@@ -6,7 +6,9 @@ only read widgets, call `data()` and render.
 from __future__ import annotations
 
 import functools
+import html
 import logging
+import os
 import re
 import threading
 import time
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +26,19 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from custdash import config, facts
-from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, demo_accounts, record, scope_for
+from custdash.auth import (
+    AuthError,
+    ScopeDenied,
+    Viewer,
+    authenticate,
+    demo_accounts,
+    end_session,
+    record,
+    resume_session,
+    scope_for,
+    session_end_reason,
+    start_session,
+)
 from custdash.db import (
     AS_OF_WINDOW_DAYS,
     StoreError,
@@ -60,16 +75,17 @@ from custdash.rules import Rules, RulesError, load_rules
 
 log = logging.getLogger("custdash.ui")
 ROOT = Path(__file__).resolve().parents[1]
-# Emoji, not :material/…: icons: the browser shows a page's icon as the tab's favicon, and a
-# material icon's favicon is fetched from a public font host (an emoji's is drawn inline).
+# No page icons: the browser shows a page's icon as the tab's favicon, and a :material/…:
+# icon's favicon is fetched from a public font host (emoji need a font many bank desktops
+# lack). The favicon is custdash's own (FAVICON), served by the dashboard itself.
 PAGES = [
-    ("overview", "pages/overview.py", "📅"),
-    ("tiers", "pages/tiers.py", "📊"),
-    ("threshold", "pages/threshold.py", "📈"),
-    ("dormant", "pages/dormant.py", "💤"),
-    ("alliance", "pages/alliance.py", "🎬"),
-    ("honeymoon", "pages/honeymoon.py", "💝"),
-    ("audit", "pages/audit.py", "🛡️"),
+    ("overview", "pages/overview.py"),
+    ("tiers", "pages/tiers.py"),
+    ("threshold", "pages/threshold.py"),
+    ("dormant", "pages/dormant.py"),
+    ("alliance", "pages/alliance.py"),
+    ("honeymoon", "pages/honeymoon.py"),
+    ("audit", "pages/audit.py"),
 ]
 SCREEN_ROWS = 500
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -92,6 +108,40 @@ VIEWS: dict[str, Callable[..., Any]] = {
     **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
     **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
 }
+
+
+def _tie_downloads_to_their_session() -> None:
+    """Serve a deferred download only to the Streamlit session that drew its button.
+
+    Streamlit 1.67 runs a deferred download for whichever session sends its file id (its
+    handler ignores the asking session), so an id seen in one browser could be fetched from
+    another. This wraps the handler to compare the two; it fails closed if Streamlit's
+    internals change shape (downloads are then refused, never served to the wrong session)."""
+    from streamlit.runtime import backend_operation_handler as ops
+
+    handler = ops.DeferredFileHandler
+    if getattr(handler.handle, "custdash_tied", False):
+        return
+    original = handler.handle
+
+    async def handle(self, request, session_id):  # noqa: ANN001, ANN202
+        file_id = request.deferred_file.file_id
+        try:
+            owner = self._get_media_file_mgr()._deferred_callables[file_id]["session_id"]
+        except (AttributeError, KeyError, TypeError):
+            owner = None
+        if owner is None or owner != session_id:
+            log.warning("download %s refused: asked for by another session", file_id[:8])
+            return ops.BackendOperationResponse(
+                request_id=request.request_id, error_msg="Failed to generate file for download"
+            )
+        return await original(self, request, session_id)
+
+    handle.custdash_tied = True  # type: ignore[attr-defined]
+    handler.handle = handle
+
+
+_tie_downloads_to_their_session()
 
 
 # --- resources -------------------------------------------------------------------
@@ -179,13 +229,13 @@ def run_app() -> None:
     viewer: Viewer | None = st.session_state.get("viewer")
     # The audit trail is for heads (their branch) and admins: a manager's navigation lacks it
     # (and the page itself refuses a manager who opens it by URL).
-    shown = [(n, p, i) for n, p, i in PAGES if not (n == "audit" and viewer is not None and viewer.role == "manager")]
+    shown = [(n, p) for n, p in PAGES if not (n == "audit" and viewer is not None and viewer.role == "manager")]
     pages = [
-        st.Page(str(ROOT / path), title=t(f"page.{name}", lang), icon=icon, url_path=name, default=(i == 0))
-        for i, (name, path, icon) in enumerate(shown)
+        st.Page(str(ROOT / path), title=t(f"page.{name}", lang), url_path=name, default=(i == 0))
+        for i, (name, path) in enumerate(shown)
     ]
     _nav.active = True
-    _nav.pages = {name: p for (name, _path, _icon), p in zip(shown, pages)}
+    _nav.pages = {name: p for (name, _path), p in zip(shown, pages)}
     try:
         st.navigation(pages).run()
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback reaches a browser
@@ -248,7 +298,7 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
         _stop(t("store.error", lang), str(e), e.fix)
     if info.empty:
         _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
-    viewer = _signed_in(target, info, lang)
+    viewer = _signed_in(target, info, lang, name)
     view = _sidebar(target, info, rules, viewer)
     st.title(title(view) if title else view.t(f"page.{name}"))
     if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
@@ -258,17 +308,63 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     return view
 
 
-def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
-    """The signed-in viewer, or the login form (and nothing else) for everyone else."""
-    viewer: Viewer | None = st.session_state.get("viewer")
-    now = time.monotonic()
-    idle = float(config.setting("CUSTDASH_IDLE_MINUTES") or 30) * 60
-    if viewer is not None and now - st.session_state.get("last_seen", now) > idle:
-        _sign_out(target, expired=True)
-        viewer = None
-    if viewer is not None:
-        st.session_state["last_seen"] = now
-        return viewer
+COOKIE = "custdash_session"
+
+
+def _idle_minutes() -> float:
+    return float(config.setting("CUSTDASH_IDLE_MINUTES") or 30)
+
+
+def _cookie() -> str | None:
+    """The session id the browser sent in its HttpOnly cookie (set by custdash.server)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no browser request behind this run (AppTest, a bare run)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def served_with_routes() -> bool:
+    """Is this dashboard served by custdash.server (the sign-in route that sets the cookie)?"""
+    return os.environ.get("CUSTDASH_ASGI") == "1"
+
+
+def _signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Viewer:
+    """The signed-in viewer, or the login form (and nothing else) for everyone else.
+
+    A signed-in browser holds a random session id: in an HttpOnly cookie when served by
+    custdash.server (so a reload or a second tab stays signed in), else in this Streamlit
+    session only. Each run checks it against the store (not ended, not idle, the user still
+    enabled), so a sign-out or an expiry counts everywhere at once."""
+    token = st.session_state.get("token") or _cookie()
+    if token is not None:
+        with Session(_writer(target)) as s:
+            viewer = resume_session(s, token, idle_minutes=_idle_minutes())
+            reason = session_end_reason(s, token) if viewer is None else None
+        if viewer is not None:
+            if st.session_state.get("viewer") != viewer:
+                st.session_state.pop("filters_for", None)  # read the URL again for this viewer
+            st.session_state.update(viewer=viewer, token=token)
+            return viewer
+        _forget(expired=reason == "expired")
+    else:
+        viewer = st.session_state.get("viewer")  # put there by server-side code (tests): idle as before
+        now = time.monotonic()
+        if viewer is not None and now - st.session_state.get("last_seen", now) > _idle_minutes() * 60:
+            with Session(_writer(target)) as s:
+                record(s, username=viewer.username, event="session_expired", branch_id=viewer.branch_id)
+                s.commit()
+            _forget(expired=True)
+            viewer = None
+        if viewer is not None:
+            st.session_state["last_seen"] = now
+            return viewer
+    _login_page(target, info, lang, page_name)
+    st.stop()
+    raise AssertionError("unreachable")
+
+
+def _login_page(target: str, info: StoreInfo, lang: str, page_name: str) -> None:
     st.title(t("login.title", lang))
     st.radio(
         t("filter.language", lang),
@@ -281,6 +377,25 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
     )
     if st.session_state.pop("expired", False):
         st.info(t("login.expired", lang), icon=":material/timer_off:")
+    if st.query_params.get("signin") == "failed":
+        st.error(t("login.failed", lang), icon=":material/lock:")
+    if served_with_routes():
+        # After signing in, the same page with the same filters (the URL a colleague shared).
+        path = "/" if page_name == "overview" else f"/{page_name}"
+        kept = {k: v[:200] for k, v in st.query_params.items() if k in ("branch", "manager", "as_of")}
+        _login_form_html(lang, path + ("?" + urlencode(kept) if kept else ""))
+    else:
+        _login_form_streamlit(target, lang)
+    if info.source == "demo":
+        demo = _demo_users(target, lang)
+        if not demo.empty:
+            st.caption(t("login.demo", lang))
+            st.table(demo)
+
+
+def _login_form_streamlit(target: str, lang: str) -> None:
+    """Without custdash.server's routes (a bare `streamlit run app.py`, AppTest): a Streamlit
+    form, the session id kept in this Streamlit session only."""
     with st.form("login"):
         username = st.text_input(t("login.username", lang), key="login_user")
         password = st.text_input(t("login.password", lang), type="password", key="login_password")
@@ -289,19 +404,35 @@ def _signed_in(target: str, info: StoreInfo, lang: str) -> Viewer:
         try:
             with Session(_writer(target)) as s:
                 viewer = authenticate(s, username.strip(), password, client=_client_address())
+                token = start_session(s, viewer)
         except AuthError:
             st.error(t("login.failed", lang), icon=":material/lock:")
         else:
-            st.session_state["viewer"] = viewer
-            st.session_state["last_seen"] = now
-            st.session_state.pop("filters_for", None)  # read the URL again for this viewer
+            st.session_state.update(viewer=viewer, token=token)
+            st.session_state.pop("filters_for", None)
             st.rerun()
-    if info.source == "demo":
-        demo = _demo_users(target, lang)
-        if not demo.empty:
-            st.caption(t("login.demo", lang))
-            st.table(demo)
-    st.stop()
+
+
+def _login_form_html(lang: str, next_path: str) -> None:
+    """A plain HTML form posting to custdash.server's /auth/login, which checks the password
+    and answers with the HttpOnly session cookie (a Streamlit script cannot set one). Field
+    names avoid document properties ("lang"), which Streamlit's HTML sanitiser strips."""
+    st.html(
+        f"""<form method="post" action="/auth/login" class="custdash-login">
+  <input type="hidden" name="language" value="{html.escape(lang)}">
+  <input type="hidden" name="next" value="{html.escape(next_path)}">
+  <label>{html.escape(t("login.username", lang))}<br>
+    <input type="text" name="username" autocomplete="username" required maxlength="64"></label><br>
+  <label>{html.escape(t("login.password", lang))}<br>
+    <input type="password" name="password" autocomplete="current-password" required maxlength="1024"></label><br>
+  <button type="submit">{html.escape(t("login.submit", lang))}</button>
+</form>
+<style>
+.custdash-login {{ max-width: 22rem; display: flex; flex-direction: column; gap: .6rem; }}
+.custdash-login input {{ width: 100%; padding: .45rem .6rem; border: 1px solid #c9d1d9; border-radius: .4rem; }}
+.custdash-login button {{ padding: .5rem 1rem; background: #b8322a; color: #fff; border: 0; border-radius: .4rem; }}
+</style>"""
+    )
 
 
 def _client_address() -> str | None:
@@ -325,18 +456,22 @@ def _demo_users(target: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _sign_out(target: str, *, expired: bool = False) -> None:
-    viewer = st.session_state.pop("viewer", None)
-    if viewer is not None:
-        with Session(_writer(target)) as s:
-            record(
-                s,
-                username=viewer.username,
-                event="session_expired" if expired else "logout",
-                branch_id=viewer.branch_id,
-            )
+def _sign_out(target: str) -> None:
+    """The sidebar's Sign out: the session id stops working (here, in other tabs, after a
+    reload), audited; the cookie, now worthless, is replaced at the next sign-in."""
+    token = st.session_state.get("token")
+    viewer = st.session_state.get("viewer")
+    with Session(_writer(target)) as s:
+        if token is not None:
+            end_session(s, token)
+        elif viewer is not None:
+            record(s, username=viewer.username, event="logout", branch_id=viewer.branch_id)
             s.commit()
-    for key in ("filters", "filters_for", "notices", "last_seen"):
+    _forget(expired=False)
+
+
+def _forget(*, expired: bool) -> None:
+    for key in ("viewer", "token", "filters", "filters_for", "notices", "last_seen"):
         st.session_state.pop(key, None)
     st.session_state["expired"] = expired
 
@@ -635,11 +770,27 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
     return out.rename(columns=column_headers(list(out.columns), view.rules, view.lang))
 
 
-def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any]) -> bytes:
+class DownloadRefused(PermissionError):
+    """The session behind a download button ended (sign-out, idle expiry) before the click."""
+
+
+def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], token: str | None = None) -> bytes:
     """The file for one call list under the view's filters, in the screen's language, audited.
 
     Runs when the user clicks a download button (Streamlit's deferred download), outside
-    the page script: the audit records real downloads, and no page rerun happens."""
+    the page script: the audit records real downloads, and no page rerun happens. The viewer
+    is checked then, from the session id (`token`): a button left on screen after the session
+    ended delivers nothing, and the file follows the user's rights at that moment."""
+    viewer = view.viewer
+    if token is not None:
+        with Session(_writer(view.target)) as s:
+            current = resume_session(s, token, idle_minutes=_idle_minutes(), touch=False)
+            if current is None:
+                record(s, username=view.viewer.username, event="export_refused", list_name=list_name)
+                s.commit()
+                raise DownloadRefused(f"the session behind this {list_name} download has ended")
+        viewer = current
+        view = View(**{**view.__dict__, "viewer": viewer})
     request = ListRequest(
         name=list_name,
         fmt=fmt,
@@ -666,10 +817,11 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
     if total > SCREEN_ROWS:
         st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
     row = st.container(horizontal=True)
+    token = st.session_state.get("token")
     for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):
         row.download_button(
             view.t(label),
-            data=lambda fmt=fmt: export_file(view, list_name, fmt, extra),
+            data=lambda fmt=fmt: export_file(view, list_name, fmt, extra, token),
             mime=FORMATS[fmt],
             on_click="ignore",
             file_name=export_filename(

@@ -526,3 +526,27 @@ def test_cli_export_in_chinese(example_db):
     lines = r.stdout.decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:3] == ["客户号", "姓名", "手机号"] and "差额（元）" in lines[0]
     assert [ln.split(",")[0] for ln in lines[1:]] == ["C01", "C03", "C06"]
+
+
+def test_browser_sessions_resume_expire_and_end(session):
+    now = auth.utcnow()
+    viewer = authenticate(session, "head", "demo-head-2026")
+    token = auth.start_session(session, viewer, now=now)
+    stored = session.execute(text("SELECT id_digest, username FROM web_session")).all()
+    assert [r[1] for r in stored] == ["head"] and token not in str(stored)  # only a digest is kept
+    assert auth.resume_session(session, token, idle_minutes=30, now=now + timedelta(minutes=29)) == viewer
+    # Idle 30 minutes after that last use: ended, audited, and it stays ended.
+    later = now + timedelta(minutes=29 + 31)
+    assert auth.resume_session(session, token, idle_minutes=30, now=later) is None
+    assert auth.session_end_reason(session, token) == "expired"
+    assert auth.resume_session(session, token, idle_minutes=30, now=now) is None
+    # Sign-out ends another session at once; a disabled user's session stops too.
+    second = auth.start_session(session, viewer, now=now)
+    auth.end_session(session, second, now=now)
+    assert auth.resume_session(session, second, idle_minutes=30, now=now) is None
+    assert auth.session_end_reason(session, second) == "logout"
+    third = auth.start_session(session, viewer, now=now)
+    auth.set_disabled(session, username="head")
+    assert auth.resume_session(session, third, idle_minutes=30, now=now) is None
+    assert auth.resume_session(session, "forged-token", idle_minutes=30, now=now) is None
+    assert [e for _u, e in _events(session)] == ["login_ok", "session_expired", "logout"]

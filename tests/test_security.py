@@ -277,3 +277,73 @@ def test_url_parameters_are_shown_as_plain_text(demo_store, monkeypatch, value):
     # Every markdown character escaped: the notice renders the text as typed, no link, no image.
     assert plain(value[:40]) in notice
     assert re.search(r"(?<!\\)[\[\]()<>*`!]", notice.split("value", 1)[1]) is None
+
+
+# --- downloads are delivered to their own session, checked at delivery ----------------------------
+
+
+def test_a_download_id_is_served_only_to_the_session_that_drew_it():
+    """Security review: a deferred download's id seen in one browser was served to another
+    (never signed in) and audited as the first user."""
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackendOperationRequest
+    from streamlit.runtime import backend_operation_handler as ops
+
+    import custdash.ui  # noqa: F401 - installs the check on Streamlit's handler
+
+    delivered: list[str] = []
+
+    class Media:
+        _deferred_callables = {"f1": {"session_id": "owner"}}
+
+        def execute_deferred(self, file_id: str) -> str:
+            delivered.append(file_id)
+            return f"/media/{file_id}.csv"
+
+    handler = ops.DeferredFileHandler(lambda: Media())
+    request = BackendOperationRequest(request_id="r1")
+    request.deferred_file.file_id = "f1"
+    stolen = asyncio.run(handler.handle(request, "someone-else"))
+    assert stolen.error_msg == "Failed to generate file for download" and delivered == []
+    unknown = BackendOperationRequest(request_id="r2")
+    unknown.deferred_file.file_id = "nope"
+    assert asyncio.run(handler.handle(unknown, "owner")).error_msg and delivered == []
+    own = asyncio.run(handler.handle(request, "owner"))
+    assert own.deferred_file.url == "/media/f1.csv" and delivered == ["f1"]
+
+
+def test_export_checks_the_session_when_the_file_is_made(demo_store, monkeypatch, rules):
+    """The dashboard's download callable: a session ended (or a user disabled) since the button
+    was drawn gets no file, and the refusal is audited; a live one gets the user's rights now."""
+    from custdash import ui
+    from tests.conftest import DEMO_AS_OF
+
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s:
+        head = authenticate(s, "head", "demo-head-2026")
+        token = auth.start_session(s, head)
+    view = ui.View(
+        target=str(demo_store),
+        data_version="v",
+        rules=rules,
+        store_as_of=DEMO_AS_OF,
+        as_of=DEMO_AS_OF,
+        branch_id=None,
+        manager_id=None,
+        lang="en",
+        source="demo",
+        viewer=Viewer("admin", "admin"),  # what the page once showed; the session says head now
+    )
+    data = ui.export_file(view, "dormant", "csv", {}, token)
+    assert {line.split(",")[3] for line in data.decode("utf-8-sig").splitlines()[1:]} == {"B001"}
+    with Session(engine) as s:
+        auth.end_session(s, token)
+    with pytest.raises(ui.DownloadRefused):
+        ui.export_file(view, "dormant", "csv", {}, token)
+    with Session(engine) as s:
+        events = [
+            tuple(r) for r in s.execute(text("SELECT username, event FROM audit_event WHERE event LIKE 'export%'"))
+        ]
+    engine.dispose()
+    assert events == [("head", "export"), ("admin", "export_refused")]

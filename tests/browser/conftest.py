@@ -45,7 +45,7 @@ def _start(demo_db: Path, log: Path) -> tuple[subprocess.Popen, str]:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(ROOT / "custdash" / "server.py"),
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -27,16 +27,24 @@ def settle(page: Page, *, started: bool = False) -> None:
 DEMO = {"admin": "demo-admin-2026", "head": "demo-head-2026", "manager": "demo-manager-2026"}
 
 
+LOGIN = "form.custdash-login"
+
+
+def sign_in(page: Page, user: str, password: str | None = None) -> None:
+    """Fill the login form (custdash.server's: it posts to /auth/login) and wait for the page."""
+    page.locator(f"{LOGIN} input[name=username]").fill(user)
+    page.locator(f"{LOGIN} input[name=password]").fill(password or DEMO[user])
+    with page.expect_navigation(timeout=60_000):
+        page.locator(f"{LOGIN} button").click()
+    settle(page, started=True)
+
+
 def open_page(page: Page, url: str, user: str | None = "admin") -> None:
-    """Open a URL (a new Streamlit session) and sign in through the login form."""
+    """Open a URL (a new Streamlit session) and sign in through the login form if asked."""
     page.goto(url)
     settle(page, started=True)
-    if user is not None and page.locator("[data-testid=stForm]").count():
-        page.locator("[data-testid=stForm] input[type=text]").fill(user)
-        page.locator("[data-testid=stForm] input[type=password]").fill(DEMO[user])
-        page.locator("[data-testid=stFormSubmitButton] button").click()
-        page.wait_for_selector("[data-testid=stForm]", state="detached", timeout=60_000)
-        settle(page)
+    if user is not None and page.locator(LOGIN).count():
+        sign_in(page, user)
 
 
 def exceptions(page: Page) -> list[str]:

@@ -171,7 +171,7 @@ def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, br
         ),
     )
     open_page(page, f"{fresh_server}/dormant", user=None)
-    assert page.locator("[data-testid=stFormSubmitButton] button").inner_text().strip() == "Sign in"
+    assert page.locator("form.custdash-login button").inner_text().strip() == "Sign in"
     html = page.content() + "".join(received)
     assert [n for n in names if n in html] == []
     assert page.locator("[data-testid=stDataFrame]").count() == 0
