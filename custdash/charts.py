@@ -110,7 +110,9 @@ def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str, 
     cells = base.mark_rect().encode(
         color=alt.Color(
             "move:N",
-            scale=alt.Scale(domain=["up", "same", "down"], range=[RED if up_red else GREEN, "#e6e9ed", GREEN if up_red else RED]),
+            scale=alt.Scale(
+                domain=["up", "same", "down"], range=[RED if up_red else GREEN, "#e6e9ed", GREEN if up_red else RED]
+            ),
             legend=None,
         ),
         opacity=alt.value(0.85),
@@ -161,13 +163,23 @@ def count_bars(
     title: str,
     sort: list[str] | None = None,
     color: str = "#3b6ea8",
+    label_step: int = 1,
 ) -> alt.Chart:
-    """A simple bar chart of `customers` per category (already localised)."""
+    """A simple bar chart of `customers` per category (already localised). `label_step`: on a
+    long run of numbered bars, label every n-th number, and always the words ("24+", "never"),
+    rather than let the axis drop labels where they would overlap."""
+    axis = alt.Axis(labelAngle=0)
+    if label_step > 1:
+        axis = alt.Axis(
+            labelAngle=-40,
+            labelOverlap=False,
+            labelExpr=f"isNaN(toNumber(datum.value)) || toNumber(datum.value) % {label_step} == 0 ? datum.label : ''",
+        )
     return (
         alt.Chart(df, title=title)
         .mark_bar(color=color)
         .encode(
-            x=alt.X(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(f"{category}:N", sort=sort, title=category_title, axis=axis),
             y=alt.Y("customers:Q", title=t("chart.customers", lang)),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),

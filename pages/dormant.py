@@ -35,6 +35,7 @@ if by_tier["customers"].sum():
             title=view.t("dormant.by_months"),
             sort=list(by_months["months"]),
             color="#8e5ea2",
+            label_step=3,
         ),
         width="stretch",
     )

@@ -152,3 +152,22 @@ def english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """The dashboard defaults to 简体中文 (CUSTDASH_LANG); most tests read English labels, and
     those about Chinese (or the default itself) set the language themselves."""
     monkeypatch.setenv("CUSTDASH_LANG", "en")
+
+
+def demo_view(db: Path | str, viewer: Any, rules: Rules, **kw: Any) -> Any:
+    """A dashboard View on a store at the demo as-of date, every branch, in English."""
+    from custdash import ui
+
+    values = {
+        "target": str(db),
+        "data_version": "test",
+        "rules": rules,
+        "store_as_of": DEMO_AS_OF,
+        "as_of": DEMO_AS_OF,
+        "branch_id": None,
+        "manager_id": None,
+        "lang": "en",
+        "source": "demo",
+        "viewer": viewer,
+    }
+    return ui.View(**{**values, **kw})

@@ -21,7 +21,7 @@ from custdash.db import make_engine
 from custdash.lists import call_list
 from custdash.queries.common import Scope
 from custdash.queries.summary import summary
-from tests.conftest import DEMO_AS_OF, ROOT, copy_store
+from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view
 
 APP = str(ROOT / "app.py")
 PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
@@ -383,18 +383,7 @@ def test_audit_page_by_role(env):
 def test_export_is_audited_and_reveals_only_own_phones(env, rules):
     from custdash import ui
 
-    view = ui.View(
-        target=str(env),
-        data_version="x",
-        rules=rules,
-        store_as_of=DEMO_AS_OF,
-        as_of=DEMO_AS_OF,
-        branch_id=None,
-        manager_id=None,
-        lang="en",
-        source="demo",
-        viewer=MANAGER,
-    )
+    view = demo_view(env, MANAGER, rules)
     data = ui.export_file(view, "dormant", "csv", {})
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     # The manager's own customers: full numbers, written as Excel text (="…") so they survive.

@@ -102,3 +102,14 @@ def test_migration_colours_follow_the_convention(up_red, up, down):
     chart = charts.migration_heatmap(df, rules=RULES, lang="zh", title="m", up_red=up_red)
     scale = _layers(chart)[0]["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"])) == {"up": up, "same": "#e6e9ed", "down": down}
+
+
+def test_months_chart_labels_the_words_and_every_third_month():
+    months = [*map(str, range(5, 24)), "24+", "从未动户"]
+    df = pd.DataFrame({"months": months, "customers": range(len(months))})
+    chart = charts.count_bars(
+        df, category="months", category_title="m", lang="zh", title="t", sort=months, label_step=3
+    )
+    axis = chart.to_dict()["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] is False and "% 3 == 0" in axis["labelExpr"] and "isNaN" in axis["labelExpr"]
+    assert chart.to_dict()["encoding"]["x"]["sort"] == months

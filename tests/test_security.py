@@ -286,6 +286,7 @@ def test_a_download_id_is_served_only_to_the_session_that_drew_it():
     """Security review: a deferred download's id seen in one browser was served to another
     (never signed in) and audited as the first user."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from streamlit.proto.BackMsg_pb2 import BackendOperationRequest
     from streamlit.runtime import backend_operation_handler as ops
@@ -302,14 +303,19 @@ def test_a_download_id_is_served_only_to_the_session_that_drew_it():
             return f"/media/{file_id}.csv"
 
     handler = ops.DeferredFileHandler(lambda: Media())
+
+    def run(coro):  # noqa: ANN001, ANN202 - its own thread: another test may have left a loop running here
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
+
     request = BackendOperationRequest(request_id="r1")
     request.deferred_file.file_id = "f1"
-    stolen = asyncio.run(handler.handle(request, "someone-else"))
+    stolen = run(handler.handle(request, "someone-else"))
     assert stolen.error_msg == "Failed to generate file for download" and delivered == []
     unknown = BackendOperationRequest(request_id="r2")
     unknown.deferred_file.file_id = "nope"
-    assert asyncio.run(handler.handle(unknown, "owner")).error_msg and delivered == []
-    own = asyncio.run(handler.handle(request, "owner"))
+    assert run(handler.handle(unknown, "owner")).error_msg and delivered == []
+    own = run(handler.handle(request, "owner"))
     assert own.deferred_file.url == "/media/f1.csv" and delivered == ["f1"]
 
 
@@ -317,24 +323,14 @@ def test_export_checks_the_session_when_the_file_is_made(demo_store, monkeypatch
     """The dashboard's download callable: a session ended (or a user disabled) since the button
     was drawn gets no file, and the refusal is audited; a live one gets the user's rights now."""
     from custdash import ui
-    from tests.conftest import DEMO_AS_OF
+    from tests.conftest import demo_view
 
     engine = make_engine(str(demo_store))
     with Session(engine) as s:
         head = authenticate(s, "head", "demo-head-2026")
         token = auth.start_session(s, head)
-    view = ui.View(
-        target=str(demo_store),
-        data_version="v",
-        rules=rules,
-        store_as_of=DEMO_AS_OF,
-        as_of=DEMO_AS_OF,
-        branch_id=None,
-        manager_id=None,
-        lang="en",
-        source="demo",
-        viewer=Viewer("admin", "admin"),  # what the page once showed; the session says head now
-    )
+    # What the page once showed (admin); the session says head now.
+    view = demo_view(demo_store, Viewer("admin", "admin"), rules)
     data = ui.export_file(view, "dormant", "csv", {}, token)
     assert {line.split(",")[3] for line in data.decode("utf-8-sig").splitlines()[1:]} == {"B001"}
     with Session(engine) as s:
