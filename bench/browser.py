@@ -17,13 +17,12 @@ import sys
 import time
 from pathlib import Path
 
+from load import APP, ARGS, PAGES, TITLES, free_port, start_server
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from load import APP, ARGS, PAGES, TITLES, free_port, start_server  # noqa: E402
 
 
-def _ready(page, title: str) -> None:  # noqa: ANN001
+def _ready(page, title: str) -> None:
     page.wait_for_function(
         "t => { const h = document.querySelector('[data-testid=stMain] h1'); return h && h.innerText.trim().startsWith(t); }",
         arg=title,
@@ -32,7 +31,7 @@ def _ready(page, title: str) -> None:  # noqa: ANN001
     page.wait_for_selector(f"{APP}[data-test-script-state=notRunning]", timeout=600_000)
 
 
-def _walk(page, url: str, times: dict[str, list[float]], visits: int) -> None:  # noqa: ANN001
+def _walk(page, url: str, times: dict[str, list[float]], visits: int) -> None:
     """Sign in (landing on the overview), then visit every page `visits` times. A returning
     browser is still signed in (its session cookie): it lands on the overview directly."""
     t0 = time.monotonic()

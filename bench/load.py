@@ -27,10 +27,9 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from seed import DemoSpec, build_demo_store, write_demo_extract
 
-from seed import DemoSpec, build_demo_store, write_demo_extract  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = ["", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
 TITLES = ["Today", "Tiers", "Near threshold", "Dormant", "Alliance (cinema)", "Honeymoon"]
@@ -79,7 +78,7 @@ async def settle(page, started: bool) -> None:
     if not started:
         try:
             await page.wait_for_selector(f"{APP}[data-test-script-state=running]", timeout=1_500)
-        except Exception:  # noqa: BLE001 - it may have finished already
+        except Exception:  # it may have finished already
             pass
     await page.wait_for_selector(f"{APP}[data-test-script-state=notRunning]", timeout=180_000)
 

@@ -24,11 +24,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 CACHE = Path(os.environ.get("CUSTDASH_BENCH_CACHE", ROOT / "bench" / "cache"))
 AS_OF = date(2026, 11, 22)
 # Also loads Streamlit here, before any measuring child starts its clock.
-from custdash.ui import SCREEN_ROWS  # noqa: E402 - the rows a list page shows (the rest is the download)
+from custdash.ui import SCREEN_ROWS  # the rows a list page shows (the rest is the download)
 
 # Every query the pages run, with the pages' own arguments: label -> (ui.VIEWS name, extra
 # arguments, naive equivalent). "month_earlier" runs at the same day a month before AS_OF.
@@ -64,7 +63,8 @@ WHOLE = {"threshold": "threshold", "dormant": "dormant", "alliance-unused": "unu
 
 def run_view(label: str, session: object, rules: object) -> object:
     """One SCREEN query, or a WHOLE list ("whole:<name>"), as the app runs it."""
-    from custdash.queries.common import ALL, month_before
+    from custdash.calendar import month_before
+    from custdash.scope import ALL
     from custdash.ui import VIEWS
 
     if label.startswith("whole:"):
@@ -109,7 +109,7 @@ def _naive(view: str, read: object, rules: object) -> object:
     import numpy as np
     import pandas as pd
 
-    from custdash.queries.alliance import statutory_holidays
+    from custdash.expressions import statutory_holidays
 
     bounds = [t.lower_bound for t in rules.tiers]
     codes = rules.tier_codes
@@ -350,7 +350,7 @@ def import_here(folder: str) -> dict:
 
     build, spent = facts.build, []
 
-    def timed_build(*a, **k) -> None:  # noqa: ANN002, ANN003
+    def timed_build(*a, **k) -> None:
         t = time.perf_counter()
         build(*a, **k)
         spent.append(time.perf_counter() - t)

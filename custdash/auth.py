@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from custdash.db import utcnow
 from custdash.export import mask_phone
 from custdash.models import AuditEvent, Branch, DemoUser, LoginThrottle, Manager, User, WebSession
-from custdash.queries.common import Scope
+from custdash.scope import Directory, Scope, ScopeDenied, resolve_scope
 
 log = logging.getLogger("custdash.auth")
 ROLES = ("admin", "head", "manager")
@@ -34,10 +34,6 @@ _hasher = PasswordHasher()
 
 class AuthError(ValueError):
     """Login refused; the message is safe to show (it never says which part was wrong)."""
-
-
-class ScopeDenied(PermissionError):
-    """The viewer asked for customers outside their scope."""
 
 
 class UserError(ValueError):
@@ -245,14 +241,12 @@ def viewer_of(session: Session, username: str) -> Viewer:
 # --- scope -------------------------------------------------------------------------
 
 
-def scope_for(viewer: Viewer, branch_id: str | None, manager_id: str | None) -> Scope:
-    """The scope to query for a requested branch/manager; ScopeDenied outside the viewer's own."""
-    own = viewer.scope
-    if own.branch_id is not None and branch_id not in (None, own.branch_id):
-        raise ScopeDenied(f"{viewer.username} may not see branch {branch_id!r}")
-    if own.manager_id is not None and manager_id not in (None, own.manager_id):
-        raise ScopeDenied(f"{viewer.username} may not see manager {manager_id!r}")
-    return Scope(branch_id=own.branch_id or branch_id, manager_id=own.manager_id or manager_id)
+def scope_for(
+    viewer: Viewer, branch_id: str | None, manager_id: str | None, *, directory: Directory | None = None
+) -> Scope:
+    """The scope to query for a viewer's requested branch/manager (scope.resolve_scope):
+    ScopeDenied outside the viewer's own; with a `directory`, UnknownScope for ids the store lacks."""
+    return resolve_scope(viewer.scope, branch_id, manager_id, directory=directory, who=viewer.username)
 
 
 def reveal_for(viewer: Viewer, df: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from custdash import config, facts
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
+from custdash.calendar import as_of_window
 from custdash.db import (
-    AS_OF_WINDOW_DAYS,
     StoreError,
     check_store,
     error_cause,
@@ -32,10 +32,10 @@ from custdash.delivery import ListRequest, deliver_list
 from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract
 from custdash.lists import LISTS
-from custdash.models import Branch, Manager
-from custdash.queries.common import Scope
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
+from custdash.scope import ALL, Scope, UnknownScope, load_directory
+from custdash.scope import resolve_scope as resolve_requested
 
 
 class UsageError(ValueError):
@@ -54,7 +54,7 @@ def parse_as_of(value: str | None, store_as_of: date | None) -> date:
     except ValueError:
         raise UsageError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
     if store_as_of is not None:
-        lo = store_as_of - timedelta(days=AS_OF_WINDOW_DAYS)
+        lo, _hi = as_of_window(store_as_of)
         if not lo <= d <= store_as_of:
             raise UsageError(f"--as-of {value} is outside the data: the extract covers {lo} to {store_as_of}")
     return d
@@ -62,15 +62,10 @@ def parse_as_of(value: str | None, store_as_of: date | None) -> date:
 
 def resolve_scope(session: Session, branch: str | None, manager: str | None) -> Scope:
     """A scope whose ids exist in the store (an unknown id is an error, not an empty answer)."""
-    if branch is not None and session.get(Branch, branch) is None:
-        raise UsageError(f"unknown branch {branch!r}")
-    if manager is not None:
-        m = session.get(Manager, manager)
-        if m is None:
-            raise UsageError(f"unknown manager {manager!r}")
-        if branch is not None and m.branch_id != branch:
-            raise UsageError(f"manager {manager!r} is not in branch {branch!r}")
-    return Scope(branch_id=branch, manager_id=manager)
+    try:
+        return resolve_requested(ALL, branch, manager, directory=load_directory(session))
+    except UnknownScope as e:
+        raise UsageError(str(e)) from None
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -103,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "summary",
-        help="the morning figures (DOMAIN.md contract)",
+        help="the morning figures (the summary contract)",
         description="Print tier counts, list sizes, honeymoon and alliance figures.",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (the documented contract)")
@@ -214,7 +209,7 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
-def _open(target: str):  # noqa: ANN202
+def _open(target: str):
     engine = make_engine(target)
     info = check_store(engine, target)
     return engine, info

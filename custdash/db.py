@@ -65,11 +65,6 @@ def auth_path(path: Path) -> Path:
     return path.with_name(path.name + "-auth")
 
 
-# How far before the extract date an as-of date may go (the demo and extracts carry 13
-# months of AUM history; two years keeps a margin for last year's comparisons).
-AS_OF_WINDOW_DAYS = 730
-
-
 class StoreError(RuntimeError):
     """The store cannot be used; the message says why and what fixes it."""
 
@@ -185,7 +180,7 @@ def make_engine(
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:  # noqa: ANN001
+        def _sqlite_begin(conn) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
@@ -231,7 +226,7 @@ def storage_value(v: Any) -> Any:
     return v
 
 
-def drop_indexes(conn) -> list:  # noqa: ANN001
+def drop_indexes(conn) -> list:
     """Drop the data and fact tables' secondary indexes (bulk loads are faster without them,
     and one sorted build at the end beats millions of B-tree inserts); returns them.
     Never the auth schema's: that would hold its write lock, and so every login, for the load."""
@@ -241,7 +236,7 @@ def drop_indexes(conn) -> list:  # noqa: ANN001
     return indexes
 
 
-def create_indexes(conn, indexes: list) -> None:  # noqa: ANN001
+def create_indexes(conn, indexes: list) -> None:
     for ix in indexes:
         ix.create(conn)
 
@@ -283,7 +278,7 @@ def _meta_value(target: str, key: str) -> str | None:
 
 
 def store_source(target: str) -> str | None:
-    """"demo", "import", … for an existing store; None when there is none (or no meta to read)."""
+    """ "demo", "import", … for an existing store; None when there is none (or no meta to read)."""
     if not store_exists(target):
         return None
     return _meta_value(target, "source")
@@ -425,7 +420,9 @@ def store_read_error(e: BaseException, where: str) -> StoreError:
             fix="Free disk space (or raise the quota), then try again.",
         )
     if cause == "busy":
-        return StoreError(f"The store {where} is locked by another process ({_short(e)}).", fix="Try again in a minute.")
+        return StoreError(
+            f"The store {where} is locked by another process ({_short(e)}).", fix="Try again in a minute."
+        )
     return StoreError(
         f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",
         fix=f"Restore it from a backup, or move it aside and run {FIX_SEED}",

@@ -26,9 +26,31 @@ from typing import Any
 from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from custdash.calendar import add_months, basis_month, month_before
 from custdash.db import write_meta
+from custdash.expressions import (
+    all_dormant,
+    alliance_acquired,
+    aum_join,
+    aum_value,
+    card_facts,
+    cohort_conditions,
+    cohort_first_day,
+    entitlement_case,
+    flags,
+    heatmap_select,
+    in_window,
+    near_threshold,
+    peak_months,
+    redemption_facts,
+    segment_case,
+    segment_facts,
+    tier_case,
+    wave_bit,
+)
 from custdash.models import AumMonthly, Customer, CustomerFact, FactRollup, Meta, RedemptionRollup, Touch
 from custdash.rules import Rules
+from custdash.scope import ALL
 
 # Meta keys written by `build`.
 AS_OF_KEY = "facts_as_of"
@@ -55,19 +77,15 @@ def usable(session: Session | Connection, *, as_of: date, rules: Rules, rollup: 
     return meta.get(AS_OF_KEY) == as_of.isoformat()
 
 
-def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: bool = False) -> Select[Any]:
-    """One row per customer existing at `as_of`, in `customer_fact`'s column order.
+def fact_expressions(
+    conn: Connection, *, as_of: date, rules: Rules, rollup_only: bool = False
+) -> tuple[dict[str, Any], list[tuple[Any, Any]]]:
+    """customer_fact's columns as name -> expression at `as_of` under `rules`, and the
+    (subquery, ON clause) pairs to LEFT JOIN to Customer for them.
 
     `rollup_only` leaves out what `fact_rollup` never sums (the 12-month peak, the cohort
-    outcomes: NULL here), whose joins read the whole AUM table once more: the month-earlier
+    outcomes: NULL then), whose joins read the whole AUM table once more: the month-earlier
     rollup, which keeps no customer rows, needs only the rest."""
-    # Imported here: the query modules import this one for `usable`.
-    from custdash.queries.alliance import entitlement_case, redemption_facts, segment_case, segment_facts
-    from custdash.queries.common import add_months, aum_join, aum_value, basis_month, tier_case, with_aum
-    from custdash.queries.dormant import card_facts, peak_months
-    from custdash.queries.honeymoon import cohort_conditions, cohort_first_day, flags, in_window, wave_bit
-    from custdash.queries.threshold import near_threshold
-
     month = basis_month(as_of)
     basis, prev = aum_join(month), aum_join(add_months(month, -1))
     aum = aum_value(basis)
@@ -109,59 +127,68 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: boo
     def ytd_sum(name: str, zero: Any = 0) -> Any:
         return func.coalesce(getattr(ytd.c, name), zero)
 
-    values = [
-        Customer.customer_id,
-        Customer.name,
-        Customer.phone,
-        Customer.branch_id,
-        Customer.manager_id,
-        Customer.opened_on,
-        Customer.opened_month,
-        Customer.channel == rules.alliance.alliance_channel,
-        aum,
-        tier,
-        tier_case(rules, aum_value(prev)),
-        near_threshold(rules, aum),
-        literal(None) if rollup_only else func.coalesce(peak.c.peak, 0.0),
-        active,
-        func.coalesce(cards.c.dormant_cards, 0),
-        cards.c.last_at,
-        cards.c.any_at.is_(None),
-        func.coalesce(cards.c.balance, 0.0),
-        and_(active > 0, active == cards.c.dormant_cards),
-        entitled,
-        free_used,
-        entitled - free_used,
-        ytd_sum("peak_redemptions"),
-        ytd_sum("off_peak_redemptions"),
-        ytd_sum("peak_tickets"),
-        ytd_sum("off_peak_tickets"),
-        ytd_sum("subsidy", 0.0),
-        func.coalesce(seg.c.n, 0),
-        segment_case(rules, seg.c.n, seg.c.kids),
-        honeymoon,
-        sum((case((done(w), wave_bit(w)), else_=0) for w in waves), literal(0)),
-        and_(honeymoon, due),
-        and_(honeymoon, overdue),
-        literal(None) if rollup_only else case((in_cohort, deep), else_=None),
-        literal(None) if rollup_only else case((in_cohort, v1_plus), else_=None),
+    def unless_rollup(expr: Any) -> Any:
+        return literal(None) if rollup_only else expr
+
+    values: dict[str, Any] = {
+        "customer_id": Customer.customer_id,
+        "name": Customer.name,
+        "phone": Customer.phone,
+        "branch_id": Customer.branch_id,
+        "manager_id": Customer.manager_id,
+        "opened_on": Customer.opened_on,
+        "opened_month": Customer.opened_month,
+        "alliance_channel": alliance_acquired(rules),
+        "basis_aum": aum,
+        "tier": tier,
+        "prev_tier": tier_case(rules, aum_value(prev)),
+        "near_threshold": near_threshold(rules, aum),
+        "peak_aum_12m": unless_rollup(func.coalesce(peak.c.peak, 0.0)),
+        "active_cards": active,
+        "dormant_cards": func.coalesce(cards.c.dormant_cards, 0),
+        "last_activity_at": cards.c.last_at,
+        "never_used": cards.c.any_at.is_(None),
+        "card_balance": func.coalesce(cards.c.balance, 0.0),
+        "dormant": all_dormant(active, cards.c.dormant_cards),
+        "entitled": entitled,
+        "free_used_ytd": free_used,
+        "remaining": entitled - free_used,
+        "peak_redemptions": ytd_sum("peak_redemptions"),
+        "off_peak_redemptions": ytd_sum("off_peak_redemptions"),
+        "peak_tickets": ytd_sum("peak_tickets"),
+        "off_peak_tickets": ytd_sum("off_peak_tickets"),
+        "subsidy": ytd_sum("subsidy", 0.0),
+        "segment_redemptions": func.coalesce(seg.c.n, 0),
+        "segment": segment_case(rules, seg.c.n, seg.c.kids),
+        "in_honeymoon": honeymoon,
+        "waves_done": sum((case((done(w), wave_bit(w)), else_=0) for w in waves), literal(0)),
+        "honeymoon_due": and_(honeymoon, due),
+        "honeymoon_overdue": and_(honeymoon, overdue),
+        "deep_by_day_n": unless_rollup(case((in_cohort, deep), else_=None)),
+        "v1_plus_at_day_n": unless_rollup(case((in_cohort, v1_plus), else_=None)),
+    }
+    joins = [] if rollup_only else [(peak, peak.c.customer_id == Customer.customer_id)]
+    joins += [(sub, sub.c.customer_id == Customer.customer_id) for sub in (cards, ytd, seg, touched)]
+    if not rollup_only:
+        joins.append((cohort_aum, cohort_join))
+    joins += [
+        (basis, and_(basis.customer_id == Customer.customer_id, basis.month == month)),
+        (prev, and_(prev.customer_id == Customer.customer_id, prev.month == add_months(month, -1))),
     ]
-    stmt = select(*[v.label(name) for v, name in zip(values, FACT_COLUMNS, strict=True)]).select_from(Customer)
-    if not rollup_only:
-        stmt = stmt.outerjoin(peak, peak.c.customer_id == Customer.customer_id)
-    stmt = (
-        stmt.outerjoin(cards, cards.c.customer_id == Customer.customer_id)
-        .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
-        .outerjoin(seg, seg.c.customer_id == Customer.customer_id)
-        .outerjoin(touched, touched.c.customer_id == Customer.customer_id)
-        .where(Customer.opened_on <= as_of)
-        # Customer order: every join then walks its table in key order (and customer_fact is
-        # written in its own key order); by opening date, as the planner chose, took 3x longer.
-        .order_by(Customer.customer_id)
-    )
-    if not rollup_only:
-        stmt = stmt.outerjoin(cohort_aum, cohort_join)
-    return with_aum(with_aum(stmt, basis, month), prev, add_months(month, -1))
+    return values, joins
+
+
+def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: bool = False) -> Select[Any]:
+    """One row per customer existing at `as_of`, labelled as customer_fact's columns."""
+    values, joins = fact_expressions(conn, as_of=as_of, rules=rules, rollup_only=rollup_only)
+    if list(values) != FACT_COLUMNS:  # a column added to the model must get its expression here
+        raise AssertionError(f"customer_fact columns {FACT_COLUMNS} != fact expressions {list(values)}")
+    stmt = select(*[v.label(name) for name, v in values.items()]).select_from(Customer)
+    for sub, on in joins:
+        stmt = stmt.outerjoin(sub, on)
+    # Customer order: every join then walks its table in key order (and customer_fact is
+    # written in its own key order); by opening date, as the planner chose, took 3x longer.
+    return stmt.where(Customer.opened_on <= as_of).order_by(Customer.customer_id)
 
 
 # The rollup's sums: (column, expression over a fact row source `f`).
@@ -197,9 +224,6 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
 
 def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     """(Re)write all facts for `as_of` under `rules`, inside the caller's transaction."""
-    from custdash.queries.alliance import heatmap_select
-    from custdash.queries.common import ALL, month_before
-
     for table in (CustomerFact, FactRollup, RedemptionRollup):
         conn.execute(delete(table))
     # One sorted index build after the insert beats maintaining five indexes row by row.

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from custdash import config, facts
 from custdash.auth import remove_demo_users
+from custdash.calendar import end_of_day
 from custdash.db import (
     StoreBusy,
     StoreError,
@@ -64,7 +65,6 @@ from custdash.models import (
     Touch,
     Txn,
 )
-from custdash.queries.common import end_of_day
 from custdash.rules import Rules, load_rules
 
 BATCH = 5000
@@ -376,8 +376,6 @@ def storage_names(spec: FileSpec) -> list[str]:
 # SQLite). It raises on anything doubtful; the batch is then read again row by row by
 # the checked parsers above, which name the problem exactly (or accept what the batch
 # path doubted, and their values are used). So the batch path must be strict, never chatty.
-
-_INF = (float("inf"), float("-inf"))
 
 
 def _c_text(col: list[str]) -> list[Any]:
@@ -732,7 +730,7 @@ def _diagnose(conn: Connection, spec: FileSpec, line: int, row: dict[str, Any]) 
 def refresh_derived(conn: Connection, rules: Rules, *, as_of: date) -> None:
     """Recompute derived columns that span tables (card.last_activity_at), from data dated on
     or before the extract date only: a transaction posted after it must not make a card look
-    active at that date (DOMAIN.md, "The as-of date")."""
+    active at that date (docs/RULES.md §0)."""
     kinds = list(rules.dormant.non_activity_kinds)
     latest = (
         select(func.max(Txn.ts))
@@ -1082,7 +1080,7 @@ def _reader_main() -> None:  # pragma: no cover (runs in the child)
         send("done", latest[0])
     except ImportFailed as e:
         send("failed", e.file, e.problem, e.line, e.column)
-    except Exception as e:  # noqa: BLE001 - reported by the parent
+    except Exception as e:  # reported by the parent
         send("crashed", f"{type(e).__name__}: {e}")
     out.flush()
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash.queries.alliance import unused_entitlement, unused_select
-from custdash.queries.common import Scope
 from custdash.queries.dormant import dormant_list, dormant_select
 from custdash.queries.honeymoon import wave_status, wave_status_select
 from custdash.queries.threshold import threshold_list, threshold_select
 from custdash.rules import Rules
+from custdash.scope import Scope
 
 
 def _honeymoon(session: Session, **kw: Any) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The business rules: one validated TOML file, defaults from DOMAIN.md.
+"""The business rules: one validated TOML file, defaults documented in docs/RULES.md.
 
 `load_rules()` reads `CUSTDASH_RULES` (or the packaged `rules.toml`) and returns a
 frozen `Rules`. Every problem raises `RulesError` naming the key, so a bank that
@@ -113,11 +113,6 @@ class Rules:
             if t.code == code:
                 return t
         raise KeyError(code)
-
-    def next_tier(self, code: str) -> Tier | None:
-        codes = self.tier_codes
-        i = codes.index(code)
-        return self.tiers[i + 1] if i + 1 < len(codes) else None
 
     def tier_of(self, aum: float) -> str:
         """The tier code for an AUM figure (used by the generator and tests)."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
-class add_days(FunctionElement):  # noqa: N801 - reads like a SQL function
+class add_days(FunctionElement):  # reads like a SQL function
     """`date_column + n days` as a date, in the store's dialect."""
 
     type = Date()

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -39,8 +39,8 @@ from custdash.auth import (
     session_end_reason,
     start_session,
 )
+from custdash.calendar import as_of_window, basis_month
 from custdash.db import (
-    AS_OF_WINDOW_DAYS,
     StoreError,
     StoreInfo,
     check_store,
@@ -69,9 +69,9 @@ from custdash.i18n import (
 from custdash.lists import LISTS, call_list, list_total
 from custdash.models import Branch, Manager
 from custdash.queries import alliance, dormant, honeymoon, threshold, tiers
-from custdash.queries.common import Scope, basis_month
 from custdash.queries.summary import list_sizes
 from custdash.rules import Rules, RulesError, load_rules
+from custdash.scope import Scope
 
 log = logging.getLogger("custdash.ui")
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def _tie_downloads_to_their_session() -> None:
         return
     original = handler.handle
 
-    async def handle(self, request, session_id):  # noqa: ANN001, ANN202
+    async def handle(self, request, session_id):
         file_id = request.deferred_file.file_id
         try:
             owner = self._get_media_file_mgr()._deferred_callables[file_id]["session_id"]
@@ -192,7 +192,6 @@ class View:
     branch_id: str | None
     manager_id: str | None
     lang: str
-    source: str
     viewer: Viewer
 
     @property
@@ -238,7 +237,7 @@ def run_app() -> None:
     _nav.pages = {name: p for (name, _path), p in zip(shown, pages)}
     try:
         st.navigation(pages).run()
-    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback reaches a browser
+    except Exception as e:  # the last line of defence: no traceback reaches a browser
         _incident(e, lang)
     finally:
         _nav.active = False
@@ -319,7 +318,7 @@ def _cookie() -> str | None:
     """The session id the browser sent in its HttpOnly cookie (set by custdash.server)."""
     try:
         value = st.context.cookies.get(COOKIE)
-    except Exception:  # noqa: BLE001 - no browser request behind this run (AppTest, a bare run)
+    except Exception:  # no browser request behind this run (AppTest, a bare run)
         return None
     return value if isinstance(value, str) else None
 
@@ -566,7 +565,7 @@ def _read_url(
     ]
     raw = qp.get("as_of")
     if raw is not None:
-        lo = info.as_of - timedelta(days=AS_OF_WINDOW_DAYS)
+        lo, _hi = as_of_window(info.as_of)
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
                 raise ValueError
@@ -614,7 +613,7 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
     if own.manager_id is not None:
         managers = {m: v for m, v in managers.items() if m == own.manager_id}
     f = st.session_state["filters"]
-    lo = info.as_of - timedelta(days=AS_OF_WINDOW_DAYS)
+    lo, _hi = as_of_window(info.as_of)
     with st.sidebar:
         st.radio(
             t("filter.language", f["lang"]),
@@ -683,7 +682,6 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
         branch_id=f["branch"],
         manager_id=f["manager"],
         lang=f["lang"],
-        source=info.source,
         viewer=viewer,
     )
 
@@ -744,6 +742,7 @@ def data(view: View, name: str, **extra: Any) -> Any:
 
 
 # --- tables and downloads -------------------------------------------------------------
+
 
 def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFrame:
     """For the screen: phones masked, codes named, numbers formatted, headers translated.

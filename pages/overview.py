@@ -3,7 +3,7 @@
 import streamlit as st
 
 from custdash import charts, ui
-from custdash.queries.common import month_before
+from custdash.calendar import month_before
 
 view = ui.page("overview", title=lambda v: v.t("overview.title", scope=ui.scope_name(v), date=v.as_of.isoformat()))
 st.caption(view.t("overview.caption", month=ui.basis(view)))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from custdash import charts, config, ui
-from custdash.queries.common import add_months
+from custdash.calendar import add_months
 from custdash.queries.tiers import migration_summary
 
 view = ui.page("tiers")

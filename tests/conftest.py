@@ -109,7 +109,7 @@ def bad(tmp_path: Path) -> Path:
     return folder
 
 
-def query_store(db: Path | str, fn, **kw):  # noqa: ANN001, ANN201
+def query_store(db: Path | str, fn, **kw):
     """Run one query function on a store at the demo as-of date (or kw['as_of'])."""
     engine = make_engine(str(db))
     with Session(engine) as s:
@@ -167,7 +167,6 @@ def demo_view(db: Path | str, viewer: Any, rules: Rules, **kw: Any) -> Any:
         "branch_id": None,
         "manager_id": None,
         "lang": "en",
-        "source": "demo",
         "viewer": viewer,
     }
     return ui.View(**{**values, **kw})

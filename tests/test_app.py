@@ -15,9 +15,9 @@ from custdash.db import make_engine
 from custdash.i18n import money
 from custdash.lists import call_list
 from custdash.models import SCHEMA_VERSION
-from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
+from custdash.scope import Scope
 from tests.conftest import ROOT, query_store
 
 
@@ -329,12 +329,12 @@ def test_login_page_language_switch(env):
     assert [b.label for b in at.button] == ["登录"]
 
 
-def _metric(at: AppTest, label: str):  # noqa: ANN202
+def _metric(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
 def test_overview_names_scope_date_and_aum_change(env, rules):
-    from custdash.queries.common import month_before
+    from custdash.calendar import month_before
 
     head = Viewer(username="head", role="head", branch_id="B001")
     at = _app(viewer=head, as_of="2026-10-31")

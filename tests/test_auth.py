@@ -19,8 +19,8 @@ from custdash import auth
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, reveal_for, scope_for
 from custdash.db import make_engine
 from custdash.lists import call_list
-from custdash.queries.common import Scope
 from custdash.queries.summary import summary
+from custdash.scope import Scope
 from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view
 
 APP = str(ROOT / "app.py")

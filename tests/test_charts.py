@@ -12,7 +12,7 @@ RULES = load_rules()
 WAVES = {f"wave_{w.wave}": f"{w.wave} {w.name_en}" for w in RULES.honeymoon.waves}
 
 
-def _layers(chart) -> list[dict]:  # noqa: ANN001
+def _layers(chart) -> list[dict]:
     spec = chart.to_dict()
     return spec.get("layer", [spec])
 

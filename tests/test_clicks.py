@@ -88,7 +88,7 @@ def _touch_all(at: AppTest, where: str) -> int:
 CANDIDATES = ["", "en", "zh", "none", "branch", "manager"]
 
 
-def _value_of(widget, label: str):  # noqa: ANN001, ANN202
+def _value_of(widget, label: str):
     fmt = widget.format_func
     for candidate in [label, label.split(" ")[0], *CANDIDATES]:
         try:

@@ -16,15 +16,16 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from custdash import facts
+from custdash.calendar import month_before
 from custdash.db import make_engine
 from custdash.models import Customer, CustomerFact, FactRollup, Meta
-from custdash.queries.common import ALL, Scope, month_before
 from custdash.queries.summary import summary
+from custdash.scope import ALL, Scope
 from custdash.ui import VIEWS
 from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant
 
 
-def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: bool):  # noqa: ANN001, ANN202
+def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: bool):
     engine = make_engine(str(db))
     try:
         with Session(engine) as s:
@@ -35,7 +36,7 @@ def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: b
         engine.dispose()
 
 
-def _same(fast, live) -> None:  # noqa: ANN001
+def _same(fast, live) -> None:
     if isinstance(fast, pd.DataFrame):
         # Sums of floats may differ in the last bits: the rollup adds partial sums.
         pd.testing.assert_frame_equal(fast, live, check_exact=False, rtol=1e-9, check_dtype=False)

@@ -134,7 +134,7 @@ def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, s
 
     real = importer.make_engine
 
-    def small_disk(target: str, **kw):  # noqa: ANN003, ANN202
+    def small_disk(target: str, **kw):
         engine = real(target, **kw)
         if kw.get("staging"):  # the import's private file may hold only 200 pages
             event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA max_page_count=200"))

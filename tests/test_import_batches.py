@@ -21,7 +21,7 @@ def _rows(db: Path) -> dict[str, str]:
 def test_batches_fall_back_to_the_checked_parsers_with_equal_results(tmp_path, bad, monkeypatch):
     import_extract(bad, str(tmp_path / "batch.db"))
 
-    def doubt(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+    def doubt(*_a, **_k):
         raise importer._Bad
 
     monkeypatch.setattr(importer, "_batch", doubt)

@@ -32,7 +32,7 @@ def demo_store(tmp_path, demo_db):
     return copy_store(demo_db, tmp_path / "store.db")
 
 
-def _users(db) -> list[str]:  # noqa: ANN001
+def _users(db) -> list[str]:
     engine = make_engine(str(db))
     with Session(engine) as s:
         out = [u.username for u in auth.list_users(s)]
@@ -169,7 +169,7 @@ def test_viewer_of_refuses_disabled_users(demo_store):
 # --- what users see ------------------------------------------------------------------------------
 
 
-def _damage(db) -> None:  # noqa: ANN001
+def _damage(db) -> None:
     """Overwrite some data pages in the middle of the file (the header stays valid)."""
     with open(db, "r+b") as fh:
         fh.seek(4096 * 6)
@@ -184,7 +184,7 @@ def test_check_names_a_damaged_store(example_store):
     assert r.stderr.startswith("error: ") and "\nfix: " in r.stderr
 
 
-def _damage_data_pages(db) -> None:  # noqa: ANN001
+def _damage_data_pages(db) -> None:
     """Every page but the schema's and meta's: the store opens, its data cannot be read."""
     import sqlite3
 
@@ -304,7 +304,7 @@ def test_a_download_id_is_served_only_to_the_session_that_drew_it():
 
     handler = ops.DeferredFileHandler(lambda: Media())
 
-    def run(coro):  # noqa: ANN001, ANN202 - its own thread: another test may have left a loop running here
+    def run(coro):  # its own thread: another test may have left a loop running here
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, coro).result()
 

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
-import holidays
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.models import Customer, CustomerFact, FactRollup, Redemption, RedemptionRollup
-from custdash.queries.common import (
-    ALL,
-    Scope,
+from custdash.calendar import basis_month
+from custdash.expressions import (
+    alliance_acquired,
+    alliance_group,
     aum_join,
     aum_value,
-    basis_month,
+    basis_tier,
     customers_at,
-    frame,
+    entitlement_case,
+    heatmap_select,
     person_columns,
-    tier_case,
+    segment_case,
+    segment_facts,
     with_aum,
+    year_to_date,
+    ytd_measures,
 )
+from custdash.models import Customer, CustomerFact, FactRollup, Redemption, RedemptionRollup
+from custdash.queries.common import frame
 from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 UNUSED_COLUMNS = [
     "customer_id",
@@ -38,90 +43,6 @@ UNUSED_COLUMNS = [
     "free_used_ytd",
     "remaining",
 ]
-
-
-@lru_cache(maxsize=64)
-def statutory_holidays(year: int) -> tuple[date, ...]:
-    """Chinese statutory rest days of a year, from the maintained `holidays` package."""
-    return tuple(sorted(holidays.China(years=year)))
-
-
-def peak_condition(rules: Rules, years: range) -> ColumnElement[bool]:
-    """Is a redemption peak (旺季)? Weekend window, summer seasons, statutory holidays."""
-    a = rules.alliance
-    start_minute = a.weekend_from_time.hour * 60 + a.weekend_from_time.minute
-    conds: list[ColumnElement[bool]] = [
-        Redemption.weekday > a.weekend_from_weekday,
-        and_(Redemption.weekday == a.weekend_from_weekday, Redemption.minute_of_day >= start_minute),
-    ]
-    conds += [Redemption.month_day.between(lo, hi) for lo, hi in a.peak_seasons]
-    if a.statutory_holidays:
-        days = [d for y in years for d in statutory_holidays(y)]
-        if days:
-            conds.append(Redemption.screen_date.in_(days))
-    return or_(*conds)
-
-
-def _ytd(as_of: date) -> ColumnElement[bool]:
-    return Redemption.screen_date.between(date(as_of.year, 1, 1), as_of)
-
-
-def _tier_of_customer(rules: Rules, as_of: date):  # noqa: ANN202 - (alias, expression)
-    month = basis_month(as_of)
-    a = aum_join(month)
-    return a, month, tier_case(rules, aum_value(a))
-
-
-def _ytd_measures(rules: Rules, as_of: date) -> list[Any]:
-    """Year-to-date redemption sums, peak vs off-peak (labelled as the rollup's columns)."""
-    peak = peak_condition(rules, range(as_of.year, as_of.year + 1))
-    return [
-        func.sum(case((peak, 1), else_=0)).label("peak_redemptions"),
-        func.sum(case((peak, 0), else_=1)).label("off_peak_redemptions"),
-        func.sum(case((peak, Redemption.tickets), else_=0)).label("peak_tickets"),
-        func.sum(case((peak, 0), else_=Redemption.tickets)).label("off_peak_tickets"),
-        func.sum(Redemption.free_tickets).label("free_used"),
-        func.sum(Redemption.list_price_total - Redemption.paid_total).label("subsidy"),
-    ]
-
-
-def redemption_facts(*, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
-    """Per customer with redemptions this year up to the as-of date: the year-to-date sums."""
-    return (
-        select(Redemption.customer_id.label("customer_id"), *_ytd_measures(rules, as_of))
-        .where(_ytd(as_of))
-        .group_by(Redemption.customer_id)
-        .subquery("ytd")
-    )
-
-
-def segment_facts(*, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
-    """Per customer with redemptions in the trailing segment window: n (redemptions), kids (child tickets)."""
-    since = as_of - timedelta(days=rules.alliance.segment_days - 1)
-    return (
-        select(
-            Redemption.customer_id.label("customer_id"),
-            func.count().label("n"),
-            func.sum(Redemption.child_tickets).label("kids"),
-        )
-        .where(Redemption.screen_date.between(since, as_of))
-        .group_by(Redemption.customer_id)
-        .subquery("per")
-    )
-
-
-def segment_case(rules: Rules, n: Any, kids: Any) -> ColumnElement[str]:
-    """family (any child ticket), film_lover (enough redemptions), else other; NULL without redemptions."""
-    return case(
-        (kids > 0, literal("family")),
-        (n >= rules.alliance.film_lover_min_redemptions, literal("film_lover")),
-        (n > 0, literal("other")),
-        else_=None,
-    )
-
-
-def entitlement_case(rules: Rules, tier: ColumnElement[str]) -> ColumnElement[int]:
-    return case(*[(tier == code, literal(n)) for code, n in rules.alliance.entitlement.items()], else_=literal(0))
 
 
 ROLLUP_SUMS = ["peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used", "subsidy"]
@@ -144,17 +65,17 @@ def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scop
         )
         df = df.merge(frame(session, stmt), on="tier", how="left")
     else:
-        a, month, tier = _tier_of_customer(rules, as_of)
+        a, month, tier = basis_tier(rules, as_of)
         t = tier.label("tier")
         red = (
             with_aum(
-                select(t, *_ytd_measures(rules, as_of))
+                select(t, *ytd_measures(rules, as_of))
                 .select_from(Redemption)
                 .join(Customer, Customer.customer_id == Redemption.customer_id),
                 a,
                 month,
             )
-            .where(_ytd(as_of), *customers_at(as_of, scope))
+            .where(year_to_date(as_of), *customers_at(as_of, scope))
             .group_by(t)
         )
         people = (
@@ -179,24 +100,6 @@ def alliance_totals(by_tier: pd.DataFrame) -> dict[str, int | float]:
         "free_tickets_used_ytd": int(by_tier["free_used"].sum()),
         "free_tickets_entitled": int(by_tier["entitled"].sum()),
     }
-
-
-def heatmap_select(*, as_of: date, scope: Scope, keys: list[Any]) -> Select[Any]:
-    """Year-to-date redemptions and tickets by [keys,] weekday and hour of screening."""
-    hour = (Redemption.minute_of_day // 60).label("hour")
-    return (
-        select(
-            *keys,
-            Redemption.weekday.label("weekday"),
-            hour,
-            func.count().label("redemptions"),
-            func.sum(Redemption.tickets).label("tickets"),
-        )
-        .join(Customer, Customer.customer_id == Redemption.customer_id)
-        .where(_ytd(as_of), *customers_at(as_of, scope))
-        .group_by(*keys, Redemption.weekday, hour)
-        .order_by(*keys, Redemption.weekday, hour)
-    )
 
 
 def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
@@ -256,7 +159,7 @@ def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: 
     """产能: basis-month AUM of alliance-acquired customers against all others."""
     if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
-        group = case((r.alliance_channel, literal("alliance")), else_=literal("other")).label("group")
+        group = alliance_group(r.alliance_channel).label("group")
         stmt = (
             select(group, func.sum(r.customers).label("customers"), func.sum(r.aum).label("aum"))
             .where(r.as_of == as_of, *scope.where(r))
@@ -265,9 +168,7 @@ def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: 
         return _channel_frame(session, stmt)
     month = basis_month(as_of)
     al = aum_join(month)
-    group = case(
-        (Customer.channel == rules.alliance.alliance_channel, literal("alliance")), else_=literal("other")
-    ).label("group")
+    group = alliance_group(alliance_acquired(rules)).label("group")
     stmt = (
         with_aum(
             select(group, func.count().label("customers"), func.sum(aum_value(al)).label("aum")).select_from(Customer),
@@ -298,12 +199,12 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
             .where(f.remaining >= 1, *scope.where(f))
             .order_by(f.remaining.desc(), f.customer_id)
         )
-    a, month, tier = _tier_of_customer(rules, as_of)
+    a, month, tier = basis_tier(rules, as_of)
     ent = rules.alliance.entitlement
     entitled = entitlement_case(rules, tier)
     used = (
         select(func.coalesce(func.sum(Redemption.free_tickets), 0))
-        .where(Redemption.customer_id == Customer.customer_id, _ytd(as_of))
+        .where(Redemption.customer_id == Customer.customer_id, year_to_date(as_of))
         .scalar_subquery()
     )
     # Only tiers with an entitlement can have any left: filter on AUM first (index range).

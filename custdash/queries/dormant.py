@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,20 +10,12 @@ from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.models import AumMonthly, Card, Customer, CustomerFact, Meta, Txn
-from custdash.queries.common import (
-    ALL,
-    Scope,
-    add_months,
-    basis_month,
-    customers_at,
-    end_of_day,
-    frame,
-    months_back,
-    person_columns,
-    tier_case,
-)
+from custdash.calendar import days_before, end_of_day, months_back
+from custdash.expressions import all_dormant, card_facts, customers_at, peak_months, person_columns, tier_case
+from custdash.models import AumMonthly, Customer, CustomerFact
+from custdash.queries.common import frame
 from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 LIST_COLUMNS = [
     "customer_id",
@@ -39,67 +31,6 @@ LIST_COLUMNS = [
     "peak_aum_12m",
     "priority",
 ]
-
-
-def _last_activity(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN202 - a selectable
-    """card_id -> time of last activity on or before the as-of date.
-
-    The import stores each card's latest activity on or before the extract date
-    (card.last_activity_at). That is the answer at the extract date when the rules' activity
-    kinds match the import's; otherwise it is computed from the transactions.
-    """
-    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(["as_of", "activity_excludes"]))).all())
-    kinds = sorted(rules.dormant.non_activity_kinds)
-    stored_ok = (
-        meta.get("as_of") is not None
-        and date.fromisoformat(meta["as_of"]) == as_of
-        and meta.get("activity_excludes") == ",".join(kinds)
-    )
-    if stored_ok:
-        return select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at")).subquery("act")
-    return (
-        select(Txn.card_id.label("card_id"), func.max(Txn.ts).label("last_at"))
-        .where(Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
-        .group_by(Txn.card_id)
-        .subquery("act")
-    )
-
-
-def card_facts(session: Session, *, as_of: date, rules: Rules):  # noqa: ANN201 - a subquery
-    """Per customer holding cards at the as-of date: active_cards, dormant_cards, last_at
-    (latest activity on an active card: activity on a frozen or closed card neither wakes a
-    customer nor shows as their last activity, DOMAIN.md §3), any_at (latest activity on any
-    card: none means never used), balance (of active cards)."""
-    r = rules.dormant
-    cutoff = end_of_day(as_of - timedelta(days=r.days))  # activity before this is >= `days` old
-    opened_cutoff = as_of - timedelta(days=r.days)
-    act = _last_activity(session, as_of=as_of, rules=rules)
-    is_active = (Card.status == "active") & (Card.opened_on <= as_of)
-    dormant_card = is_active & (
-        ((act.c.last_at.is_not(None)) & (act.c.last_at < cutoff))
-        | ((act.c.last_at.is_(None)) & (Card.opened_on <= opened_cutoff))
-    )
-    return (
-        select(
-            Card.customer_id.label("customer_id"),
-            func.sum(case((is_active, 1), else_=0)).label("active_cards"),
-            func.sum(case((dormant_card, 1), else_=0)).label("dormant_cards"),
-            func.max(case((is_active, act.c.last_at), else_=None)).label("last_at"),
-            func.max(act.c.last_at).label("any_at"),
-            func.sum(case((is_active, Card.balance), else_=0.0)).label("balance"),
-        )
-        .select_from(Card)
-        .outerjoin(act, act.c.card_id == Card.card_id)
-        .where(Card.opened_on <= as_of)
-        .group_by(Card.customer_id)
-        .subquery("dc")
-    )
-
-
-def peak_months(as_of: date, rules: Rules) -> tuple[str, str]:
-    """First and last month of the peak-AUM window: the `peak_months` months ending with the basis month."""
-    last_month = basis_month(as_of)
-    return add_months(last_month, -(rules.dormant.peak_months - 1)), last_month
 
 
 def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
@@ -120,7 +51,7 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
             .order_by(f.peak_aum_12m.desc(), f.customer_id)
         )
     cards = card_facts(session, as_of=as_of, rules=rules)
-    dormant = (cards.c.active_cards > 0) & (cards.c.active_cards == cards.c.dormant_cards)
+    dormant = all_dormant(cards.c.active_cards, cards.c.dormant_cards)
     first_month, last_month = peak_months(as_of, rules)
     peak = func.coalesce(
         select(func.max(AumMonthly.avg_daily_aum))
@@ -151,7 +82,7 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
 def dormant_list(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
 ) -> pd.DataFrame:
-    """The wake-up list (DOMAIN.md §3), in priority order; the first `limit` rows when given."""
+    """The wake-up list (docs/RULES.md §3), in priority order; the first `limit` rows when given."""
     r = rules.dormant
     df = frame(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
     df["dormant_cards"] = df["dormant_cards"].astype(int)
@@ -208,7 +139,7 @@ def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Sco
 def min_months_dormant(as_of: date, rules: Rules) -> int:
     """Whole months since the most recent activity a dormant customer can have (dormant.days
     before the as-of date): the first bar of the months chart."""
-    latest = as_of - timedelta(days=rules.dormant.days)
+    latest = days_before(as_of, rules.dormant.days)
     k = 0
     while k < MONTHS_CAP and latest <= months_back(as_of, k + 1):
         k += 1

@@ -2,62 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.models import Customer, CustomerFact, FactRollup, Product, Touch
-from custdash.queries.common import (
-    ALL,
-    Scope,
-    add_months,
-    aum_join,
-    aum_value,
-    basis_month,
+from custdash.calendar import month_end
+from custdash.expressions import (
+    cohort_conditions,
+    cohort_first_day,
     customers_at,
-    frame,
-    month_of,
+    fact_wave_done,
+    flags,
+    in_window,
+    n_overdue,
     person_columns,
+    wave_status_case,
+    wave_touched,
 )
-from custdash.rules import Rules, Wave
-from custdash.sql import add_days
-
-STATUSES = ("done", "due", "overdue", "upcoming")
-
-
-def _done(wave: Wave, as_of: date) -> ColumnElement[bool]:
-    return exists().where(Touch.customer_id == Customer.customer_id, Touch.wave == wave.wave, Touch.touched_on <= as_of)
-
-
-def wave_bit(wave: Wave) -> int:
-    """The bit of a wave in customer_fact.waves_done."""
-    return 1 << wave.wave
-
-
-def _fact_done(wave: Wave) -> ColumnElement[bool]:
-    return CustomerFact.waves_done.op("&")(wave_bit(wave)) != 0
-
-
-def wave_status_case(
-    wave: Wave, as_of: date, *, done: ColumnElement[bool], opened_on: Any = Customer.opened_on
-) -> ColumnElement[str]:
-    """done / due / overdue / upcoming, with the day windows turned into opening-date bounds
-    (day n = as_of - opened_on, so day > end <=> opened_on < as_of - end)."""
-    return case(
-        (done, literal("done")),
-        (opened_on < as_of - timedelta(days=wave.end), literal("overdue")),
-        (opened_on <= as_of - timedelta(days=wave.start), literal("due")),
-        else_=literal("upcoming"),
-    )
-
-
-def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) -> ColumnElement[bool]:
-    return opened_on.between(as_of - timedelta(days=rules.honeymoon.days), as_of)
+from custdash.models import Customer, CustomerFact, FactRollup
+from custdash.queries.common import frame
+from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 
 def wave_status_select(
@@ -75,12 +44,12 @@ def wave_status_select(
     waves = rules.honeymoon.waves
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        status = [wave_status_case(w, as_of, done=_fact_done(w), opened_on=f.opened_on) for w in waves]
+        status = [wave_status_case(w, as_of, done=fact_wave_done(w), opened_on=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
         where = [in_window(as_of, rules, f.opened_on), *scope.where(f)]
         if call_list_only:
             where.append(f.honeymoon_due | f.honeymoon_overdue)
-        order = [_n_overdue(status).desc(), f.opened_on, f.customer_id]
+        order = [n_overdue(status).desc(), f.opened_on, f.customer_id]
         stmt = select(*person_columns(f), f.opened_on)
         if limit is None:
             stmt = stmt.where(*where)
@@ -91,18 +60,14 @@ def wave_status_select(
             first = select(f.customer_id).where(*where).order_by(*order).limit(limit).subquery("first")
             stmt = stmt.join(first, first.c.customer_id == f.customer_id)
     else:
-        status = [wave_status_case(w, as_of, done=_done(w, as_of)) for w in waves]
+        status = [wave_status_case(w, as_of, done=wave_touched(w, as_of)) for w in waves]
         stmt = select(*person_columns(), Customer.opened_on).where(*customers_at(as_of, scope), in_window(as_of, rules))
         if call_list_only:
-            due, overdue = flags(rules, as_of, done=lambda w: _done(w, as_of))
+            due, overdue = flags(rules, as_of, done=lambda w: wave_touched(w, as_of))
             stmt = stmt.where(due | overdue)
-        order = [_n_overdue(status).desc(), Customer.opened_on, Customer.customer_id]
+        order = [n_overdue(status).desc(), Customer.opened_on, Customer.customer_id]
     stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(status, waves)])
     return stmt.order_by(*order).limit(limit)
-
-
-def _n_overdue(status: list[ColumnElement[str]]) -> ColumnElement[int]:
-    return sum((case((st == "overdue", 1), else_=0) for st in status), literal(0))
 
 
 def wave_status(
@@ -148,7 +113,7 @@ def honeymoon_counts(session: Session, *, as_of: date, rules: Rules, scope: Scop
             r.as_of == as_of, *scope.where(r)
         )
     else:
-        due, overdue = flags(rules, as_of, done=lambda w: _done(w, as_of))
+        due, overdue = flags(rules, as_of, done=lambda w: wave_touched(w, as_of))
         stmt = (
             select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
             .select_from(Customer)
@@ -156,63 +121,6 @@ def honeymoon_counts(session: Session, *, as_of: date, rules: Rules, scope: Scop
         )
     n, due, overdue = session.execute(stmt).one()
     return {"in_window": int(n or 0), "due": int(due or 0), "overdue": int(overdue or 0)}
-
-
-def flags(
-    rules: Rules, as_of: date, *, done: Callable[[Wave], ColumnElement[bool]], opened_on: Any = Customer.opened_on
-) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(any wave due, any wave overdue) for a customer in honeymoon."""
-    status = [wave_status_case(w, as_of, done=done(w), opened_on=opened_on) for w in rules.honeymoon.waves]
-    return or_(*[s == "due" for s in status]), or_(*[s == "overdue" for s in status])
-
-
-def _day_target_months(first: date, last: date, as_of: date, days: int) -> list[tuple[date, date, str]]:
-    """For opening dates first..last: the basis month of min(opened_on + days, as_of),
-    as contiguous (from, to, month) ranges."""
-    out: list[tuple[date, date, str]] = []
-    d = first
-    while d <= last:
-        m = basis_month(min(d + timedelta(days=days), as_of))
-        if out and out[-1][2] == m:
-            out[-1] = (out[-1][0], d, m)
-        else:
-            out.append((d, d, m))
-        d += timedelta(days=1)
-    return out
-
-
-def cohort_first_day(as_of: date, rules: Rules) -> date:
-    """The first opening date of the cohorts shown at the as-of date."""
-    first_month = add_months(month_of(as_of), -(rules.honeymoon.cohort_months - 1))
-    return date(int(first_month[:4]), int(first_month[5:]), 1)
-
-
-def cohort_conditions(
-    as_of: date, rules: Rules
-) -> tuple[Any, ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
-    """(AUM alias, its join condition, deep by day n, V1+ at day n) for a customer of the cohorts."""
-    h = rules.honeymoon
-    ranges = _day_target_months(cohort_first_day(as_of, rules), as_of, as_of, h.days)
-    target_month = case(
-        *[(Customer.opened_on.between(lo, hi), literal(m)) for lo, hi, m in ranges], else_=literal(None)
-    )
-    a = aum_join("day_n")
-    products_by_day_n = (
-        select(func.count())
-        .where(
-            Product.customer_id == Customer.customer_id,
-            Product.opened_on <= add_days(Customer.opened_on, h.days),
-            Product.opened_on <= as_of,
-        )
-        .scalar_subquery()
-    )
-    join = and_(a.customer_id == Customer.customer_id, a.month == target_month)
-    return a, join, products_by_day_n >= h.cohort_min_products, aum_value(a) >= rules.tiers[1].lower_bound
-
-
-def _month_end(month: str) -> date:
-    y, m = int(month[:4]), int(month[5:7])
-    return date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)
 
 
 def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
@@ -229,7 +137,7 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     count: list[Any] = [func.count().label("customers")]
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        cols = count + [func.sum(case((_fact_done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
+        cols = count + [func.sum(case((fact_wave_done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
         cols += [
             func.sum(case((f.deep_by_day_n, 1), else_=0)).label("deep"),
             func.sum(case((f.v1_plus_at_day_n, 1), else_=0)).label("v1_plus"),
@@ -242,7 +150,9 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         )
     else:
         a, join, deep, v1_plus = cohort_conditions(as_of, rules)
-        cols = count + [func.sum(case((_done(w, as_of), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
+        cols = count + [
+            func.sum(case((wave_touched(w, as_of), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves
+        ]
         cols += [
             func.sum(case((deep, 1), else_=0)).label("deep"),
             func.sum(case((v1_plus, 1), else_=0)).label("v1_plus"),
@@ -258,7 +168,7 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     df = frame(session, stmt)
     # How many days the cohort's youngest customers have had: a share read at day d is final
     # only once this reaches d (the charts mark younger cohorts as still filling up).
-    df["days_reached"] = [(as_of - min(_month_end(c), as_of)).days for c in df["cohort"]]
+    df["days_reached"] = [(as_of - min(month_end(c), as_of)).days for c in df["cohort"]]
     n = df["customers"].where(df["customers"] > 0)
     for w in h.waves:
         df[f"wave_{w.wave}_done"] = (df[f"wave_{w.wave}_done"] / n).round(4)

@@ -1,4 +1,4 @@
-"""The morning summary: the CLI contract of DOMAIN.md, and the overview page's figures."""
+"""The morning summary: the CLI summary contract (README), and the overview page's figures."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from custdash import facts
 from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_entitlement
-from custdash.queries.common import ALL, Scope
 from custdash.queries.dormant import dormant_list
 from custdash.queries.honeymoon import honeymoon_counts
 from custdash.queries.threshold import threshold_list
 from custdash.queries.tiers import tier_distribution
 from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 
 def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, Any]:

@@ -6,24 +6,27 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.models import Customer, CustomerFact
-from custdash.queries.common import (
-    ALL,
-    Scope,
+from custdash.calendar import basis_month
+from custdash.expressions import (
+    Range,
     aum_join,
     aum_value,
-    basis_month,
     customers_at,
-    frame,
+    in_ranges,
+    near_ranges,
+    next_bound,
     person_columns,
     tier_case,
     with_aum,
 )
+from custdash.models import Customer, CustomerFact
+from custdash.queries.common import frame
 from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 LIST_COLUMNS = [
     "customer_id",
@@ -41,28 +44,6 @@ LIST_COLUMNS = [
 ]
 
 
-def _ranges(rules: Rules, band: float) -> list[tuple[float, float, str, str]]:
-    """(from AUM, next bound, tier, next tier) for every tier below the top."""
-    out = []
-    for cur, nxt in zip(rules.tiers, rules.tiers[1:]):
-        lo = max(cur.lower_bound, (1 - band) * nxt.lower_bound)
-        out.append((lo, nxt.lower_bound, cur.code, nxt.code))
-    return out
-
-
-def _near(aum: ColumnElement[float], ranges: list[tuple[float, float, str, str]]) -> ColumnElement[bool]:
-    return or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in ranges])
-
-
-def _next_bound(aum: ColumnElement[float], ranges: list[tuple[float, float, str, str]]) -> ColumnElement[float]:
-    return case(*[(aum < hi, literal(hi)) for _lo, hi, _c, _n in ranges], else_=None).label("next_bound")
-
-
-def near_threshold(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[bool]:
-    """Is a customer near the next tier, with the rules' default band?"""
-    return _near(aum, _ranges(rules, rules.threshold.band))
-
-
 def threshold_select(
     session: Session,
     *,
@@ -75,28 +56,28 @@ def threshold_select(
     """The near-threshold rows in list order: gap ascending, then customer id (the first
     `limit` of them, when given)."""
     band = rules.threshold.band if band is None else band
-    ranges = _ranges(rules, band)
+    ranges = near_ranges(rules, band)
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
         aum = f.basis_aum
         if limit is not None:
             return _first_rows(ranges, scope, limit)
-        nxt = _next_bound(aum, ranges)
-        stmt = select(*person_columns(f), f.tier, aum.label("aum"), nxt).where(_near(aum, ranges), *scope.where(f))
+        nxt = next_bound(aum, ranges)
+        stmt = select(*person_columns(f), f.tier, aum.label("aum"), nxt).where(in_ranges(aum, ranges), *scope.where(f))
     else:
         month = basis_month(as_of)
         a = aum_join(month)
         aum = aum_value(a)
-        nxt = _next_bound(aum, ranges)
+        nxt = next_bound(aum, ranges)
         stmt = with_aum(
             select(*person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), nxt).select_from(Customer),
             a,
             month,
-        ).where(*customers_at(as_of, scope), _near(aum, ranges))
+        ).where(*customers_at(as_of, scope), in_ranges(aum, ranges))
     return stmt.order_by(nxt - aum, stmt.selected_columns.customer_id).limit(limit)
 
 
-def _first_rows(ranges: list[tuple[float, float, str, str]], scope: Scope, limit: int) -> Select[Any]:
+def _first_rows(ranges: list[Range], scope: Scope, limit: int) -> Select[Any]:
     """The first `limit` rows of the list from the facts, without sorting the whole band.
 
     Within one tier's range the smallest gaps are the highest AUMs: a short walk down the AUM
@@ -131,7 +112,7 @@ def threshold_list(
     df = frame(session, threshold_select(session, as_of=as_of, rules=rules, scope=scope, band=band, limit=limit))
     df["aum"] = df["aum"].astype(float)
     df["next_bound"] = df["next_bound"].astype(float)
-    nxt = {c: n for _lo, _hi, c, n in _ranges(rules, band)}
+    nxt = {c: n for _lo, _hi, c, n in near_ranges(rules, band)}
     df["next_tier"] = df["tier"].map(nxt)
     df["gap"] = (df["next_bound"] - df["aum"]).round(2)
     df["gap_pct"] = (df["gap"] / df["next_bound"]).round(4)
@@ -161,10 +142,10 @@ def threshold_bands(
     cols = []
     labels = []
     for band in bands:
-        for lo, hi, _cur, nxt in _ranges(rules, band):
+        for lo, hi, _cur, nxt in near_ranges(rules, band):
             cols.append(func.sum(case((and_(aum >= lo, aum < hi), 1), else_=0)))
             labels.append((nxt, band))
-    widest = _near(aum, _ranges(rules, max(bands)))
+    widest = in_ranges(aum, near_ranges(rules, max(bands)))
     if fast:
         stmt = select(*cols).where(widest, *scope.where(CustomerFact))
     else:

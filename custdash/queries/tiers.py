@@ -10,20 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
+from custdash.calendar import add_months, basis_month
+from custdash.expressions import aum_join, aum_value, customers_at, tier_case, with_aum
 from custdash.models import Customer, FactRollup
-from custdash.queries.common import (
-    ALL,
-    Scope,
-    add_months,
-    aum_join,
-    aum_value,
-    basis_month,
-    customers_at,
-    frame,
-    tier_case,
-    with_aum,
-)
+from custdash.queries.common import frame
 from custdash.rules import Rules
+from custdash.scope import ALL, Scope
 
 Split = Literal["branch", "manager"] | None
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from custdash.lists import call_list
-from custdash.queries.common import Scope
 from custdash.queries.summary import list_sizes, summary
+from custdash.scope import Scope
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import captions, exceptions, metrics, open_page, settle
 from tests.conftest import DEMO_AS_OF, query_store
@@ -182,7 +182,7 @@ def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, br
     context.close()
 
 
-def _choose(page, label: str, option: str) -> None:  # noqa: ANN001
+def _choose(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option, exact=False).first.click()
     settle(page)

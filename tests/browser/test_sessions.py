@@ -17,11 +17,11 @@ from tests.browser.helpers import LOGIN, captions, exceptions, open_page, settle
 pytestmark = pytest.mark.browser
 
 
-def _auth_db(demo_db) -> sqlite3.Connection:  # noqa: ANN001
+def _auth_db(demo_db) -> sqlite3.Connection:
     return sqlite3.connect(auth_path(demo_db))
 
 
-def _h1(page) -> str:  # noqa: ANN001
+def _h1(page) -> str:
     return page.locator("h1").first.inner_text().strip()
 
 

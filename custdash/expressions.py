@@ -1,0 +1,372 @@
+"""The business rules as SQL expressions (docs/RULES.md §1-§5): one definition each.
+
+Every figure that depends on the rules is built here, from the rules in force and an as-of
+date, with thresholds as bound parameters: the live queries (custdash/queries), the
+materialised facts (custdash/facts.py) and the demo generator's checks all use these, so
+the paths cannot drift apart. Nothing here runs a query; no Streamlit, no pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+import holidays
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from custdash.calendar import (
+    add_months,
+    basis_month,
+    days_before,
+    end_of_day,
+    first_day,
+    month_of,
+    trailing_start,
+    year_start,
+)
+from custdash.models import AumMonthly, Card, Customer, CustomerFact, Meta, Product, Redemption, Touch, Txn
+from custdash.rules import Rules, Wave
+from custdash.scope import Scope
+from custdash.sql import add_days
+
+# --- who and which month -------------------------------------------------------------
+
+
+def customers_at(as_of: date, scope: Scope) -> list[ColumnElement[bool]]:
+    """Customers that exist at the as-of date, inside the scope."""
+    return [Customer.opened_on <= as_of, *scope.where()]
+
+
+def person_columns(entity: Any = Customer) -> list[Any]:
+    """Who a list row is about: from customer, or from customer_fact (which copies them)."""
+    return [entity.customer_id, entity.name, entity.phone, entity.branch_id, entity.manager_id]
+
+
+def aum_join(month: str) -> Any:
+    """An alias of aum_monthly to LEFT JOIN for one month."""
+    return aliased(AumMonthly, name=f"aum_{month.replace('-', '_')}")
+
+
+def aum_value(alias: Any) -> ColumnElement[float]:
+    """AUM of the joined month; no row means 0 (docs/RULES.md §1)."""
+    return func.coalesce(alias.avg_daily_aum, 0.0)
+
+
+def with_aum(stmt: Select[Any], alias: Any, month: str) -> Select[Any]:
+    return stmt.outerjoin(alias, and_(alias.customer_id == Customer.customer_id, alias.month == month))
+
+
+# --- §1 tiers --------------------------------------------------------------------------
+
+
+def tier_case(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[str]:
+    """The tier code of an AUM expression, bounds as bound parameters."""
+    whens = [(aum >= t.lower_bound, literal(t.code)) for t in reversed(rules.tiers[1:])]
+    return case(*whens, else_=literal(rules.tiers[0].code))
+
+
+def basis_tier(rules: Rules, as_of: date) -> tuple[Any, str, ColumnElement[str]]:
+    """(aum_monthly alias to join, basis month, the customer's tier at the as-of date)."""
+    month = basis_month(as_of)
+    a = aum_join(month)
+    return a, month, tier_case(rules, aum_value(a))
+
+
+# --- §2 near threshold ---------------------------------------------------------------
+
+Range = tuple[float, float, str, str]  # from AUM, next bound, tier, next tier
+
+
+def near_ranges(rules: Rules, band: float) -> list[Range]:
+    """(from AUM, next bound, tier, next tier) for every tier below the top."""
+    out = []
+    for cur, nxt in zip(rules.tiers, rules.tiers[1:]):
+        lo = max(cur.lower_bound, (1 - band) * nxt.lower_bound)
+        out.append((lo, nxt.lower_bound, cur.code, nxt.code))
+    return out
+
+
+def in_ranges(aum: ColumnElement[float], ranges: list[Range]) -> ColumnElement[bool]:
+    return or_(*[and_(aum >= lo, aum < hi) for lo, hi, _c, _n in ranges])
+
+
+def next_bound(aum: ColumnElement[float], ranges: list[Range]) -> ColumnElement[float]:
+    return case(*[(aum < hi, literal(hi)) for _lo, hi, _c, _n in ranges], else_=None).label("next_bound")
+
+
+def near_threshold(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[bool]:
+    """Is a customer near the next tier, with the rules' default band?"""
+    return in_ranges(aum, near_ranges(rules, rules.threshold.band))
+
+
+# --- §3 dormant ------------------------------------------------------------------------
+
+
+def last_activity(session: Session, *, as_of: date, rules: Rules) -> Any:
+    """card_id -> time of last activity on or before the as-of date (a subquery).
+
+    The import stores each card's latest activity on or before the extract date
+    (card.last_activity_at). That is the answer at the extract date when the rules' activity
+    kinds match the import's; otherwise it is computed from the transactions.
+    """
+    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(["as_of", "activity_excludes"]))).all())
+    kinds = sorted(rules.dormant.non_activity_kinds)
+    stored_ok = (
+        meta.get("as_of") is not None
+        and date.fromisoformat(meta["as_of"]) == as_of
+        and meta.get("activity_excludes") == ",".join(kinds)
+    )
+    if stored_ok:
+        return select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at")).subquery("act")
+    return (
+        select(Txn.card_id.label("card_id"), func.max(Txn.ts).label("last_at"))
+        .where(Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
+        .group_by(Txn.card_id)
+        .subquery("act")
+    )
+
+
+def card_facts(session: Session, *, as_of: date, rules: Rules) -> Any:
+    """Per customer holding cards at the as-of date (a subquery): active_cards, dormant_cards,
+    last_at (latest activity on an active card: activity on a frozen or closed card neither
+    wakes a customer nor shows as their last activity, docs/RULES.md §3), any_at (latest
+    activity on any card: none means never used), balance (of active cards)."""
+    r = rules.dormant
+    cutoff = end_of_day(days_before(as_of, r.days))  # activity before this is >= `days` old
+    act = last_activity(session, as_of=as_of, rules=rules)
+    is_active = (Card.status == "active") & (Card.opened_on <= as_of)
+    dormant_card = is_active & (
+        ((act.c.last_at.is_not(None)) & (act.c.last_at < cutoff))
+        | ((act.c.last_at.is_(None)) & (Card.opened_on <= days_before(as_of, r.days)))
+    )
+    return (
+        select(
+            Card.customer_id.label("customer_id"),
+            func.sum(case((is_active, 1), else_=0)).label("active_cards"),
+            func.sum(case((dormant_card, 1), else_=0)).label("dormant_cards"),
+            func.max(case((is_active, act.c.last_at), else_=None)).label("last_at"),
+            func.max(act.c.last_at).label("any_at"),
+            func.sum(case((is_active, Card.balance), else_=0.0)).label("balance"),
+        )
+        .select_from(Card)
+        .outerjoin(act, act.c.card_id == Card.card_id)
+        .where(Card.opened_on <= as_of)
+        .group_by(Card.customer_id)
+        .subquery("dc")
+    )
+
+
+def all_dormant(active_cards: Any, dormant_cards: Any) -> ColumnElement[bool]:
+    """A customer is dormant: at least one active card, and all of them dormant (never NULL
+    when `active_cards` is not)."""
+    return and_(active_cards > 0, active_cards == dormant_cards)
+
+
+def peak_months(as_of: date, rules: Rules) -> tuple[str, str]:
+    """First and last month of the peak-AUM window: the `peak_months` months ending with the basis month."""
+    last_month = basis_month(as_of)
+    return add_months(last_month, -(rules.dormant.peak_months - 1)), last_month
+
+
+# --- §4 alliance -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> tuple[date, ...]:
+    """Chinese statutory rest days of a year, from the maintained `holidays` package."""
+    return tuple(sorted(holidays.China(years=year)))
+
+
+def peak_condition(rules: Rules, years: range) -> ColumnElement[bool]:
+    """Is a redemption peak (旺季)? Weekend window, summer seasons, statutory holidays."""
+    a = rules.alliance
+    start_minute = a.weekend_from_time.hour * 60 + a.weekend_from_time.minute
+    conds: list[ColumnElement[bool]] = [
+        Redemption.weekday > a.weekend_from_weekday,
+        and_(Redemption.weekday == a.weekend_from_weekday, Redemption.minute_of_day >= start_minute),
+    ]
+    conds += [Redemption.month_day.between(lo, hi) for lo, hi in a.peak_seasons]
+    if a.statutory_holidays:
+        days = [d for y in years for d in statutory_holidays(y)]
+        if days:
+            conds.append(Redemption.screen_date.in_(days))
+    return or_(*conds)
+
+
+def year_to_date(as_of: date) -> ColumnElement[bool]:
+    """A redemption screened this year up to the as-of date."""
+    return Redemption.screen_date.between(year_start(as_of), as_of)
+
+
+def ytd_measures(rules: Rules, as_of: date) -> list[Any]:
+    """Year-to-date redemption sums, peak vs off-peak (labelled as the rollup's columns)."""
+    peak = peak_condition(rules, range(as_of.year, as_of.year + 1))
+    return [
+        func.sum(case((peak, 1), else_=0)).label("peak_redemptions"),
+        func.sum(case((peak, 0), else_=1)).label("off_peak_redemptions"),
+        func.sum(case((peak, Redemption.tickets), else_=0)).label("peak_tickets"),
+        func.sum(case((peak, 0), else_=Redemption.tickets)).label("off_peak_tickets"),
+        func.sum(Redemption.free_tickets).label("free_used"),
+        func.sum(Redemption.list_price_total - Redemption.paid_total).label("subsidy"),
+    ]
+
+
+def redemption_facts(*, as_of: date, rules: Rules) -> Any:
+    """Per customer with redemptions this year up to the as-of date: the year-to-date sums (a subquery)."""
+    return (
+        select(Redemption.customer_id.label("customer_id"), *ytd_measures(rules, as_of))
+        .where(year_to_date(as_of))
+        .group_by(Redemption.customer_id)
+        .subquery("ytd")
+    )
+
+
+def segment_facts(*, as_of: date, rules: Rules) -> Any:
+    """Per customer with redemptions in the trailing segment window (a subquery): n
+    (redemptions), kids (child tickets)."""
+    since = trailing_start(as_of, rules.alliance.segment_days)
+    return (
+        select(
+            Redemption.customer_id.label("customer_id"),
+            func.count().label("n"),
+            func.sum(Redemption.child_tickets).label("kids"),
+        )
+        .where(Redemption.screen_date.between(since, as_of))
+        .group_by(Redemption.customer_id)
+        .subquery("per")
+    )
+
+
+def segment_case(rules: Rules, n: Any, kids: Any) -> ColumnElement[str]:
+    """family (any child ticket), film_lover (enough redemptions), else other; NULL without redemptions."""
+    return case(
+        (kids > 0, literal("family")),
+        (n >= rules.alliance.film_lover_min_redemptions, literal("film_lover")),
+        (n > 0, literal("other")),
+        else_=None,
+    )
+
+
+def entitlement_case(rules: Rules, tier: ColumnElement[str]) -> ColumnElement[int]:
+    return case(*[(tier == code, literal(n)) for code, n in rules.alliance.entitlement.items()], else_=literal(0))
+
+
+def alliance_acquired(rules: Rules) -> ColumnElement[bool]:
+    """Was the customer acquired through the alliance (产能)?"""
+    return Customer.channel == rules.alliance.alliance_channel
+
+
+def alliance_group(acquired: Any) -> ColumnElement[str]:
+    """ "alliance" for an alliance-acquired customer, else "other"."""
+    return case((acquired, literal("alliance")), else_=literal("other"))
+
+
+def heatmap_select(*, as_of: date, scope: Scope, keys: list[Any]) -> Select[Any]:
+    """Year-to-date redemptions and tickets by [keys,] weekday and hour of screening."""
+    hour = (Redemption.minute_of_day // 60).label("hour")
+    return (
+        select(
+            *keys,
+            Redemption.weekday.label("weekday"),
+            hour,
+            func.count().label("redemptions"),
+            func.sum(Redemption.tickets).label("tickets"),
+        )
+        .join(Customer, Customer.customer_id == Redemption.customer_id)
+        .where(year_to_date(as_of), *customers_at(as_of, scope))
+        .group_by(*keys, Redemption.weekday, hour)
+        .order_by(*keys, Redemption.weekday, hour)
+    )
+
+
+# --- §5 honeymoon ----------------------------------------------------------------------
+
+
+def wave_touched(wave: Wave, as_of: date) -> ColumnElement[bool]:
+    """A touch for the wave exists, dated on or before the as-of date."""
+    return exists().where(Touch.customer_id == Customer.customer_id, Touch.wave == wave.wave, Touch.touched_on <= as_of)
+
+
+def wave_bit(wave: Wave) -> int:
+    """The bit of a wave in customer_fact.waves_done."""
+    return 1 << wave.wave
+
+
+def fact_wave_done(wave: Wave) -> ColumnElement[bool]:
+    return CustomerFact.waves_done.op("&")(wave_bit(wave)) != 0
+
+
+def wave_status_case(
+    wave: Wave, as_of: date, *, done: ColumnElement[bool], opened_on: Any = Customer.opened_on
+) -> ColumnElement[str]:
+    """done / due / overdue / upcoming, with the day windows turned into opening-date bounds
+    (day n = as_of - opened_on, so day > end <=> opened_on < as_of - end)."""
+    return case(
+        (done, literal("done")),
+        (opened_on < days_before(as_of, wave.end), literal("overdue")),
+        (opened_on <= days_before(as_of, wave.start), literal("due")),
+        else_=literal("upcoming"),
+    )
+
+
+def n_overdue(status: list[ColumnElement[str]]) -> ColumnElement[int]:
+    return sum((case((st == "overdue", 1), else_=0) for st in status), literal(0))
+
+
+def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) -> ColumnElement[bool]:
+    """In honeymoon: 0 <= as_of - opened_on <= honeymoon.days."""
+    return opened_on.between(days_before(as_of, rules.honeymoon.days), as_of)
+
+
+def flags(
+    rules: Rules, as_of: date, *, done: Callable[[Wave], ColumnElement[bool]], opened_on: Any = Customer.opened_on
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(any wave due, any wave overdue) for a customer in honeymoon."""
+    status = [wave_status_case(w, as_of, done=done(w), opened_on=opened_on) for w in rules.honeymoon.waves]
+    return or_(*[s == "due" for s in status]), or_(*[s == "overdue" for s in status])
+
+
+def cohort_first_day(as_of: date, rules: Rules) -> date:
+    """The first opening date of the cohorts shown at the as-of date."""
+    return first_day(add_months(month_of(as_of), -(rules.honeymoon.cohort_months - 1)))
+
+
+def _day_target_months(first: date, last: date, as_of: date, days: int) -> list[tuple[date, date, str]]:
+    """For opening dates first..last: the basis month of min(opened_on + days, as_of),
+    as contiguous (from, to, month) ranges."""
+    out: list[tuple[date, date, str]] = []
+    d = first
+    while d <= last:
+        m = basis_month(min(d + timedelta(days=days), as_of))
+        if out and out[-1][2] == m:
+            out[-1] = (out[-1][0], d, m)
+        else:
+            out.append((d, d, m))
+        d += timedelta(days=1)
+    return out
+
+
+def cohort_conditions(
+    as_of: date, rules: Rules
+) -> tuple[Any, ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """(AUM alias, its join condition, deep by day n, V1+ at day n) for a customer of the cohorts."""
+    h = rules.honeymoon
+    ranges = _day_target_months(cohort_first_day(as_of, rules), as_of, as_of, h.days)
+    target_month = case(
+        *[(Customer.opened_on.between(lo, hi), literal(m)) for lo, hi, m in ranges], else_=literal(None)
+    )
+    a = aum_join("day_n")
+    products_by_day_n = (
+        select(func.count())
+        .where(
+            Product.customer_id == Customer.customer_id,
+            Product.opened_on <= add_days(Customer.opened_on, h.days),
+            Product.opened_on <= as_of,
+        )
+        .scalar_subquery()
+    )
+    join = and_(a.customer_id == Customer.customer_id, a.month == target_month)
+    return a, join, products_by_day_n >= h.cohort_min_products, aum_value(a) >= rules.tiers[1].lower_bound
