@@ -23,13 +23,13 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from custdash.views import SCREEN_ROWS  # the rows a list page shows (the rest is the download)
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("CUSTDASH_BENCH_CACHE", ROOT / "bench" / "cache"))
 AS_OF = date(2026, 11, 22)
-# Also loads Streamlit here, before any measuring child starts its clock.
-from custdash.ui import SCREEN_ROWS  # the rows a list page shows (the rest is the download)
 
-# Every query the pages run, with the pages' own arguments: label -> (ui.VIEWS name, extra
+# Every query the pages run, with the pages' own arguments: label -> (views.VIEWS name, extra
 # arguments, naive equivalent). "month_earlier" runs at the same day a month before AS_OF.
 SCREEN: dict[str, tuple[str, dict, str]] = {
     "tiers": ("tiers", {}, "tiers"),
@@ -65,7 +65,7 @@ def run_view(label: str, session: object, rules: object) -> object:
     """One SCREEN query, or a WHOLE list ("whole:<name>"), as the app runs it."""
     from custdash.calendar import month_before
     from custdash.scope import ALL
-    from custdash.ui import VIEWS
+    from custdash.views import VIEWS
 
     if label.startswith("whole:"):
         return VIEWS[f"list:{label[6:]}"](session, as_of=AS_OF, rules=rules, scope=ALL)
@@ -222,7 +222,7 @@ def one_view(label: str, db: str, repeat: int) -> dict:
     """Run in a fresh process: cold = first call, warm = median of the repeats after it."""
     from sqlmodel import Session
 
-    import custdash.ui  # noqa: F401 - with Streamlit, imported before the clock starts
+    import custdash.views  # noqa: F401 - every query module, imported before the clock starts
     from custdash.db import make_engine
     from custdash.rules import load_rules
 

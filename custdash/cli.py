@@ -31,11 +31,11 @@ from custdash.db import (
 from custdash.delivery import ListRequest, deliver_list
 from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract
-from custdash.lists import LISTS
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
 from custdash.scope import ALL, Scope, UnknownScope, load_directory
 from custdash.scope import resolve_scope as resolve_requested
+from custdash.views import LISTS
 
 
 class UsageError(ValueError):

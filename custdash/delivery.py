@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from custdash.auth import Viewer, record, reveal_for, scope_for
 from custdash.export import export_filename, human_headers, human_table, mask_frame, to_csv_bytes, to_xlsx_bytes
-from custdash.lists import call_list
 from custdash.rules import Rules
+from custdash.views import call_list
 
 FORMATS = {
     "csv": "text/csv",

@@ -80,16 +80,17 @@ def resolve_scope(
     if directory is not None:
         if branch_id is not None and branch_id not in directory.branches:
             raise UnknownScope(f"unknown branch {branch_id!r}", param="branch")
-        if manager_id is not None:
-            home = directory.managers.get(manager_id)
-            if home is None:
-                raise UnknownScope(f"unknown manager {manager_id!r}", param="manager")
-            if branch_id is not None and home != branch_id:
-                raise UnknownScope(f"manager {manager_id!r} is not in branch {branch_id!r}", param="manager")
-            if own.branch_id is not None and home != own.branch_id and own.manager_id is None:
-                raise ScopeDenied(f"{who} may not see manager {manager_id!r}")
+        if manager_id is not None and manager_id not in directory.managers:
+            raise UnknownScope(f"unknown manager {manager_id!r}", param="manager")
+    # What the viewer may see comes before whether the pair fits: a forbidden id is named so.
     if own.branch_id is not None and branch_id not in (None, own.branch_id):
         raise ScopeDenied(f"{who} may not see branch {branch_id!r}")
     if own.manager_id is not None and manager_id not in (None, own.manager_id):
         raise ScopeDenied(f"{who} may not see manager {manager_id!r}")
+    if directory is not None and manager_id is not None:
+        home = directory.managers[manager_id]
+        if own.branch_id is not None and home != own.branch_id:
+            raise ScopeDenied(f"{who} may not see manager {manager_id!r}")
+        if branch_id is not None and home != branch_id:
+            raise UnknownScope(f"manager {manager_id!r} is not in branch {branch_id!r}", param="manager")
     return Scope(branch_id=own.branch_id or branch_id, manager_id=own.manager_id or manager_id)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from custdash import charts, ui
 from custdash.calendar import month_before
+from custdash.views import OVERVIEW_TILES
 
 view = ui.page("overview", title=lambda v: v.t("overview.title", scope=ui.scope_name(v), date=v.as_of.isoformat()))
 st.caption(view.t("overview.caption", month=ui.basis(view)))
@@ -23,13 +24,7 @@ c2.metric(
 st.subheader(view.t("overview.lists"))
 now = ui.data(view, "list_sizes")
 before = ui.data(prev_view, "list_sizes")
-links = [
-    ("threshold", "threshold"),
-    ("dormant", "dormant"),
-    ("honeymoon_due", "honeymoon"),
-    ("honeymoon_overdue", "honeymoon"),
-    ("unused", "alliance"),
-]
+links = OVERVIEW_TILES
 for col, (key, target) in zip(st.columns(len(links)), links):
     change = now[key] - before[key]
     with col.container(border=True):

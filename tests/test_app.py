@@ -10,14 +10,15 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from custdash import views
 from custdash.auth import Viewer
 from custdash.db import make_engine
 from custdash.i18n import money
-from custdash.lists import call_list
 from custdash.models import SCHEMA_VERSION
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
 from custdash.scope import Scope
+from custdash.views import call_list
 from tests.conftest import ROOT, query_store
 
 
@@ -27,8 +28,9 @@ def unescape(markdown: str) -> str:
 
 
 APP = str(ROOT / "app.py")
-PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
-LIST_OF_PAGE = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
+# Every page every role sees (the audit page has tests of its own), and the call list each shows.
+PAGES = [p.name for p in views.pages_for("manager")]
+LIST_OF_PAGE = {c.page: c.name for c in views.LISTS.values()}
 
 
 @pytest.fixture()

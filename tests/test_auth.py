@@ -15,16 +15,16 @@ from sqlalchemy import text
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from custdash import auth
+from custdash import auth, views
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, reveal_for, scope_for
 from custdash.db import make_engine
-from custdash.lists import call_list
 from custdash.queries.summary import summary
 from custdash.scope import Scope
+from custdash.views import call_list
 from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view
 
 APP = str(ROOT / "app.py")
-PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
+PAGES = [p.name for p in views.PAGES]
 
 
 @pytest.fixture()
@@ -322,11 +322,10 @@ MANAGER = Viewer("manager", "manager", branch_id="B001", manager_id="M0001")
 HEAD = Viewer("head", "head", branch_id="B001")
 
 
-@pytest.mark.parametrize("page", ["threshold", "dormant", "alliance", "honeymoon"])
+@pytest.mark.parametrize("name", list(views.LISTS))
 @pytest.mark.parametrize("viewer", [MANAGER, HEAD], ids=["manager", "head"])
-def test_lists_hold_only_the_viewers_customers(env, rules, page, viewer):
-    at = _run(page, viewer)
-    name = {"alliance": "alliance-unused"}.get(page, page)
+def test_lists_hold_only_the_viewers_customers(env, rules, name, viewer):
+    at = _run(views.LISTS[name].page, viewer)
     engine = make_engine(str(env))
     with Session(engine) as s:
         expected = call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=viewer.scope)
@@ -338,7 +337,7 @@ def test_lists_hold_only_the_viewers_customers(env, rules, page, viewer):
         assert set(shown["Manager"]) == {"M0001"}
 
 
-@pytest.mark.parametrize("page", ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon"])
+@pytest.mark.parametrize("page", [p.name for p in views.pages_for("manager")])
 def test_manager_editing_url_to_another_branch_sees_none_of_it(env, rules, page):
     at = _run(page, MANAGER, branch="B002", manager="M0009")
     warnings = [w.value for w in at.warning]

@@ -11,7 +11,6 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from custdash.lists import call_list
 from custdash.queries.alliance import (
     alliance_by_tier,
     alliance_channel_aum,
@@ -25,6 +24,7 @@ from custdash.queries.summary import summary
 from custdash.queries.threshold import threshold_bands, threshold_list
 from custdash.queries.tiers import migration_summary, tier_distribution, tier_migration
 from custdash.scope import Scope
+from custdash.views import call_list
 from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT
 
 A = EXAMPLE_AS_OF

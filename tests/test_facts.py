@@ -21,7 +21,7 @@ from custdash.db import make_engine
 from custdash.models import Customer, CustomerFact, FactRollup, Meta
 from custdash.queries.summary import summary
 from custdash.scope import ALL, Scope
-from custdash.ui import VIEWS
+from custdash.views import VIEWS
 from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant
 
 
@@ -199,7 +199,7 @@ def test_refresh_of_an_empty_or_missing_store_says_why(tmp_path, capsys):
 @pytest.mark.parametrize("name", ["threshold", "dormant", "honeymoon", "alliance-unused"])
 @pytest.mark.parametrize("live", [False, True])
 def test_screen_rows_are_the_head_of_the_export_and_the_total_its_length(demo_db, rules, name, live):
-    from custdash.lists import call_list, list_total
+    from custdash.views import call_list, list_total
 
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
@@ -216,7 +216,7 @@ def test_screen_rows_are_the_head_of_the_export_and_the_total_its_length(demo_db
 def test_threshold_screen_rows_for_every_band_and_scope_are_the_head_of_the_list(demo_db, rules):
     """The screen's first rows come from a per-tier walk down the AUM index (threshold._first_rows):
     the same rows, in the same order, as the head of the whole list, at any band and scope."""
-    from custdash.lists import call_list
+    from custdash.views import call_list
 
     engine = make_engine(str(demo_db))
     r = rules.threshold

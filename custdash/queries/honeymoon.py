@@ -28,6 +28,13 @@ from custdash.queries.common import frame
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
+LIST_HEAD = ["customer_id", "name", "phone", "branch_id", "manager_id", "opened_on", "day"]
+
+
+def list_columns(rules: Rules) -> list[str]:
+    """The columns of `wave_status` (and of the honeymoon call list) under `rules`."""
+    return [*LIST_HEAD, *[f"wave_{w.wave}" for w in rules.honeymoon.waves], "due_waves", "overdue_waves"]
+
 
 def wave_status_select(
     session: Session,
@@ -95,8 +102,7 @@ def wave_status(
     cols = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
     df["due_waves"] = _which(df, cols, "due")
     df["overdue_waves"] = _which(df, cols, "overdue")
-    head = ["customer_id", "name", "phone", "branch_id", "manager_id", "opened_on", "day"]
-    return df[[*head, *cols, "due_waves", "overdue_waves"]]
+    return df[list_columns(rules)]
 
 
 def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from custdash.lists import call_list
 from custdash.queries.summary import list_sizes, summary
 from custdash.scope import Scope
+from custdash.views import call_list
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import captions, exceptions, metrics, open_page, settle
 from tests.conftest import DEMO_AS_OF, query_store

@@ -1,0 +1,38 @@
+"""Streamlit glue, as a small package: resources and the View (state), sign-in (session),
+the sidebar's filters kept in the URL (filters), navigation and the page guard
+(navigation), data, tables and downloads (tables). Pages call `ui.page()` first and then
+only read widgets, call `ui.data()` and render. Nothing outside custdash/ui and pages/
+imports Streamlit.
+"""
+
+from custdash.ui.filters import scope_name, url_params
+from custdash.ui.navigation import FAVICON, page, page_link, run_app
+from custdash.ui.session import COOKIE, served_with_routes
+from custdash.ui.state import View, current_lang, engine, plain, rules_now
+from custdash.ui.tables import DownloadRefused, basis, data, delta, export_file, localise, show_list
+from custdash.views import SCREEN_ROWS, VIEWS
+
+__all__ = [
+    "COOKIE",
+    "FAVICON",
+    "SCREEN_ROWS",
+    "VIEWS",
+    "DownloadRefused",
+    "View",
+    "basis",
+    "current_lang",
+    "data",
+    "delta",
+    "engine",
+    "export_file",
+    "localise",
+    "page",
+    "page_link",
+    "plain",
+    "rules_now",
+    "run_app",
+    "scope_name",
+    "served_with_routes",
+    "show_list",
+    "url_params",
+]

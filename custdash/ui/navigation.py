@@ -1,0 +1,129 @@
+"""Navigation and the guard every page starts with (`page`)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from custdash import config, facts
+from custdash.auth import Viewer
+from custdash.db import StoreError, check_store, error_cause, held_a_store, store_exists
+from custdash.i18n import t
+from custdash.rules import Rules, RulesError
+from custdash.ui.filters import _sidebar, url_params
+from custdash.ui.session import _signed_in
+from custdash.ui.state import ROOT, View, _engine, _generation_lock, _writer, current_lang, log, plain, rules_now
+from custdash.views import pages_for
+
+_nav = threading.local()
+
+
+def run_app() -> None:
+    """app.py's body: navigation over the pages, then the chosen page."""
+    lang = current_lang()
+    viewer: Viewer | None = st.session_state.get("viewer")
+    shown = pages_for(viewer.role if viewer is not None else None)
+    pages = [
+        st.Page(str(ROOT / p.path), title=t(f"page.{p.name}", lang), url_path=p.name, default=(i == 0))
+        for i, p in enumerate(shown)
+    ]
+    _nav.active = True
+    _nav.pages = {spec.name: p for spec, p in zip(shown, pages)}
+    try:
+        st.navigation(pages).run()
+    except Exception as e:  # the last line of defence: no traceback reaches a browser
+        _incident(e, lang)
+    finally:
+        _nav.active = False
+
+
+def _incident(error: Exception, lang: str) -> None:
+    """Log the whole error server-side under a short incident id; show the user one translated
+    message with that id (and what to do when the cause is known: a full disk, a damaged store)."""
+    incident = uuid.uuid4().hex[:8]
+    log.error("incident %s: %s", incident, type(error).__name__, exc_info=error)
+    cause = error_cause(error)
+    st.error(t(f"error.{cause}", lang, incident=incident), icon=":material/error:")
+
+
+def page_link(name: str, view: View, label: str) -> None:
+    """A link to another page that keeps the current filters."""
+    st.page_link(_nav.pages[name], label=label, icon=":material/arrow_forward:", query_params=url_params(view))
+
+
+FAVICON = str(Path(__file__).resolve().parents[1] / "assets" / "favicon.png")
+
+
+def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
+    """Start of every page: configuration, rules, store, filters. Stops the page with a
+    clear message when anything is wrong, so no page can render without it.
+
+    Streamlit still discovers pages/ on a fresh server, so a page can be opened by URL
+    without app.py running first; such a run becomes app.py here and renders the page
+    through the navigation (and its guard), then stops.
+    """
+    if not getattr(_nav, "active", False):
+        run_app()
+        st.stop()
+    lang = current_lang()
+    # A local favicon: a :material/…: icon would make every browser fetch it from a public font host.
+    st.set_page_config(page_title=f"{t(f'page.{name}', lang)} · custdash", page_icon=FAVICON, layout="wide")
+    try:
+        rules = rules_now()
+    except RulesError as e:
+        _stop(t("rules.error", lang), str(e), "CUSTDASH_RULES=… (or unset it to use the packaged rules)")
+    target = config.db_url()
+    if not store_exists(target):
+        _first_start(target, rules, lang)
+    try:
+        info = check_store(_engine(target), target)
+    except StoreError as e:
+        _stop(t("store.error", lang), str(e), e.fix)
+    if info.empty:
+        _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
+    viewer = _signed_in(target, info, lang, name)
+    view = _sidebar(target, info, rules, viewer)
+    st.title(title(view) if title else view.t(f"page.{name}"))
+    if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
+        st.info(view.t("facts.stale"), icon=":material/speed:")
+    for notice in st.session_state.get("notices", []):
+        st.warning(plain(notice), icon=":material/link_off:")
+    return view
+
+
+def _stop(title: str, detail: str, fix: str) -> None:
+    st.error(f"**{title}**\n\n{detail}", icon=":material/error:")
+    if fix:
+        st.markdown(t("store.fix", current_lang()))
+        st.code(fix, language="bash")
+    st.stop()
+
+
+def _first_start(target: str, rules: Rules, lang: str) -> None:
+    """No store at the configured place: build the demo store, with progress, once."""
+    n = int(config.setting("CUSTDASH_DEMO_CUSTOMERS") or 0)
+    if n <= 0:
+        _stop(t("store.missing", lang), target, "python -m seed   |   python -m custdash import DIR")
+    if held_a_store(target):
+        # Users and audit of a store that lived here remain: the store was moved or lost. Never
+        # build demo data (and publish demo passwords) in its place.
+        _stop(t("store.gone", lang), target, t("store.gone_fix", lang))
+    from seed import DemoSpec, build_demo_store
+
+    with _generation_lock():
+        if not store_exists(target):  # another session may have built it meanwhile
+            bar = st.progress(0.0, text=t("store.generating", lang, n=n))
+
+            def progress(done: int, total: int) -> None:
+                share = min(done / total, 1.0)
+                bar.progress(share, text=f"{t('store.generating', lang, n=n)} {share:.0%}")
+
+            build_demo_store(target, DemoSpec(customers=n, as_of=date.today()), rules=rules, progress=progress)
+            bar.empty()
+    _engine.clear()
+    _writer.clear()

@@ -1,0 +1,182 @@
+"""Data for a page, tables on screen and call-list downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from custdash import config
+from custdash.auth import ScopeDenied, record, resume_session
+from custdash.calendar import basis_month
+from custdash.delivery import FORMATS, ListRequest, deliver_list
+from custdash.export import export_filename, mask_frame, with_due_aim
+from custdash.i18n import BOOL_COLS, MONEY_COLS, PCT_COLS, TIER_COLS, column_headers, is_wave_col, money_exact, percent
+from custdash.scope import Scope
+from custdash.ui.session import _idle_minutes
+from custdash.ui.state import View, _engine, _writer, log, rules_now
+from custdash.views import SCREEN_ROWS, VIEWS
+
+
+def _tie_downloads_to_their_session() -> None:
+    """Serve a deferred download only to the Streamlit session that drew its button.
+
+    Streamlit 1.67 runs a deferred download for whichever session sends its file id (its
+    handler ignores the asking session), so an id seen in one browser could be fetched from
+    another. This wraps the handler to compare the two; it fails closed if Streamlit's
+    internals change shape (downloads are then refused, never served to the wrong session)."""
+    from streamlit.runtime import backend_operation_handler as ops
+
+    handler = ops.DeferredFileHandler
+    if getattr(handler.handle, "custdash_tied", False):
+        return
+    original = handler.handle
+
+    async def handle(self, request, session_id):
+        file_id = request.deferred_file.file_id
+        try:
+            owner = self._get_media_file_mgr()._deferred_callables[file_id]["session_id"]
+        except (AttributeError, KeyError, TypeError):
+            owner = None
+        if owner is None or owner != session_id:
+            log.warning("download %s refused: asked for by another session", file_id[:8])
+            return ops.BackendOperationResponse(
+                request_id=request.request_id, error_msg="Failed to generate file for download"
+            )
+        return await original(self, request, session_id)
+
+    handle.custdash_tied = True  # type: ignore[attr-defined]
+    handler.handle = handle
+
+
+_tie_downloads_to_their_session()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(
+    name: str,
+    target: str,
+    data_version: str,
+    rules_fp: str,
+    as_of: date,
+    scope: Scope,
+    extra: tuple[tuple[str, Any], ...],
+) -> Any:
+    # data_version changes with every import, so a new extract never meets old cache entries.
+    with Session(_engine(target)) as s:
+        return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
+
+
+def data(view: View, name: str, **extra: Any) -> Any:
+    """One view's data under the page's filters, inside the viewer's scope (cached per store
+    version, filters and scope). A scope the viewer may not see stops the page."""
+    try:
+        scope = view.scope
+    except ScopeDenied:
+        st.warning(view.t("login.denied"), icon=":material/block:")
+        st.stop()
+    return _cached(
+        name, view.target, view.data_version, view.rules.fingerprint, view.as_of, scope, tuple(sorted(extra.items()))
+    )
+
+
+def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFrame:
+    """For the screen: phones masked, codes named, numbers formatted, headers translated.
+    `exact`: amounts to the fen (a customer's row), not compact (a total)."""
+    out = with_due_aim(mask_frame(df), rules=view.rules, lang=view.lang)
+    fmt_money = (lambda v: money_exact(v, view.lang)) if exact else view.money
+    for col in out.columns:
+        if col in TIER_COLS:
+            out[col] = [view.tier(c) if isinstance(c, str) else "" for c in out[col]]
+        elif col in BOOL_COLS:
+            out[col] = [view.t("val.yes") if v else view.t("val.no") for v in out[col]]
+        elif is_wave_col(col):
+            out[col] = [view.t(f"status.{v}") for v in out[col]]
+        elif col == "last_activity":
+            out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
+        elif col in MONEY_COLS:
+            out[col] = [fmt_money(v) for v in out[col]]
+        elif col in PCT_COLS:
+            out[col] = [percent(v, 2) for v in out[col]]
+        elif pd.api.types.is_integer_dtype(out[col]):
+            out[col] = [f"{v:,}" for v in out[col]]
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in out[col]]
+    return out.rename(columns=column_headers(list(out.columns), view.rules, view.lang))
+
+
+class DownloadRefused(PermissionError):
+    """The session behind a download button ended (sign-out, idle expiry) before the click."""
+
+
+def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], token: str | None = None) -> bytes:
+    """The file for one call list under the view's filters, in the screen's language, audited.
+
+    Runs when the user clicks a download button (Streamlit's deferred download), outside
+    the page script: the audit records real downloads, and no page rerun happens. The viewer
+    is checked then, from the session id (`token`): a button left on screen after the session
+    ended delivers nothing, and the file follows the user's rights at that moment."""
+    viewer = view.viewer
+    if token is not None:
+        with Session(_writer(view.target)) as s:
+            current = resume_session(s, token, idle_minutes=_idle_minutes(), touch=False)
+            if current is None:
+                record(s, username=view.viewer.username, event="export_refused", list_name=list_name)
+                s.commit()
+                raise DownloadRefused(f"the session behind this {list_name} download has ended")
+        viewer = current
+        view = View(**{**view.__dict__, "viewer": viewer})
+    request = ListRequest(
+        name=list_name,
+        fmt=fmt,
+        as_of=view.as_of,
+        branch_id=view.branch_id,
+        manager_id=view.manager_id,
+        lang=view.lang,
+        extra=dict(extra),
+    )
+    with Session(_engine(view.target)) as read, Session(_writer(view.target)) as audit:
+        return deliver_list(read, audit, viewer=view.viewer, rules=view.rules, request=request).data
+
+
+def show_list(view: View, list_name: str, **extra: Any) -> None:
+    """A call list: its first rows on screen, complete in the CSV and Excel downloads (the
+    whole list is read only when a download is clicked)."""
+    total = data(view, f"count:{list_name}", **extra)
+    if not total:
+        st.info(view.t("common.empty"), icon=":material/person_off:")
+        return
+    st.caption(view.t("common.rows", n=total))
+    shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
+    st.dataframe(localise(shown, view, exact=True), hide_index=True, width="stretch")
+    if total > SCREEN_ROWS:
+        st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
+    row = st.container(horizontal=True)
+    token = st.session_state.get("token")
+    for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):
+        row.download_button(
+            view.t(label),
+            data=lambda fmt=fmt: export_file(view, list_name, fmt, extra, token),
+            mime=FORMATS[fmt],
+            on_click="ignore",
+            file_name=export_filename(
+                list_name, as_of=view.as_of, branch_id=view.branch_id, manager_id=view.manager_id, ext=fmt
+            ),
+            key=f"dl_{list_name}_{fmt}",
+            icon=":material/download:",
+        )
+
+
+def delta(change: float, text: str) -> dict[str, Any]:
+    """metric() arguments for a change: no arrow and grey for none (never "↑ +0"); otherwise
+    the configured convention (red up and green down by default, CUSTDASH_UP_COLOR)."""
+    if change == 0:
+        return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": text, "delta_color": "inverse" if config.up_is_red() else "normal"}
+
+
+def basis(view: View) -> str:
+    return basis_month(view.as_of)

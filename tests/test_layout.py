@@ -1,0 +1,153 @@
+"""The code's layout, as docs/ARCHITECTURE.md describes it: the registry in custdash/views.py
+names every page, view and call list, each part of a page exists, the data layer runs
+without Streamlit, no module imports another that imports it back, and no module grows
+past 500 lines."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import subprocess
+import sys
+
+import pytest
+
+from custdash import i18n, views
+from custdash.i18n import LANGS
+from tests.conftest import DEMO_AS_OF, ROOT
+
+PACKAGE = ROOT / "custdash"
+# Streamlit glue: the only modules (with pages/ and app.py) that may import Streamlit.
+UI = ("custdash.ui", "custdash.server")
+
+
+def _modules() -> list[str]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        out.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return out
+
+
+def test_every_page_file_is_registered_and_registers_itself():
+    files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")}
+    assert files == {p.path for p in views.PAGES}
+    for page in views.PAGES:
+        source = (ROOT / page.path).read_text(encoding="utf-8")
+        assert re.search(rf'ui\.page\(\s*"{page.name}"', source), f"{page.path} must start with ui.page({page.name!r})"
+        for lang in LANGS:
+            assert i18n.t(f"page.{page.name}", lang) != f"page.{page.name}", (page.name, lang)
+
+
+def test_every_view_is_a_query_of_custdash_queries():
+    for name, fn in views.VIEWS.items():
+        if name.startswith(("list:", "count:")):
+            spec = views.LISTS[name.split(":", 1)[1]]
+            targets = [spec.rows, spec.select]
+        else:
+            targets = [fn]
+        for target in targets:
+            module = inspect.getmodule(target).__name__
+            assert module.startswith("custdash.queries.") or module == "custdash.views", (name, module)
+            params = inspect.signature(target).parameters
+            assert list(params)[0] == "session", name
+            for kw in ("as_of", "rules", "scope"):
+                assert kw in params or "kw" in params, (name, kw)
+
+
+def test_every_call_list_is_shown_on_its_page_with_its_declared_columns(demo_db, rules):
+    from sqlmodel import Session
+
+    from custdash.db import make_engine
+    from custdash.scope import ALL
+
+    engine = make_engine(str(demo_db))
+    try:
+        for name, spec in views.LISTS.items():
+            assert spec.page in views.PAGE, name
+            source = (ROOT / views.PAGE[spec.page].path).read_text(encoding="utf-8")
+            assert f'ui.show_list(view, "{name}"' in source, (name, spec.page)
+            with Session(engine) as s:
+                rows = views.call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=ALL, limit=3)
+            assert list(rows.columns) == spec.columns(rules), name
+            assert spec.columns(rules)[0] == "customer_id"
+    finally:
+        engine.dispose()
+
+
+def test_overview_tiles_are_the_list_sizes_and_open_registered_pages(demo_db, rules):
+    from sqlmodel import Session
+
+    from custdash.db import make_engine
+    from custdash.scope import ALL
+
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        sizes = views.VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=rules, scope=ALL)
+    engine.dispose()
+    assert [k for k, _page in views.OVERVIEW_TILES] == list(sizes)
+    assert {page for _k, page in views.OVERVIEW_TILES} <= set(views.PAGE)
+    assert {spec.count for spec in views.LISTS.values()} <= set(sizes)
+
+
+def test_a_manager_does_not_get_the_audit_page_in_the_navigation():
+    assert [p.name for p in views.pages_for("manager")] == [p.name for p in views.PAGES if p.name != "audit"]
+    assert [p.name for p in views.pages_for("head")] == [p.name for p in views.PAGES]
+    assert views.pages_for(None) == list(views.PAGES)
+
+
+def test_the_data_layer_imports_without_streamlit():
+    """The CLI, the tests and the benchmark reach every query without loading Streamlit."""
+    plain = [m for m in _modules() if not m.startswith(UI)] + ["seed", "seed.build", "seed.generate", "seed.sinks"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {plain!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout[:500]
+
+
+def _imports(module: str) -> set[str]:
+    """custdash modules a module imports, at any depth in its code (function-level imports count)."""
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / module.replace(".", "/") / "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("custdash"):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("custdash")}
+    return found
+
+
+def test_no_import_cycle_inside_custdash():
+    modules = set(_modules())
+    # A package's __init__ re-exports its submodules; it is not a layer of its own.
+    graph = {m: {i for i in _imports(m) if i in modules and i != m} for m in modules if m not in ("custdash",)}
+    for m in list(graph):
+        if m in ("custdash.ui", "custdash.queries"):
+            graph[m] = set()
+    state: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        if state.get(m) == 1:
+            pytest.fail("import cycle: " + " -> ".join([*path[path.index(m) :], m]))
+        if state.get(m) == 2:
+            return
+        state[m] = 1
+        for n in sorted(graph.get(m, ())):
+            visit(n, [*path, m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        visit(m, [])
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py")))
+def test_no_module_over_500_lines(path):
+    n = len((ROOT / path).read_text(encoding="utf-8").splitlines())
+    assert n <= 500, f"{path} has {n} lines: split it by idea"
