@@ -92,10 +92,6 @@ def _dates(a: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(a.astype("datetime64[D]"), unit="D")
 
 
-def _months(a: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(a.astype("datetime64[M]"), unit="M")
-
-
 class Generator:
     def __init__(self, spec: DemoSpec, rules: Rules):
         self.spec, self.rules = spec, rules
@@ -176,7 +172,6 @@ class Generator:
             "phone": phone,
             "opened_on": _dates(opened),
             "channel": channel,
-            "opened_month": _months(opened),
         }
         tier = np.searchsorted(self.bounds, aum["basis"], side="right") - 1
         cards, txns = self._cards(n, cid, opened, channel, dormant, never_used, aum["basis"])

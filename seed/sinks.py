@@ -12,24 +12,12 @@ import numpy as np
 from sqlalchemy import Connection
 
 from custdash.db import bulk_insert
-from custdash.importer import SPECS
-from seed.generate import Chunk, Columns
+from custdash.importer import SPECS, derive_columns
+from seed.generate import Chunk
 
 SPEC_BY_FILE = {s.file: s for s in SPECS}
 # Text columns where the generator writes "" for "missing".
 NULLABLE_TEXT = {"manager_id", "counterparty", "outcome", "gender", "phone", "city"}
-
-
-def redemption_derived(cols: Columns) -> Columns:
-    """The derived redemption columns of models.py, vectorised (importer.derive does one row)."""
-    ts = cols["ts"]
-    d = ts.astype("datetime64[D]")
-    return {
-        "screen_date": np.datetime_as_string(d, unit="D"),
-        "weekday": ((d.view("int64") - 4) % 7).astype(int),  # 1970-01-01 was a Thursday
-        "minute_of_day": ((ts - d.astype("datetime64[s]")) // np.timedelta64(1, "m")).astype(int),
-        "month_day": np.array([s[5:10] for s in np.datetime_as_string(d, unit="D")]),
-    }
 
 
 def _db_values(name: str, a: np.ndarray) -> list[Any]:
@@ -54,11 +42,11 @@ class StoreSink:
             cols = chunk.get(spec.file)
             if cols is None:
                 continue
-            if spec.file == "redemptions.csv":
-                cols = cols | redemption_derived(cols)
             table = spec.table.__table__  # type: ignore[attr-defined]
-            names = [c.name for c in table.columns if c.name in cols]
-            rows = list(zip(*[_db_values(n, cols[n]) for n in names]))
+            values = {n: _db_values(n, a) for n, a in cols.items()}
+            derive_columns(spec.table, values)  # the importer's own derivation, on storage values
+            names = [c.name for c in table.columns if c.name in values]
+            rows = list(zip(*[values[n] for n in names]))
             bulk_insert(self.conn, table, names, rows)
             self.rows[spec.file] = self.rows.get(spec.file, 0) + len(rows)
 

@@ -129,10 +129,10 @@ def test_import_killed_halfway_leaves_previous_store(tmp_path, store, phase):
 def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, store, monkeypatch):
     from sqlalchemy import event
 
-    from custdash import importer
     from custdash.db import StoreError
+    from custdash.importer import load
 
-    real = importer.make_engine
+    real = load.make_engine
 
     def small_disk(target: str, **kw):
         engine = real(target, **kw)
@@ -140,7 +140,7 @@ def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, s
             event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA max_page_count=200"))
         return engine
 
-    monkeypatch.setattr(importer, "make_engine", small_disk)
+    monkeypatch.setattr(load, "make_engine", small_disk)
     extract = tmp_path / "extract"
     write_demo_extract(extract, DemoSpec(customers=2_000, seed=3, as_of=EXPECTED_AS_OF))
     before = _files(store)

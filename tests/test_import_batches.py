@@ -4,13 +4,13 @@ row-by-row parsers store, and falls back to them whenever it doubts a batch."""
 from __future__ import annotations
 
 import csv
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from custdash import importer
-from custdash.importer import import_extract
+from custdash.importer import ImportFailed, import_extract, worker
 from tests.conftest import table_digests
 
 
@@ -18,14 +18,9 @@ def _rows(db: Path) -> dict[str, str]:
     return table_digests(db)
 
 
-def test_batches_fall_back_to_the_checked_parsers_with_equal_results(tmp_path, bad, monkeypatch):
+def test_batches_fall_back_to_the_checked_parsers_with_equal_results(tmp_path, bad):
     import_extract(bad, str(tmp_path / "batch.db"))
-
-    def doubt(*_a, **_k):
-        raise importer._Bad
-
-    monkeypatch.setattr(importer, "_batch", doubt)
-    import_extract(bad, str(tmp_path / "rows.db"))
+    import_extract(bad, str(tmp_path / "rows.db"), columnwise=False)
     assert _rows(tmp_path / "batch.db") == _rows(tmp_path / "rows.db")
 
 
@@ -50,31 +45,27 @@ def test_padding_separators_and_quoting_do_not_change_what_is_stored(tmp_path, b
 
 
 @pytest.mark.parametrize("batch", [1, 2, 7])
-def test_errors_name_the_same_line_whatever_the_batch_size(bad, tmp_path, monkeypatch, batch):
-    monkeypatch.setattr(importer, "BATCH", batch)
+def test_errors_name_the_same_line_whatever_the_batch_size(bad, tmp_path, batch):
     text = (bad / "customers.csv").read_text(encoding="utf-8")
     (bad / "customers.csv").write_text(text.replace("2019-06-01", "2019-02-30", 1), encoding="utf-8")
-    with pytest.raises(importer.ImportFailed, match=r"^customers.csv, line 3, column opened_on: not a valid date"):
-        import_extract(bad, str(tmp_path / "x.db"))
+    with pytest.raises(ImportFailed, match=r"^customers.csv, line 3, column opened_on: not a valid date"):
+        import_extract(bad, str(tmp_path / "x.db"), batch_size=batch)
 
 
 # --- the reading process (extracts from PARALLEL_FROM_BYTES on) ----------------------
 
 
-def test_reading_in_a_second_process_stores_exactly_the_same(tmp_path, monkeypatch):
+def test_reading_in_a_second_process_stores_exactly_the_same(tmp_path):
     from seed import DemoSpec, write_demo_extract
     from tests.conftest import DEMO_AS_OF
 
     extract = tmp_path / "extract"
     write_demo_extract(extract, DemoSpec(customers=3_000, seed=5, as_of=DEMO_AS_OF))
-    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 1 << 62)
-    here = import_extract(extract, str(tmp_path / "here.db"))
-    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
-    spawned = []
-    real = importer.subprocess.Popen
-    monkeypatch.setattr(importer.subprocess, "Popen", lambda *a, **k: spawned.append(a) or real(*a, **k))
-    there = import_extract(extract, str(tmp_path / "there.db"))
-    assert len(spawned) == 1  # the second import did read in a child process
+    here = import_extract(extract, str(tmp_path / "here.db"), reader="inline")
+    there = import_extract(extract, str(tmp_path / "there.db"), reader="process")
+    assert (here.reader, there.reader) == ("inline", "process")
+    # "auto" reads a small extract here: a second process pays off from PARALLEL_FROM_BYTES on.
+    assert import_extract(extract, str(tmp_path / "auto.db")).reader == "inline"
     assert (there.as_of, there.rows) == (here.as_of, here.rows)
     assert _rows(tmp_path / "there.db") == _rows(tmp_path / "here.db")
 
@@ -84,12 +75,11 @@ def test_a_reading_process_that_dies_is_reported(tmp_path, bad, monkeypatch, bef
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(importer.sys, "executable", str(fake))
+    monkeypatch.setattr(sys, "executable", str(fake))
     if before_request:  # writing the request to a dead process's pipe: a broken pipe, not a crash
-        monkeypatch.setattr(importer, "_widen_pipe", lambda fd: time.sleep(0.5))
-    with pytest.raises(importer.ImportFailed, match=r"the reading process stopped \(exit code 3\)$"):
-        import_extract(bad, str(tmp_path / "x.db"))
+        monkeypatch.setattr(worker, "widen_pipe", lambda fd: time.sleep(0.5))
+    with pytest.raises(ImportFailed, match=r"the reading process stopped \(exit code 3\)$"):
+        import_extract(bad, str(tmp_path / "x.db"), reader="process")
 
 
 def test_an_unguarded_calling_script_runs_once(tmp_path, bad):
@@ -102,12 +92,10 @@ def test_an_unguarded_calling_script_runs_once(tmp_path, bad):
     runs = tmp_path / "runs.txt"
     script = tmp_path / "load.py"
     script.write_text(
-        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from custdash import importer\n"
-        "importer.PARALLEL_FROM_BYTES = 0\n"
         f"open({str(runs)!r}, 'a').write('ran\\n')\n"
-        f"importer.import_extract({str(bad)!r}, {str(tmp_path / 'x.db')!r})\n"
+        f"importer.import_extract({str(bad)!r}, {str(tmp_path / 'x.db')!r}, reader='process')\n"
     )
-    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT.parent)
     assert r.returncode == 0, r.stderr
     assert runs.read_text() == "ran\n"

@@ -199,17 +199,14 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("reader", ["in-process", "child process"])
+@pytest.mark.parametrize("reader", ["inline", "process"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case, reader, monkeypatch):
-    from custdash import importer
-
-    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0 if reader == "child process" else 1 << 62)
+def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case, reader):
     break_it, message = CASES[case]
     before, files = _dump(store), _files(store)
     break_it(bad)
     with pytest.raises(ImportFailed) as err:
-        import_extract(bad, str(store))
+        import_extract(bad, str(store), reader=reader)
     assert str(err.value).startswith(message), str(err.value)
     assert _dump(store) == before
     assert _files(store) == files  # the private load file is gone too
