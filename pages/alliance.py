@@ -1,7 +1,5 @@
 """Alliance benefits — cinema (异业联盟: 观影)."""
 
-from datetime import date
-
 import streamlit as st
 
 from custdash import charts, ui
@@ -9,7 +7,7 @@ from custdash.i18n import percent
 
 view = ui.page("alliance")
 a = view.rules.alliance
-st.caption(view.t("alliance.caption", start=date(view.as_of.year, 1, 1).isoformat(), end=view.as_of.isoformat()))
+st.caption(view.t("alliance.caption", start=view.periods.year_start.isoformat(), end=view.as_of.isoformat()))
 by_tier = ui.data(view, "alliance_by_tier")
 c1, c2, c3 = st.columns(3)
 c1.metric(view.t("alliance.peak_n"), f"{int(by_tier['peak_redemptions'].sum()):,}")

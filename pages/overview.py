@@ -3,12 +3,11 @@
 import streamlit as st
 
 from custdash import charts, ui
-from custdash.calendar import month_before
 from custdash.views import OVERVIEW_TILES
 
 view = ui.page("overview", title=lambda v: v.t("overview.title", scope=ui.scope_name(v), date=v.as_of.isoformat()))
-st.caption(view.t("overview.caption", month=ui.basis(view)))
-prev_view = ui.View(**{**view.__dict__, "as_of": month_before(view.as_of)})
+st.caption(view.t("overview.caption", month=view.periods.basis_month))
+prev_view = view.at(view.periods.month_earlier)
 tiers = ui.data(view, "tiers")
 before_tiers = ui.data(prev_view, "tiers")
 aum, aum_before = float(tiers["aum"].sum()), float(before_tiers["aum"].sum())

@@ -3,11 +3,10 @@
 import streamlit as st
 
 from custdash import charts, config, ui
-from custdash.calendar import add_months
 from custdash.queries.tiers import migration_summary
 
 view = ui.page("tiers")
-st.caption(view.t("overview.caption", month=ui.basis(view)))
+st.caption(view.t("overview.caption", month=view.periods.basis_month))
 splits = {"none": None, "branch": "branch", "manager": "manager"}
 split = (
     st.segmented_control(
@@ -42,8 +41,8 @@ c2.altair_chart(
 table = df.rename(columns={split: f"{split}_id"}) if key else df
 st.dataframe(ui.localise(table, view), hide_index=True, width="stretch")
 
-month = ui.basis(view)
-st.subheader(view.t("tiers.migration", prev=add_months(month, -1), month=month))
+periods = view.periods
+st.subheader(view.t("tiers.migration", prev=periods.prev_month, month=periods.basis_month))
 migration = ui.data(view, "migration")
 moves = migration_summary(migration)
 cols = st.columns(3)

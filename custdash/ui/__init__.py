@@ -9,7 +9,7 @@ from custdash.ui.filters import scope_name, url_params
 from custdash.ui.navigation import FAVICON, page, page_link, run_app
 from custdash.ui.session import COOKIE, served_with_routes
 from custdash.ui.state import View, current_lang, engine, plain, rules_now
-from custdash.ui.tables import DownloadRefused, basis, data, delta, export_file, localise, show_list
+from custdash.ui.tables import DownloadRefused, data, delta, export_file, localise, show_list
 from custdash.views import SCREEN_ROWS, VIEWS
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "VIEWS",
     "DownloadRefused",
     "View",
-    "basis",
     "current_lang",
     "data",
     "delta",

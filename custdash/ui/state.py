@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from custdash import config
 from custdash.auth import Viewer, scope_for
+from custdash.calendar import Periods
 from custdash.db import make_engine
 from custdash.i18n import LANGS, money, t, tier_label
 from custdash.models import Branch, Manager
@@ -73,6 +74,15 @@ class View:
     def scope(self) -> Scope:
         """The filters, checked against what the viewer may see (raises ScopeDenied)."""
         return scope_for(self.viewer, self.branch_id, self.manager_id)
+
+    @property
+    def periods(self) -> Periods:
+        """Every period the page reads at its as-of date (custdash.calendar)."""
+        return Periods.at(self.as_of)
+
+    def at(self, as_of: date) -> View:
+        """The same view at another as-of date (the overview's month-earlier figures)."""
+        return replace(self, as_of=as_of)
 
     def t(self, key: str, **kw: object) -> str:
         return t(key, self.lang, **kw)

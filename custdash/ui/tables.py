@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
-from custdash.calendar import basis_month
 from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, with_due_aim
 from custdash.i18n import BOOL_COLS, MONEY_COLS, PCT_COLS, TIER_COLS, column_headers, is_wave_col, money_exact, percent
@@ -176,7 +175,3 @@ def delta(change: float, text: str) -> dict[str, Any]:
     if change == 0:
         return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
     return {"delta": text, "delta_color": "inverse" if config.up_is_red() else "normal"}
-
-
-def basis(view: View) -> str:
-    return basis_month(view.as_of)
