@@ -60,7 +60,9 @@ def test_sign_out_ends_the_session_in_every_tab(server, context):
     settle(other, started=True)
     assert _h1(other) == "Dormant"
     page.get_by_role("button", name="Sign out").click()
-    settle(page)
+    # Sign-out reruns twice (the click, then st.rerun): wait for the form, not one quiet moment.
+    page.wait_for_selector(LOGIN, timeout=60_000)
+    settle(page, started=True)
     assert page.locator(LOGIN).count() == 1
     other.reload()
     settle(other, started=True)
