@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlmodel import Session, SQLModel
 
 from custdash.models import (
@@ -71,6 +71,16 @@ class StoreError(RuntimeError):
     def __init__(self, message: str, *, fix: str = ""):
         super().__init__(message)
         self.fix = fix
+
+
+# On PostgreSQL: the schema holding the data and fact tables (and meta). An import builds
+# the next extract in a schema of its own and renames it to this one in one transaction.
+DATA_SCHEMA = "custdash"
+
+
+def is_server(target: str) -> bool:
+    """A database server (PostgreSQL), not an embedded SQLite file."""
+    return make_url(to_url(target)).get_backend_name() != "sqlite"
 
 
 def to_url(target: str) -> str:
@@ -135,6 +145,16 @@ def make_engine(
     # stays private and unused; only the attached -auth file matters).
     pool = {"poolclass": QueuePool} if writer and path is not None else {}
     engine = create_engine(url, connect_args=connect_args, **pool)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _pg_search_path(dbapi_conn: Any, _record: object) -> None:
+            # The data and fact tables live in DATA_SCHEMA, which an import replaces whole
+            # (importer.load); users and audit in AUTH_SCHEMA, which no import touches.
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET search_path TO {DATA_SCHEMA}, public")
+            dbapi_conn.commit()
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -191,6 +211,7 @@ def create_store(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         with engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {AUTH_SCHEMA}")
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {DATA_SCHEMA}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
         if s.get(Meta, "schema_version") is None:
@@ -299,7 +320,11 @@ def load_lock(target: str) -> Iterator[None]:
     whichever finished last). An OS file lock: released by the kernel if the process dies."""
     path = sqlite_path(target)
     if path is None:
-        yield
+        if is_server(target):
+            with _server_load_lock(target):
+                yield
+        else:
+            yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(f".{path.name}.load-lock")
@@ -321,6 +346,38 @@ def load_lock(target: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# pg_advisory_lock key of custdash loads (any 64-bit number, the same in every process).
+LOAD_LOCK_KEY = 0x637573746461736B  # "custdask"
+
+
+@contextlib.contextmanager
+def _server_load_lock(target: str) -> Iterator[None]:
+    """A PostgreSQL session-level advisory lock, held on a connection of its own for the whole
+    load: a second load is refused at once; the server frees the lock if this process dies."""
+    engine = create_engine(to_url(target), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({LOAD_LOCK_KEY})").scalar_one()
+            conn.commit()
+            if not got:
+                holder = conn.exec_driver_sql(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted LIMIT 1",
+                    (LOAD_LOCK_KEY & 0xFFFFFFFF,),
+                ).scalar_one_or_none()
+                raise StoreBusy(
+                    f"Another load into {make_url(to_url(target)).render_as_string(hide_password=True)} is running"
+                    f" (server process {holder or 'unknown'}); nothing was changed.",
+                    fix="Wait for it to finish, then run this command again.",
+                )
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({LOAD_LOCK_KEY})")
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def ensure_auth_tables(engine: Engine) -> None:

@@ -11,8 +11,7 @@ from typing import Any, TextIO
 import numpy as np
 from sqlalchemy import Connection
 
-from custdash.db import bulk_insert
-from custdash.importer import SPECS, derive_columns
+from custdash.importer import SPECS, derive_columns, insert_batch
 from seed.generate import Chunk
 
 SPEC_BY_FILE = {s.file: s for s in SPECS}
@@ -47,7 +46,7 @@ class StoreSink:
             derive_columns(spec.table, values)  # the importer's own derivation, on storage values
             names = [c.name for c in table.columns if c.name in values]
             rows = list(zip(*[values[n] for n in names]))
-            bulk_insert(self.conn, table, names, rows)
+            insert_batch(self.conn, spec.table, names, rows)
             self.rows[spec.file] = self.rows.get(spec.file, 0) + len(rows)
 
 

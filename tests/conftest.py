@@ -22,6 +22,26 @@ DEMO_AS_OF = date(2026, 11, 22)
 
 
 @pytest.fixture(scope="session")
+def pg() -> Iterator[Any]:
+    """A PostgreSQL server for this test process (tests/pg.py): pg.database() is a new database."""
+    from tests.pg import Server
+
+    server = Server()
+    yield server
+    server.stop()
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+def new_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest, name: str = "store.db") -> str:
+    """An empty place for a store of either kind: a SQLite path, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        return str(tmp_path / name)
+    return request.getfixturevalue("pg").database()
+
+
+@pytest.fixture(scope="session")
 def rules() -> Rules:
     return load_rules()
 

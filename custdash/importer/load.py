@@ -25,11 +25,13 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
 from custdash import config, facts
 from custdash.auth import remove_demo_users
 from custdash.calendar import end_of_day
 from custdash.db import (
+    DATA_SCHEMA,
     StoreBusy,
     StoreError,
     auth_path,
@@ -47,7 +49,7 @@ from custdash.db import (
 from custdash.importer.reading import BATCH_SIZE, Batch, Reader, csv_rows, read_as_of
 from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, storage_names
 from custdash.importer.worker import read_in_worker
-from custdash.models import DATA_TABLES, FACT_TABLES, Card, Customer, Manager, Txn
+from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, Card, Customer, Manager, Meta, Txn
 from custdash.rules import Rules, load_rules
 
 log = logging.getLogger("custdash.importer")
@@ -64,6 +66,20 @@ def insert_batch(conn: Connection, table: type, names: list[str], rows: list[tup
     """Insert storage tuples (`storage_names` order)."""
     if conn.dialect.name == "sqlite":
         bulk_insert(conn, table.__table__, names, rows)  # type: ignore[attr-defined]
+        return
+    if conn.dialect.driver == "psycopg":
+        # COPY: PostgreSQL parses the ISO text of dates and times itself, a row at a time in C.
+        cols = ", ".join(f'"{n}"' for n in names)
+        import psycopg
+
+        cursor = conn.connection.driver_connection.cursor()
+        sql = f'COPY "{table.__tablename__}" ({cols}) FROM STDIN'  # type: ignore[attr-defined]
+        try:
+            with cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as e:  # as SQLAlchemy would have raised it: the caller finds the row
+            raise IntegrityError(sql, None, e) from e
         return
     # Other databases get Python values back through SQLAlchemy's own type handling.
     kinds = [type(table.__table__.columns[n].type).__name__ for n in names]  # type: ignore[attr-defined]
@@ -228,9 +244,8 @@ def _import(
             create_store(engine)
         else:
             check_store(engine, target)
-        if path is None:  # a server database: load in place, in one transaction
-            with engine.begin() as conn:
-                return _load(conn, reader, in_process, explicit_as_of, progress)
+        if path is None:  # a database server: load into a schema of its own, then swap it in
+            return _load_swapped(engine, reader, in_process, explicit_as_of, progress)
         return _load_staged(engine, path, reader, in_process, explicit_as_of, progress)
     finally:
         engine.dispose()
@@ -368,6 +383,49 @@ def _load_staged(
 
 
 STAGING_INFIX = ".import-"
+# How long the swap may wait for readers of the old extract before the import gives up.
+SWAP_WAIT_SECONDS = 60
+
+
+def _load_swapped(
+    engine: Engine,
+    reader: Reader,
+    in_process: bool,
+    explicit_as_of: date | None,
+    progress: Callable[[str, int], None] | None,
+) -> ImportResult:
+    """PostgreSQL: build the extract (tables, indexes, derived columns, facts) in a new schema
+    of its own, then, in one short transaction, rename it to the data schema and drop the old
+    one. Readers see the previous extract until that commit and the new one after it, never a
+    mix; on any error the new schema is dropped and the store is as it was. Users and audit
+    (their own schema) are never touched."""
+    staging = f"{DATA_SCHEMA}_load_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    tables = [t.__table__ for t in [Meta, *DATA_TABLES, *FACT_TABLES]]
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{staging}"')
+            conn.exec_driver_sql(f'SET LOCAL search_path TO "{staging}"')
+            SQLModel.metadata.create_all(conn, tables=tables)
+            write_meta(conn, schema_version=str(SCHEMA_VERSION))
+            result = _load(conn, reader, in_process, explicit_as_of, progress)
+        with engine.begin() as conn:
+            old = f"{DATA_SCHEMA}_old_{uuid.uuid4().hex[:8]}"
+            # Wait for transactions still reading the old tables (they keep seeing one extract
+            # throughout); new ones wait the moment the swap takes, then read the new schema.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{SWAP_WAIT_SECONDS}s'")
+            names = ", ".join(f'"{DATA_SCHEMA}"."{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            conn.exec_driver_sql(f'ALTER SCHEMA "{DATA_SCHEMA}" RENAME TO "{old}"')
+            conn.exec_driver_sql(f'ALTER SCHEMA "{staging}" RENAME TO "{DATA_SCHEMA}"')
+        # Apart: dropping waits for queries still reading the old tables, and new readers,
+        # already on the new schema, must not queue behind it.
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{old}" CASCADE')
+        return result
+    except BaseException:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{staging}" CASCADE')
+        raise
 
 
 def _remove_abandoned_staging(path: Path) -> None:
