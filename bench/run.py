@@ -251,6 +251,14 @@ def one_naive(view: str, db: str) -> dict:
     return {"naive": time.perf_counter() - t}
 
 
+def stores_block(text: str) -> str:
+    """The SQLite-beside-PostgreSQL block bench/stores.py wrote (its own run, kept across ours)."""
+    begin, end = "<!-- stores:begin -->", "<!-- stores:end -->"
+    if begin in text and end in text:
+        return text[text.index(begin) : text.index(end) + len(end)]
+    return ""
+
+
 def sub(args: list[str]) -> dict:
     r = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
@@ -526,7 +534,9 @@ def main() -> int:
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]
-    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    kept = stores_block(out.read_text(encoding="utf-8") if out.exists() else "")
+    out.write_text("\n".join(lines) + "\n" + ("\n" + kept + "\n" if kept else ""), encoding="utf-8")
     print("\n".join(lines))
     return 0
 
