@@ -25,6 +25,7 @@ from custdash.db import (
     check_store,
     error_cause,
     make_engine,
+    shown,
     store_read_error,
     write_meta,
 )
@@ -205,7 +206,7 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     rows = ", ".join(f"{f} {n:,}" for f, n in result.rows.items())
-    print(f"imported {args.folder} into {target}: as of {result.as_of.isoformat()}; {rows}")
+    print(f"imported {args.folder} into {shown(target)}: as of {result.as_of.isoformat()}; {rows}")
     return 0
 
 
@@ -287,11 +288,11 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
             # Every page of the file, not only those the counts touched.
             problems = [r[0] for r in s.connection().exec_driver_sql("PRAGMA quick_check(5)")]
             if problems != ["ok"]:
-                print(f"error: the store {target} is damaged: {'; '.join(problems)}", file=sys.stderr)
+                print(f"error: the store {shown(target)} is damaged: {'; '.join(problems)}", file=sys.stderr)
                 print("fix: restore it from a backup, or load the extract again into a new store", file=sys.stderr)
                 return 1
     print(
-        f"store {target}: schema ok, source {info.source or '-'}, as of "
+        f"store {shown(target)}: schema ok, source {info.source or '-'}, as of "
         f"{info.as_of.isoformat() if info.as_of else '- (empty)'}"
     )
     for name, n in counts.items():

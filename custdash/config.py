@@ -23,7 +23,7 @@ SETTINGS = [
     Setting(
         "CUSTDASH_DB",
         "data/custdash.db",
-        "The store: a SQLite file path or a SQLAlchemy URL (sqlite:///…, postgresql://…).",
+        "The store: a SQLite file path, or a PostgreSQL URL postgresql://user:password@host:5432/database (docs/DEPLOYMENT.md).",
     ),
     Setting("CUSTDASH_RULES", "", "Path of a rules TOML file to use instead of the packaged custdash/rules.toml."),
     Setting("CUSTDASH_LANG", "zh", "Default dashboard language (login page included): zh or en."),

@@ -6,13 +6,11 @@ Nothing here runs at import; callers build an engine with `make_engine` and keep
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from custdash.models import (
@@ -58,6 +56,15 @@ for _verb in ("UPDATE", "DELETE"):
             "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
         ).execute_if(dialect="sqlite"),
     )
+for _ddl in (
+    f"CREATE OR REPLACE FUNCTION {AUTH_SCHEMA}.audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
+    f"CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON {AUTH_SCHEMA}.audit_event "
+    f"FOR EACH ROW EXECUTE FUNCTION {AUTH_SCHEMA}.audit_event_append_only()",
+    f"CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {AUTH_SCHEMA}.audit_event "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {AUTH_SCHEMA}.audit_event_append_only()",
+):
+    event.listen(AuditEvent.__table__, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
 
 
 def auth_path(path: Path) -> Path:
@@ -84,8 +91,18 @@ def is_server(target: str) -> bool:
 
 
 def to_url(target: str) -> str:
-    """A SQLAlchemy URL for a path or URL."""
+    """A SQLAlchemy URL for a path or URL. `postgresql://` means the driver custdash installs
+    (psycopg 3); SQLAlchemy alone would look for psycopg2."""
+    if target.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + target.split("://", 1)[1]
     return target if "://" in target else f"sqlite:///{target}"
+
+
+def shown(target: str) -> str:
+    """A store's place fit for a message or a log: a SQLite path, or a URL without its password."""
+    if sqlite_path(target) is not None:
+        return target
+    return make_url(to_url(target)).render_as_string(hide_password=True)
 
 
 def sqlite_path(target: str) -> Path | None:
@@ -143,7 +160,11 @@ def make_engine(
     # that crashed the process, without it the log filled with "SQLite objects created in a
     # thread". A QueuePool hands each connection to one thread at a time (its main database
     # stays private and unused; only the attached -auth file matters).
-    pool = {"poolclass": QueuePool} if writer and path is not None else {}
+    pool: dict[str, Any] = {"poolclass": QueuePool} if writer and path is not None else {}
+    if not is_sqlite:
+        # A pooled connection outlives a server restart or failover: test it before use, so the
+        # first page after one reconnects instead of failing.
+        pool["pool_pre_ping"] = True
     engine = create_engine(url, connect_args=connect_args, **pool)
     if engine.dialect.name == "postgresql":
 
@@ -309,77 +330,6 @@ def store_schema(target: str) -> str | None:
     return _meta_value(target, "schema_version")
 
 
-class StoreBusy(StoreError):
-    """Another load (import or demo generation) into the same store is running."""
-
-
-@contextlib.contextmanager
-def load_lock(target: str) -> Iterator[None]:
-    """Hold the store's load lock for an import or a demo build: a second load into the same
-    store is refused at once (it would otherwise also report success, and the store end with
-    whichever finished last). An OS file lock: released by the kernel if the process dies."""
-    path = sqlite_path(target)
-    if path is None:
-        if is_server(target):
-            with _server_load_lock(target):
-                yield
-        else:
-            yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.with_name(f".{path.name}.load-lock")
-    with open(lock, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise StoreBusy(
-                f"Another load into {path} is running ({holder}); nothing was changed.",
-                fix="Wait for it to finish, then run this command again.",
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-# pg_advisory_lock key of custdash loads (any 64-bit number, the same in every process).
-LOAD_LOCK_KEY = 0x637573746461736B  # "custdask"
-
-
-@contextlib.contextmanager
-def _server_load_lock(target: str) -> Iterator[None]:
-    """A PostgreSQL session-level advisory lock, held on a connection of its own for the whole
-    load: a second load is refused at once; the server frees the lock if this process dies."""
-    engine = create_engine(to_url(target), poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({LOAD_LOCK_KEY})").scalar_one()
-            conn.commit()
-            if not got:
-                holder = conn.exec_driver_sql(
-                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted LIMIT 1",
-                    (LOAD_LOCK_KEY & 0xFFFFFFFF,),
-                ).scalar_one_or_none()
-                raise StoreBusy(
-                    f"Another load into {make_url(to_url(target)).render_as_string(hide_password=True)} is running"
-                    f" (server process {holder or 'unknown'}); nothing was changed.",
-                    fix="Wait for it to finish, then run this command again.",
-                )
-            try:
-                yield
-            finally:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({LOAD_LOCK_KEY})")
-                conn.commit()
-    finally:
-        engine.dispose()
-
-
 def ensure_auth_tables(engine: Engine) -> None:
     """Users, audit, demo accounts, sign-in throttles and sessions: created when missing (a new
     -auth file, or one from before a table was added)."""
@@ -387,20 +337,37 @@ def ensure_auth_tables(engine: Engine) -> None:
 
 
 def held_a_store(target: str) -> bool:
-    """Did a store live at this path? Its users-and-audit file outlives it (a store moved aside
-    or lost leaves it behind): the dashboard must then not build a demo store there."""
+    """Did a store live here? Its users and audit outlive it (a SQLite store moved aside or lost
+    leaves its -auth file behind; a PostgreSQL data schema dropped leaves the auth schema): the
+    dashboard must then not build a demo store there."""
     path = sqlite_path(target)
-    return path is not None and auth_path(path).exists() and auth_path(path).stat().st_size > 0
+    if path is None:
+        return "audit_event" in _server_tables(target, AUTH_SCHEMA)
+    return auth_path(path).exists() and auth_path(path).stat().st_size > 0
 
 
 def store_exists(target: str) -> bool:
+    """Is there a store (of any version, even a damaged one) at `target`? A SQLite file, or a
+    PostgreSQL database whose data schema has a meta table: an empty database is no store yet."""
     path = sqlite_path(target)
-    return path is None or path.exists()
+    if path is None:
+        return "meta" in _server_tables(target, DATA_SCHEMA)
+    return path.exists()
+
+
+def _server_tables(target: str, schema: str) -> set[str]:
+    engine = make_engine(target)
+    try:
+        return set(inspect(engine).get_table_names(schema=schema))
+    except (DatabaseError, OperationalError):
+        return {"meta", "audit_event"}  # unreachable or refused: say so through check_store
+    finally:
+        engine.dispose()
 
 
 def check_store(engine: Engine, target: str = "") -> StoreInfo:
     """Open the store read-only in spirit and say clearly what is wrong with it."""
-    where = target or str(engine.url)
+    where = shown(target) if target else engine.url.render_as_string(hide_password=True)
     fix_seed = "python -m seed   (demo data)  or  python -m custdash import DIR   (a bank extract)"
     path = sqlite_path(where) if target else None
     if path is not None and not path.exists():
@@ -462,6 +429,8 @@ def error_cause(error: BaseException) -> str:
         return "damaged"
     if "database is locked" in text:
         return "busy"
+    if "connection" in text and ("refused" in text or "failed" in text) or "does not exist" in text:
+        return "unreachable"  # PostgreSQL: server down, wrong host/port/database, refused login
     return "unexpected"
 
 
@@ -470,7 +439,7 @@ FIX_SEED = "python -m seed   (demo data)  or  python -m custdash import DIR   (a
 
 def store_read_error(e: BaseException, where: str) -> StoreError:
     """A StoreError that says what went wrong reading the store, by cause (error_cause)."""
-    cause = error_cause(e)
+    cause, where = error_cause(e), shown(where)
     if cause == "disk_full":
         return StoreError(
             f"The disk holding {where} is full ({_short(e)}). The store is not damaged.",
@@ -479,6 +448,11 @@ def store_read_error(e: BaseException, where: str) -> StoreError:
     if cause == "busy":
         return StoreError(
             f"The store {where} is locked by another process ({_short(e)}).", fix="Try again in a minute."
+        )
+    if cause == "unreachable":
+        return StoreError(
+            f"The database server of {where} cannot be reached: {_short(e)}",
+            fix="Check that PostgreSQL is running and that CUSTDASH_DB names the right host, port, database and user.",
         )
     return StoreError(
         f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",

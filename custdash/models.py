@@ -202,7 +202,7 @@ class User(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only (triggers refuse UPDATE and DELETE on SQLite): logins and exports."""
+    """Append-only (triggers refuse UPDATE and DELETE, and TRUNCATE on PostgreSQL): logins and exports."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_branch_at", "branch_id", "at"), {"schema": AUTH_SCHEMA})

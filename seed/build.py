@@ -15,13 +15,14 @@ from custdash.db import (
     create_indexes,
     create_store,
     drop_indexes,
-    load_lock,
     make_engine,
+    shown,
     sqlite_path,
     store_schema,
     store_source,
 )
 from custdash.importer import clear_data, finish_load
+from custdash.loadlock import load_lock
 from custdash.models import SCHEMA_VERSION
 from custdash.rules import Rules, load_rules
 from seed.generate import DemoSpec, generate
@@ -48,7 +49,7 @@ def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None)
     source = store_source(target)
     if source not in (None, "demo"):
         raise StoreError(
-            f"The store {target} holds a bank's data (source {source!r}): demo data will not replace it.",
+            f"The store {shown(target)} holds a bank's data (source {source!r}): demo data will not replace it.",
             fix="Generate the demo into another store: python -m seed --db data/demo.db",
         )
     if path is not None and path.exists() and source == "demo" and store_schema(target) != str(SCHEMA_VERSION):

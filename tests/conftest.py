@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from custdash.db import make_engine
+from custdash.db import is_server, make_engine
 from custdash.importer import import_extract, write_extract
 from custdash.rules import Rules, load_rules
 
@@ -21,24 +22,76 @@ EXAMPLE_AS_OF = date(2026, 11, 15)
 DEMO_AS_OF = date(2026, 11, 22)
 
 
-@pytest.fixture(scope="session")
-def pg() -> Iterator[Any]:
-    """A PostgreSQL server for this test process (tests/pg.py): pg.database() is a new database."""
-    from tests.pg import Server
-
-    server = Server()
-    yield server
-    server.stop()
-
-
 STORES = ["sqlite", "postgresql"]
+# Which store this run puts its stores in: `pytest --store postgresql` runs the whole suite on
+# PostgreSQL (scripts/test runs it on both). Tests about SQLite itself (its files, its pragmas)
+# carry @pytest.mark.sqlite_only("why") and are skipped there with that reason.
+RUN = {"store": "sqlite"}
+_SERVER: list[Any] = []
 
 
-def new_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest, name: str = "store.db") -> str:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=STORES,
+        default=os.environ.get("CUSTDASH_TEST_STORE", "sqlite"),
+        help="the store every test's stores are made in (default sqlite, or $CUSTDASH_TEST_STORE)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    RUN["store"] = config.getoption("store")
+    config.addinivalue_line("markers", "sqlite_only(why): a test about SQLite itself, skipped on --store postgresql")
+    config.addinivalue_line(
+        "markers", "compares_stores: builds both kinds of store itself (tests/test_stores.py), so runs once"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if RUN["store"] == "sqlite":
+        return
+    for item in items:
+        mark = item.get_closest_marker("sqlite_only")
+        if mark is not None:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {mark.args[0]}"))
+        if item.get_closest_marker("compares_stores") is not None:
+            item.add_marker(pytest.mark.skip(reason="compares both stores itself: run once, with --store sqlite"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _SERVER:
+        _SERVER.pop().stop()
+
+
+def pg_server() -> Any:
+    """This test process's PostgreSQL server (tests/pg.py), started on first use."""
+    if not _SERVER:
+        from tests.pg import Server
+
+        _SERVER.append(Server())
+    return _SERVER[0]
+
+
+@pytest.fixture(scope="session")
+def pg() -> Any:
+    """A PostgreSQL server for this test process: pg.database() is a new, empty database."""
+    return pg_server()
+
+
+def new_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None, name: str = "store.db") -> str:
     """An empty place for a store of either kind: a SQLite path, or a new PostgreSQL database."""
     if kind == "sqlite":
         return str(tmp_path / name)
-    return request.getfixturevalue("pg").database()
+    return pg_server().database()
+
+
+def fresh_store(tmp_path: Path, name: str = "store.db") -> str:
+    """An empty place for a store of the kind this run tests."""
+    return new_store(RUN["store"], tmp_path, name=name)
+
+
+def on_sqlite() -> bool:
+    return RUN["store"] == "sqlite"
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +101,9 @@ def rules() -> Rules:
 
 @pytest.fixture(scope="session")
 def example_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("example") / "store.db"
-    import_extract(EXAMPLE, str(path))
-    return str(path)
+    target = fresh_store(tmp_path_factory.mktemp("example"))
+    import_extract(EXAMPLE, target)
+    return target
 
 
 @pytest.fixture()
@@ -88,25 +141,30 @@ def build_store(tmp_path: Path, *, as_of: str, **files: list[dict[str, Any]]) ->
     tables.update({f"{k}.csv": v for k, v in files.items()})
     write_extract(folder, tables)
     (folder / "extract.json").write_text(f'{{"as_of": "{as_of}"}}')
-    db = tmp_path / "store.db"
-    import_extract(folder, str(db))
-    return Session(make_engine(str(db)))
+    db = fresh_store(tmp_path)
+    import_extract(folder, db)
+    return Session(make_engine(db))
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2,000-customer demo store (seed 11), built once per test process."""
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    """A 2,000-customer demo store (seed 11), built once per test process: a SQLite path, or a
+    PostgreSQL URL on --store postgresql."""
     from seed import DemoSpec, build_demo_store
 
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo_store(str(db), DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
-    return db
+    target = str(db) if on_sqlite() else pg_server().database()
+    build_demo_store(target, DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
+    return db if on_sqlite() else target
 
 
-def copy_store(src: Path, dst: Path) -> Path:
-    """Copy a SQLite store with its users/audit file."""
+def copy_store(src: Path | str, dst: Path) -> Path | str:
+    """Copy a store: a SQLite file with its users/audit file (to `dst`), or a PostgreSQL
+    database (to a new database; `dst` unused)."""
     from custdash.db import auth_path
 
+    if not on_sqlite():
+        return pg_server().copy(str(src))
     dst.write_bytes(Path(src).read_bytes())
     if auth_path(Path(src)).exists():
         auth_path(dst).write_bytes(auth_path(Path(src)).read_bytes())
@@ -114,11 +172,13 @@ def copy_store(src: Path, dst: Path) -> Path:
 
 
 @pytest.fixture()
-def example_store(tmp_path: Path) -> Path:
-    """A private store holding the boundary example (tests may break it)."""
+def example_store(tmp_path: Path) -> Path | str:
+    """A private store holding the boundary example (tests may break it): a SQLite path, or a
+    PostgreSQL URL on --store postgresql."""
     db = tmp_path / "store.db"
-    import_extract(EXAMPLE, str(db))
-    return db
+    target = str(db) if on_sqlite() else pg_server().database()
+    import_extract(EXAMPLE, target)
+    return db if on_sqlite() else target
 
 
 @pytest.fixture()
@@ -138,22 +198,76 @@ def query_store(db: Path | str, fn, **kw):
     return out
 
 
-def table_digests(db: Path, skip: tuple[str, ...] = ("meta",)) -> dict[str, str]:
-    """A digest per table of every row (the tables in `skip` aside): equal digests, equal data."""
+def table_digests(db: Path | str, skip: tuple[str, ...] = ("meta",)) -> dict[str, str]:
+    """A digest per data table of every row (the tables in `skip` aside): equal digests, equal
+    data. Either store: the data tables, not users and audit."""
     import hashlib
-    import sqlite3
 
-    con = sqlite3.connect(db)
+    from sqlalchemy import inspect, text
+
+    from custdash.db import DATA_SCHEMA
+
+    engine = make_engine(str(db))
+    schema = DATA_SCHEMA if is_server(str(db)) else None
     out = {}
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
-        if name in skip:
-            continue
-        h = hashlib.sha256()
-        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2, 3'):
-            h.update(repr(row).encode())
-        out[name] = h.hexdigest()
-    con.close()
+    with engine.connect() as con:
+        tables = inspect(con)
+        for name in sorted(tables.get_table_names(schema=schema)):
+            if name in skip:
+                continue
+            h = hashlib.sha256()
+            # Not a surrogate `id` (numbered in insertion order, which a server's hash
+            # aggregation need not keep): two stores with the same rows are the same.
+            columns = [f'"{c["name"]}"' for c in tables.get_columns(name, schema=schema) if c["name"] != "id"]
+            listed = ", ".join(columns)
+            for row in con.execute(text(f'SELECT {listed} FROM "{name}" ORDER BY {listed}')):
+                # Sums of money in floating point differ in the last bit with the order rows were
+                # added in (706800.11 against 706800.1100000002): equal to a millionth is equal.
+                h.update(repr(tuple(round(v, 6) if isinstance(v, float) else v for v in row)).encode())
+            out[name] = h.hexdigest()
+    engine.dispose()
     return out
+
+
+def fetch(db: Path | str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one SQL statement on a store of either kind (users and audit as auth.<table>)."""
+    from sqlalchemy import text
+
+    engine = make_engine(str(db))
+    with engine.connect() as con:
+        out = [tuple(row) for row in con.execute(text(sql), params)]
+    engine.dispose()
+    return out
+
+
+def execute(db: Path | str, sql: str, **params: Any) -> int:
+    """One SQL statement on a store of either kind, committed (tests that tamper with a store);
+    the number of rows it changed."""
+    from sqlalchemy import text
+
+    engine = make_engine(str(db))
+    with engine.begin() as con:
+        changed = con.execute(text(sql), params).rowcount
+    engine.dispose()
+    return changed
+
+
+def residue(db: Path | str) -> list[str]:
+    """What lies beside a store's data: the files in a SQLite store's folder (but SQLite's own
+    WAL and shared-memory files and the load lock), or a PostgreSQL database's schemas. An
+    import, good or bad, must leave no more of it than it found (no private load file or
+    staging schema)."""
+    if is_server(str(db)):
+        return [
+            r[0]
+            for r in fetch(
+                db,
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                "AND nspname <> 'information_schema' ORDER BY 1",
+            )
+        ]
+    folder = Path(db).parent
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm", ".load-lock")))
 
 
 def rules_variant(tmp_path: Path, old: str, new: str) -> Path:

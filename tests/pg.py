@@ -1,7 +1,8 @@
 """A real PostgreSQL server for the tests, from Debian's `postgresql` package: initdb into a
 temporary folder, a free port on the loopback interface, stopped and removed afterwards.
 
-Started only when a test asks for it (the `pg` fixture). Without the server binaries such a
+Started once per test process, when a test first asks for it (tests/conftest.py: the `pg`
+fixture, and every store of a `--store postgresql` run). Without the server binaries such a
 test is skipped, unless CUSTDASH_TEST_PG=required (CI, scripts/test), which makes it fail.
 """
 
@@ -59,6 +60,22 @@ class Server:
     def database(self) -> str:
         name = f"t_{uuid.uuid4().hex[:12]}"
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "custdash", name)
+        return f"{self.url}/{name}"
+
+    def copy(self, url: str) -> str:
+        """A new database holding what the database at `url` holds (CREATE DATABASE … TEMPLATE):
+        the PostgreSQL side of copying a store's file. Connections to the original are closed
+        first (PostgreSQL copies only a database nobody is connected to); engines reconnect."""
+        import psycopg
+
+        source = url.rsplit("/", 1)[1]
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=custdash dbname=postgres", autocommit=True) as con:
+            con.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (source,),
+            )
+            con.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         return f"{self.url}/{name}"
 
     def stop(self) -> None:

@@ -4,7 +4,6 @@ its figures equal the query layer's for the same filters, and filters change the
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,14 +11,14 @@ from streamlit.testing.v1 import AppTest
 
 from custdash import views
 from custdash.auth import Viewer
-from custdash.db import make_engine
+from custdash.db import make_engine, store_exists
 from custdash.i18n import money
 from custdash.models import SCHEMA_VERSION
 from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
 from custdash.scope import Scope
 from custdash.views import call_list
-from tests.conftest import ROOT, query_store
+from tests.conftest import ROOT, copy_store, execute, fetch, fresh_store, on_sqlite, query_store, residue
 
 
 def unescape(markdown: str) -> str:
@@ -219,13 +218,18 @@ def _stopped_with(at: AppTest, *texts: str) -> None:
 
 
 def test_missing_store_without_demo_generation(tmp_path, monkeypatch):
-    monkeypatch.setenv("CUSTDASH_DB", str(tmp_path / "none.db"))
+    """No SQLite file, or an empty PostgreSQL database: no store yet, and none is made."""
+    target = fresh_store(tmp_path, "none.db")
+    before = residue(target) if not on_sqlite() else []
+    monkeypatch.setenv("CUSTDASH_DB", target)
     monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "0")
     at = AppTest.from_file(APP, default_timeout=60).run()
     _stopped_with(at, "No data store yet.", "python -m seed")
-    assert not (tmp_path / "none.db").exists()
+    assert not store_exists(target)
+    assert (residue(target) if not on_sqlite() else []) == before
 
 
+@pytest.mark.sqlite_only("a file that is not a database; test_stores.py has the server that cannot be reached")
 def test_corrupt_store(tmp_path, monkeypatch):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not a database" * 100)
@@ -236,12 +240,8 @@ def test_corrupt_store(tmp_path, monkeypatch):
 
 
 def test_store_of_other_schema_version(tmp_path, monkeypatch, demo_db):
-    copy = tmp_path / "old.db"
-    copy.write_bytes(demo_db.read_bytes())
-    con = sqlite3.connect(copy)
-    con.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
-    con.commit()
-    con.close()
+    copy = copy_store(demo_db, tmp_path / "old.db")
+    execute(copy, "UPDATE meta SET value='0' WHERE key='schema_version'")
     monkeypatch.setenv("CUSTDASH_DB", str(copy))
     at = AppTest.from_file(APP, default_timeout=60).run()
     _stopped_with(at, f"schema version 0; this custdash needs version {SCHEMA_VERSION}", "python -m custdash import")
@@ -250,8 +250,8 @@ def test_store_of_other_schema_version(tmp_path, monkeypatch, demo_db):
 def test_empty_store(tmp_path, monkeypatch):
     from custdash.db import create_store
 
-    db = tmp_path / "empty.db"
-    create_store(make_engine(str(db)))
+    db = fresh_store(tmp_path, "empty.db")
+    create_store(make_engine(db))
     monkeypatch.setenv("CUSTDASH_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60).run()
     _stopped_with(at, "The data store is empty.", "python -m seed")
@@ -269,14 +269,14 @@ def test_invalid_rules_file(env, tmp_path, monkeypatch):
 
 
 def test_first_start_generates_demo_store(tmp_path, monkeypatch):
-    target = tmp_path / "fresh" / "custdash.db"
-    monkeypatch.setenv("CUSTDASH_DB", str(target))
+    target = str(tmp_path / "fresh" / "custdash.db") if on_sqlite() else fresh_store(tmp_path)
+    monkeypatch.setenv("CUSTDASH_DB", target)
     monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "300")
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["viewer"] = ADMIN
     at.run()
     assert not at.exception, at.exception
-    assert target.exists()
+    assert store_exists(target)
     assert {m.label: m.value for m in at.metric}["Customers"] == "300"
 
 
@@ -340,7 +340,7 @@ def test_overview_names_scope_date_and_aum_change(env, rules):
 
     head = Viewer(username="head", role="head", branch_id="B001")
     at = _app(viewer=head, as_of="2026-10-31")
-    branch_name = sqlite3.connect(env).execute("SELECT branch_name FROM branch WHERE branch_id='B001'").fetchone()[0]
+    [(branch_name,)] = fetch(env, "SELECT branch_name FROM branch WHERE branch_id='B001'")
     assert at.title[0].value == f"Today · B001 {branch_name} · 2026-10-31"
     as_of = date(2026, 10, 31)
     now = _query(env, tier_distribution, rules=rules, scope=Scope(branch_id="B001"), as_of=as_of)["aum"].sum()
@@ -398,7 +398,7 @@ def test_first_start_progress_moves_with_the_work(tmp_path):
 
     seen: list[float] = []
     build_demo_store(
-        str(tmp_path / "p.db"),
+        fresh_store(tmp_path, "p.db"),
         DemoSpec(customers=20_000, seed=3, as_of=date(2026, 11, 22)),
         progress=lambda done, total: seen.append(done / total),
     )

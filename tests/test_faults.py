@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from custdash.auth import Viewer
 from custdash.importer import ImportFailed, import_extract
 from seed import DemoSpec, write_demo_extract
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, fetch, fresh_store, on_sqlite, residue
 from tests.test_example_extract import EXPECTED_SUMMARY
 
 EXPECTED_AS_OF = date(2026, 11, 15)
@@ -76,11 +76,9 @@ def test_formula_looking_cells_import_as_text_and_export_neutralised(tmp_path, b
     (bad / "customers.csv").write_text(
         text.replace("王八", "=cmd|' /C calc'!A0").replace("13800000008", "+8613800000008"), encoding="utf-8"
     )
-    db = tmp_path / "f.db"
-    import_extract(bad, str(db))
-    assert sqlite3.connect(db).execute("SELECT name FROM customer WHERE customer_id='C08'").fetchone() == (
-        "=cmd|' /C calc'!A0",
-    )
+    db = fresh_store(tmp_path, "f.db")
+    import_extract(bad, db)
+    assert fetch(db, "SELECT name FROM customer WHERE customer_id='C08'") == [("=cmd|' /C calc'!A0",)]
     r = subprocess.run(
         [sys.executable, "-m", "custdash", "export", "dormant", "--out", "-", "--db", str(db)],
         capture_output=True,
@@ -95,9 +93,11 @@ def test_formula_looking_cells_import_as_text_and_export_neutralised(tmp_path, b
 
 @pytest.mark.parametrize("phase", ["loading", "copying"])
 def test_import_killed_halfway_leaves_previous_store(tmp_path, store, phase):
+    if phase == "copying" and not on_sqlite():
+        pytest.skip("PostgreSQL has no copy phase: the swap is one short transaction (tested in test_stores.py)")
     extract = tmp_path / "big"
     write_demo_extract(extract, DemoSpec(customers=20_000, seed=3, as_of=EXPECTED_AS_OF))
-    before = _files(store)
+    before = residue(store)
     proc = subprocess.Popen(
         [sys.executable, "-m", "custdash", "import", str(extract), "--db", str(store)],
         cwd=ROOT,
@@ -107,6 +107,8 @@ def test_import_killed_halfway_leaves_previous_store(tmp_path, store, phase):
 
     # Kill while the private load file grows, or once the copy into the store writes its WAL.
     def grown() -> bool:
+        if not on_sqlite():  # rows on their way into the load schema
+            return fetch(store, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %'") != [(0,)]
         if phase == "loading":
             return any(p.stat().st_size > 2_000_000 for p in store.parent.glob(f"{store.name}.import-*"))
         wal = Path(f"{store}-wal")
@@ -119,13 +121,15 @@ def test_import_killed_halfway_leaves_previous_store(tmp_path, store, phase):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _summary(store) == EXPECTED_SUMMARY
-    assert sqlite3.connect(store).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if on_sqlite():
+        assert sqlite3.connect(store).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     # ... and the next import goes through, and clears what the killed one left behind.
     import_extract(EXAMPLE, str(store))
     assert _summary(store) == EXPECTED_SUMMARY
-    assert _files(store) == before
+    assert residue(store) == before
 
 
+@pytest.mark.sqlite_only("a page limit on SQLite's private load file stands in for the full disk")
 def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, store, monkeypatch):
     from sqlalchemy import event
 
@@ -143,7 +147,7 @@ def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, s
     monkeypatch.setattr(load, "make_engine", small_disk)
     extract = tmp_path / "extract"
     write_demo_extract(extract, DemoSpec(customers=2_000, seed=3, as_of=EXPECTED_AS_OF))
-    before = _files(store)
+    before = residue(store)
     digest = sqlite3.connect(store).execute("SELECT group_concat(customer_id) FROM customer").fetchone()
     with pytest.raises(StoreError) as err:
         import_extract(extract, str(store))
@@ -152,14 +156,7 @@ def test_disk_full_during_import_names_the_cause_and_keeps_the_store(tmp_path, s
     )
     assert "Free disk space" in err.value.fix
     assert sqlite3.connect(store).execute("SELECT group_concat(customer_id) FROM customer").fetchone() == digest
-    assert _files(store) == before
-
-
-def _files(store: Path) -> list[str]:
-    """The files beside the store, but SQLite's own WAL and shared-memory files and the load
-    lock (a small file whose lock the kernel releases when its holder dies)."""
-    skip = ("-wal", "-shm", ".load-lock")
-    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(skip))
+    assert residue(store) == before
 
 
 def test_missing_rules_file_in_app(demo_db, tmp_path, monkeypatch):
@@ -209,6 +206,7 @@ def test_cli_on_missing_and_corrupt_store(tmp_path):
     assert bad.read_bytes() == b"\x00garbage" * 1000
 
 
+@pytest.mark.sqlite_only("SQLite writes its WAL beside the store; a server needs no data directory")
 def test_read_only_data_directory(demo_db, tmp_path, monkeypatch):
     """A read-only directory (checked for real by mounting a read-only tmpfs, see docs/FAULTS.md;
     here os.access reports it, as it does on such a mount even for root)."""

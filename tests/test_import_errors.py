@@ -3,7 +3,6 @@ store keeps the previous extract exactly."""
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -12,17 +11,12 @@ import pytest
 from custdash.db import create_store, make_engine
 from custdash.importer import ImportFailed, import_extract
 from custdash.models import SCHEMA_VERSION
+from tests.conftest import execute, fetch, fresh_store, residue, table_digests
 
 
-def _dump(db: Path) -> str:
+def _dump(db: Path | str) -> dict[str, str]:
     """A digest of every row of every table: equal digests, equal stores."""
-    con = sqlite3.connect(db)
-    h = hashlib.sha256()
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2'):
-            h.update(repr(row).encode())
-    con.close()
-    return h.hexdigest()
+    return table_digests(db, skip=())
 
 
 @pytest.fixture()
@@ -203,55 +197,48 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_extract_is_rejected_and_store_unchanged(store, bad, case, reader):
     break_it, message = CASES[case]
-    before, files = _dump(store), _files(store)
+    before, files = _dump(store), residue(store)
     break_it(bad)
     with pytest.raises(ImportFailed) as err:
         import_extract(bad, str(store), reader=reader)
     assert str(err.value).startswith(message), str(err.value)
     assert _dump(store) == before
-    assert _files(store) == files  # the private load file is gone too
-
-
-def _files(store: Path) -> list[str]:
-    """The files beside the store, but SQLite's own WAL and shared-memory files and the load lock."""
-    return sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm", ".load-lock")))
+    assert residue(store) == files  # the private load file (or staging schema) is gone too
 
 
 def test_bom_header_is_accepted(tmp_path, bad):
     p = bad / "customers.csv"
     p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
-    db = tmp_path / "bom.db"
-    result = import_extract(bad, str(db))
+    result = import_extract(bad, fresh_store(tmp_path))
     assert result.rows["customers.csv"] == 19
 
 
 def test_gb18030_extract_imports_with_encoding(tmp_path, bad):
     for f in bad.glob("*.csv"):
         f.write_bytes(f.read_text(encoding="utf-8").encode("gb18030"))
-    db = tmp_path / "gbk.db"
-    import_extract(bad, str(db), encoding="gb18030")
-    con = sqlite3.connect(db)
-    assert con.execute("SELECT name FROM customer WHERE customer_id='C02'").fetchone() == ("钱二",)
+    db = fresh_store(tmp_path)
+    import_extract(bad, db, encoding="gb18030")
+    assert fetch(db, "SELECT name FROM customer WHERE customer_id='C02'") == [("钱二",)]
 
 
 def test_columns_in_any_order_and_extra_columns_ignored(tmp_path, bad):
     (bad / "branches.csv").write_text(
         "note,city,branch_name,branch_id\nx,上海,浦东陆家嘴支行,B1\ny,上海,徐汇,B2\n", encoding="utf-8"
     )
-    result = import_extract(bad, str(tmp_path / "o.db"))
+    result = import_extract(bad, fresh_store(tmp_path))
     assert result.rows["branches.csv"] == 2
 
 
 def test_optional_files_may_be_absent(tmp_path, bad):
     for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
         (bad / f"{name}.csv").unlink()
-    result = import_extract(bad, str(tmp_path / "o.db"))
+    result = import_extract(bad, fresh_store(tmp_path))
     assert result.rows["cards.csv"] == 0 and result.rows["customers.csv"] == 19
 
 
 def test_as_of_defaults_to_latest_date_without_extract_json(tmp_path, bad):
     (bad / "extract.json").unlink()
-    result = import_extract(bad, str(tmp_path / "o.db"))
+    result = import_extract(bad, fresh_store(tmp_path))
     # The latest data date is R8's screening on 2026-11-16 (and T9, C19 on the same day).
     assert result.as_of.isoformat() == "2026-11-16"
 
@@ -259,22 +246,19 @@ def test_as_of_defaults_to_latest_date_without_extract_json(tmp_path, bad):
 def test_valid_import_replaces_previous_extract(store, tmp_path, bad):
     _edit(bad / "customers.csv", "C07,B2,,郑七", "C07,B2,,郑七改")
     import_extract(bad, str(store))
-    con = sqlite3.connect(store)
-    assert con.execute("SELECT name FROM customer WHERE customer_id='C07'").fetchone() == ("郑七改",)
-    assert con.execute("SELECT count(*) FROM customer").fetchone() == (19,)
+    assert fetch(store, "SELECT name FROM customer WHERE customer_id='C07'") == [("郑七改",)]
+    assert fetch(store, "SELECT count(*) FROM customer") == [(19,)]
 
 
 def test_import_into_store_of_other_schema_version_is_refused(store, bad):
-    con = sqlite3.connect(store)
-    con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    con.commit()
-    con.close()
+    execute(store, "UPDATE meta SET value='99' WHERE key='schema_version'")
     from custdash.db import StoreError
 
     with pytest.raises(StoreError, match=f"schema version 99; this custdash needs version {SCHEMA_VERSION}"):
         import_extract(bad, str(store))
 
 
+@pytest.mark.sqlite_only("WAL snapshots; the PostgreSQL swap has its own test in test_stores.py")
 def test_readers_keep_the_previous_extract_until_the_import_commits(store, bad):
     _edit(bad / "customers.csv", "C07,B2,,郑七", "C07,B2,,郑七改")
     reader = sqlite3.connect(store, isolation_level=None)
@@ -288,6 +272,7 @@ def test_readers_keep_the_previous_extract_until_the_import_commits(store, bad):
     reader.close()
 
 
+@pytest.mark.sqlite_only("SQLite's journal mode, page size and files")
 def test_import_keeps_the_store_in_wal_mode_with_its_page_size_and_leaves_no_files(tmp_path, bad):
     db = tmp_path / "big-pages.db"
     engine = make_engine(str(db), page_size=8192)
@@ -299,9 +284,10 @@ def test_import_keeps_the_store_in_wal_mode_with_its_page_size_and_leaves_no_fil
     assert con.execute("PRAGMA page_size").fetchone() == (8192,)
     assert con.execute("SELECT count(*) FROM customer").fetchone() == (19,)
     con.close()
-    assert _files(db) == ["bad", "big-pages.db", "big-pages.db-auth"]  # `bad` is the extract folder
+    assert residue(db) == ["bad", "big-pages.db", "big-pages.db-auth"]  # `bad` is the extract folder
 
 
+@pytest.mark.sqlite_only("SQLite's journal mode")
 def test_engine_uses_wal(store):
     engine = make_engine(str(store))
     with engine.connect() as c:
@@ -315,9 +301,9 @@ def test_optional_columns_may_be_left_out(tmp_path, bad):
     )
     for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
         (bad / f"{name}.csv").unlink()
-    import_extract(bad, str(tmp_path / "o.db"))
-    con = sqlite3.connect(tmp_path / "o.db")
-    assert con.execute("SELECT customer_id, manager_id, gender, birth_date, phone FROM customer").fetchall() == [
+    db = fresh_store(tmp_path)
+    import_extract(bad, db)
+    assert fetch(db, "SELECT customer_id, manager_id, gender, birth_date, phone FROM customer") == [
         ("C01", None, None, None, None)
     ]
 
@@ -337,6 +323,6 @@ def test_future_tolerance_is_a_setting(tmp_path, bad, monkeypatch):
     ahead = date.today() + timedelta(days=20)
     _edit(bad / "transactions.csv", "2026-05-19 18:30:00", f"{ahead.isoformat()} 18:30:00")
     with pytest.raises(ImportFailed, match="more than 7 days after today"):
-        import_extract(bad, str(tmp_path / "a.db"))
+        import_extract(bad, fresh_store(tmp_path, "a.db"))
     monkeypatch.setenv("CUSTDASH_IMPORT_FUTURE_DAYS", "30")
-    assert import_extract(bad, str(tmp_path / "b.db")).as_of == ahead
+    assert import_extract(bad, fresh_store(tmp_path, "b.db")).as_of == ahead

@@ -23,7 +23,7 @@ from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
 from custdash.queries.threshold import threshold_bands, threshold_list
 from custdash.queries.tiers import tier_distribution, tier_migration
 from seed import DemoSpec, build_demo_store, write_demo_extract
-from tests.conftest import ROOT, table_digests
+from tests.conftest import ROOT, fresh_store, table_digests
 
 AS_OF = date(2026, 11, 22)
 SPEC = DemoSpec(customers=2000, seed=11, as_of=AS_OF)
@@ -49,16 +49,17 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 
 
 def test_store_is_deterministic(demo_db, tmp_path):
-    again = tmp_path / "again.db"
-    build_demo_store(str(again), SPEC)
+    again = fresh_store(tmp_path, "again.db")
+    build_demo_store(again, SPEC)
     assert _table_digests(again) == _table_digests(demo_db)
 
 
 def test_csv_extract_imports_to_the_same_store(demo_db, tmp_path):
     folder = tmp_path / "extract"
     write_demo_extract(folder, SPEC)
+    target = fresh_store(tmp_path, "i.db")
     r = subprocess.run(
-        [sys.executable, "-m", "custdash", "import", str(folder), "--db", str(tmp_path / "i.db")],
+        [sys.executable, "-m", "custdash", "import", str(folder), "--db", target],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -66,7 +67,7 @@ def test_csv_extract_imports_to_the_same_store(demo_db, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "as of 2026-11-22" in r.stdout
-    assert _table_digests(tmp_path / "i.db") == _table_digests(demo_db)
+    assert _table_digests(target) == _table_digests(demo_db)
 
 
 def test_every_view_is_non_empty(demo_db, rules):

@@ -19,13 +19,14 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from custdash import facts
-from custdash.db import load_lock, make_engine
+from custdash.db import make_engine
 from custdash.importer import ImportFailed, import_extract
+from custdash.loadlock import load_lock
 from custdash.scope import ALL, Scope
 from custdash.views import LISTS, VIEWS
 from tests.conftest import DEMO_AS_OF, EXAMPLE, ROOT, STORES, new_store
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.compares_stores]
 
 
 @pytest.fixture(scope="session")
@@ -255,3 +256,42 @@ def test_every_page_renders_on_postgresql(pg_demo, page, monkeypatch):
     assert at.title and at.title[0].value
     if page in {c.page for c in LISTS.values()}:
         assert len(at.dataframe) >= 1
+
+
+def test_a_plain_postgresql_url_uses_the_installed_driver(pg_example):
+    """postgresql://… (what a DBA writes) works: SQLAlchemy alone would look for psycopg2."""
+    plain = pg_example.replace("postgresql+psycopg://", "postgresql://")
+    r = _cli("summary", "--json", db=plain)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == json.loads(_cli("summary", "--json", db=pg_example).stdout)
+
+
+def _unreachable() -> str:
+    """A server URL with a password on a loopback port nobody listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"postgresql://custdash:s3cret-pw@127.0.0.1:{port}/bank"
+
+
+def test_a_server_that_cannot_be_reached_is_named_in_the_cli_without_its_password():
+    url = _unreachable()
+    for command in (["check"], ["summary", "--json"], ["import", str(EXAMPLE)]):
+        r = _cli(*command, db=url)
+        assert r.returncode == 1, (command, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr and "s3cret-pw" not in r.stderr + r.stdout, r.stderr
+        assert r.stderr.startswith("error: ") and "cannot be reached" in r.stderr, r.stderr
+        assert "fix: Check that PostgreSQL is running" in r.stderr, r.stderr
+
+
+def test_a_server_that_cannot_be_reached_shows_a_message_in_the_dashboard(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CUSTDASH_DB", _unreachable())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
+    assert "cannot be reached" in shown and "Check that PostgreSQL is running" in shown
+    assert "s3cret-pw" not in shown and "Traceback" not in shown

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
@@ -32,7 +32,6 @@ from custdash.auth import remove_demo_users
 from custdash.calendar import end_of_day
 from custdash.db import (
     DATA_SCHEMA,
-    StoreBusy,
     StoreError,
     auth_path,
     bulk_insert,
@@ -40,7 +39,6 @@ from custdash.db import (
     create_indexes,
     create_store,
     drop_indexes,
-    load_lock,
     make_engine,
     now_utc,
     sqlite_path,
@@ -49,6 +47,7 @@ from custdash.db import (
 from custdash.importer.reading import BATCH_SIZE, Batch, Reader, csv_rows, read_as_of
 from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, storage_names
 from custdash.importer.worker import read_in_worker
+from custdash.loadlock import StoreBusy, load_lock
 from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, Card, Customer, Manager, Meta, Txn
 from custdash.rules import Rules, load_rules
 
@@ -240,7 +239,11 @@ def _import(
     engine = make_engine(target, create_dirs=True)
     try:
         gc.disable()  # the collector kept scanning millions of short-lived rows: 20% of the load
-        if path is None or not path.exists() or path.stat().st_size == 0:
+        if path is None:
+            new = "meta" not in inspect(engine).get_table_names(schema=DATA_SCHEMA)
+        else:
+            new = not path.exists() or path.stat().st_size == 0
+        if new:
             create_store(engine)
         else:
             check_store(engine, target)

@@ -87,6 +87,15 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
+def demo_db(demo_db: Path | str, tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    """The browser tests' own copy of the demo store: their sign-ins and exports write users'
+    sessions and the audit trail, which other tests read from copies of the original."""
+    from tests.conftest import copy_store
+
+    return copy_store(demo_db, tmp_path_factory.mktemp("served") / "demo.db")
+
+
+@pytest.fixture(scope="session")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc, url = _start(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log")
     yield url

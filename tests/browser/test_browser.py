@@ -155,9 +155,9 @@ def test_as_of_in_url(server, page, demo_db, rules):
 def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, browser, demo_db):
     """On a newly started server, a page's URL opened directly: the login form, and not one
     customer name in what the browser received."""
-    import sqlite3
+    from tests.conftest import fetch
 
-    names = [n for (n,) in sqlite3.connect(demo_db).execute("SELECT name FROM customer ORDER BY customer_id")]
+    names = [n for (n,) in fetch(demo_db, "SELECT name FROM customer ORDER BY customer_id")]
     context = browser.new_context(viewport={"width": 1280, "height": 1200})
     page = context.new_page()
     received: list[str] = []

@@ -4,21 +4,16 @@ custdash/server.py."""
 
 from __future__ import annotations
 
-import sqlite3
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custdash.db import auth_path
 from tests.browser.helpers import LOGIN, captions, exceptions, open_page, settle, sign_in
+from tests.conftest import execute, fetch
 
 pytestmark = pytest.mark.browser
-
-
-def _auth_db(demo_db) -> sqlite3.Connection:
-    return sqlite3.connect(auth_path(demo_db))
 
 
 def _h1(page) -> str:
@@ -77,8 +72,8 @@ def test_idle_session_expires_at_the_next_click(server, context, demo_db):
 
     digest = hashlib.sha256(cookie["value"].encode()).hexdigest()
     long_ago = (datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2)).isoformat(sep=" ")
-    with _auth_db(demo_db) as con:
-        assert con.execute("UPDATE web_session SET last_seen = ? WHERE id_digest = ?", (long_ago, digest)).rowcount == 1
+    changed = execute(demo_db, "UPDATE auth.web_session SET last_seen = :t WHERE id_digest = :d", t=long_ago, d=digest)
+    assert changed == 1
     page.reload()
     settle(page, started=True)
     assert page.locator(LOGIN).count() == 1
@@ -89,17 +84,17 @@ def test_a_download_button_left_on_screen_after_the_session_ended_delivers_nothi
     page = context.new_page()
     open_page(page, f"{server}/dormant?lang=en", user="head")
     assert any(c.endswith("customers") for c in captions(page))
-    with _auth_db(demo_db) as con:  # the session ends elsewhere (expiry, sign-out in another tab)
-        con.execute("UPDATE web_session SET ended_at = last_seen WHERE username = 'head' AND ended_at IS NULL")
-        before = con.execute("SELECT count(*) FROM audit_event WHERE event = 'export'").fetchone()[0]
+    # The session ends elsewhere (expiry, sign-out in another tab).
+    execute(demo_db, "UPDATE auth.web_session SET ended_at = last_seen WHERE username = 'head' AND ended_at IS NULL")
+    [(before,)] = fetch(demo_db, "SELECT count(*) FROM auth.audit_event WHERE event = 'export'")
     downloads: list[object] = []
     page.on("download", lambda d: downloads.append(d))
     page.get_by_role("button", name="Download CSV").click()
     page.wait_for_timeout(3_000)
     assert downloads == []
-    with _auth_db(demo_db) as con:
-        assert con.execute("SELECT count(*) FROM audit_event WHERE event = 'export'").fetchone()[0] == before
-        assert con.execute("SELECT count(*) FROM audit_event WHERE event = 'export_refused'").fetchone()[0] >= 1
+    assert fetch(demo_db, "SELECT count(*) FROM auth.audit_event WHERE event = 'export'") == [(before,)]
+    [(refused,)] = fetch(demo_db, "SELECT count(*) FROM auth.audit_event WHERE event = 'export_refused'")
+    assert refused >= 1
 
 
 def test_sign_in_route_refuses_posts_from_elsewhere_and_pages_carry_security_headers(server):
