@@ -29,7 +29,7 @@ from custdash.calendar import (
 )
 from custdash.models import AumMonthly, Card, Customer, CustomerFact, Meta, Product, Redemption, Touch, Txn
 from custdash.rules import Rules, Wave
-from custdash.scope import Scope
+from custdash.scope import ALL, Scope
 from custdash.sql import add_days
 
 # --- who and which month -------------------------------------------------------------
@@ -38,6 +38,16 @@ from custdash.sql import add_days
 def customers_at(as_of: date, scope: Scope) -> list[ColumnElement[bool]]:
     """Customers that exist at the as-of date, inside the scope."""
     return [Customer.opened_on <= as_of, *scope.where()]
+
+
+def in_scope(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    """`column` (a customer id) belongs to a customer inside the scope: no condition for the
+    whole bank. Put into a per-customer subquery, it lets the database read a branch's or a
+    manager's cards, transactions and redemptions through their customer-id indexes instead of
+    aggregating the whole bank's and joining afterwards (docs/PERFORMANCE.md, "any as-of date")."""
+    if scope.is_all:
+        return []
+    return [column.in_(select(Customer.customer_id).where(*scope.where()))]
 
 
 def person_columns(entity: Any = Customer) -> list[Any]:
@@ -105,7 +115,7 @@ def near_threshold(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[boo
 # --- §3 dormant ------------------------------------------------------------------------
 
 
-def last_activity(session: Session, *, as_of: date, rules: Rules) -> Any:
+def last_activity(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Any:
     """card_id -> time of last activity on or before the as-of date (a subquery).
 
     The import stores each card's latest activity on or before the extract date
@@ -120,23 +130,30 @@ def last_activity(session: Session, *, as_of: date, rules: Rules) -> Any:
         and meta.get("activity_excludes") == ",".join(kinds)
     )
     if stored_ok:
-        return select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at")).subquery("act")
+        return (
+            select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at"))
+            .where(*in_scope(Card.customer_id, scope))
+            .subquery("act")
+        )
+    scoped_cards = (
+        [] if scope.is_all else [Txn.card_id.in_(select(Card.card_id).where(*in_scope(Card.customer_id, scope)))]
+    )
     return (
         select(Txn.card_id.label("card_id"), func.max(Txn.ts).label("last_at"))
-        .where(Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
+        .where(Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of), *scoped_cards)
         .group_by(Txn.card_id)
         .subquery("act")
     )
 
 
-def card_facts(session: Session, *, as_of: date, rules: Rules) -> Any:
+def card_facts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Any:
     """Per customer holding cards at the as-of date (a subquery): active_cards, dormant_cards,
     last_at (latest activity on an active card: activity on a frozen or closed card neither
     wakes a customer nor shows as their last activity, docs/RULES.md §3), any_at (latest
     activity on any card: none means never used), balance (of active cards)."""
     r = rules.dormant
     cutoff = end_of_day(days_before(as_of, r.days))  # activity before this is >= `days` old
-    act = last_activity(session, as_of=as_of, rules=rules)
+    act = last_activity(session, as_of=as_of, rules=rules, scope=scope)
     is_active = (Card.status == "active") & (Card.opened_on <= as_of)
     dormant_card = is_active & (
         ((act.c.last_at.is_not(None)) & (act.c.last_at < cutoff))
@@ -153,7 +170,7 @@ def card_facts(session: Session, *, as_of: date, rules: Rules) -> Any:
         )
         .select_from(Card)
         .outerjoin(act, act.c.card_id == Card.card_id)
-        .where(Card.opened_on <= as_of)
+        .where(Card.opened_on <= as_of, *in_scope(Card.customer_id, scope))
         .group_by(Card.customer_id)
         .subquery("dc")
     )
@@ -214,17 +231,17 @@ def ytd_measures(rules: Rules, as_of: date) -> list[Any]:
     ]
 
 
-def redemption_facts(*, as_of: date, rules: Rules) -> Any:
+def redemption_facts(*, as_of: date, rules: Rules, scope: Scope = ALL) -> Any:
     """Per customer with redemptions this year up to the as-of date: the year-to-date sums (a subquery)."""
     return (
         select(Redemption.customer_id.label("customer_id"), *ytd_measures(rules, as_of))
-        .where(year_to_date(as_of))
+        .where(year_to_date(as_of), *in_scope(Redemption.customer_id, scope))
         .group_by(Redemption.customer_id)
         .subquery("ytd")
     )
 
 
-def segment_facts(*, as_of: date, rules: Rules) -> Any:
+def segment_facts(*, as_of: date, rules: Rules, scope: Scope = ALL) -> Any:
     """Per customer with redemptions in the trailing segment window (a subquery): n
     (redemptions), kids (child tickets)."""
     since = trailing_start(as_of, rules.alliance.segment_days)
@@ -234,7 +251,7 @@ def segment_facts(*, as_of: date, rules: Rules) -> Any:
             func.count().label("n"),
             func.sum(Redemption.child_tickets).label("kids"),
         )
-        .where(Redemption.screen_date.between(since, as_of))
+        .where(Redemption.screen_date.between(since, as_of), *in_scope(Redemption.customer_id, scope))
         .group_by(Redemption.customer_id)
         .subquery("per")
     )

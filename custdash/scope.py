@@ -35,6 +35,11 @@ class Scope:
     branch_id: str | None = None
     manager_id: str | None = None
 
+    @property
+    def is_all(self) -> bool:
+        """The whole bank: no condition at all."""
+        return self.branch_id is None and self.manager_id is None
+
     def where(self, entity: Any = Customer) -> list[Any]:
         """Conditions on an entity with branch_id and manager_id (customers, facts, rollups)."""
         conds: list[Any] = []

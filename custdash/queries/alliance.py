@@ -140,7 +140,7 @@ def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Sco
             .group_by(r.segment)
         )
     else:
-        per = segment_facts(as_of=as_of, rules=rules)
+        per = segment_facts(as_of=as_of, rules=rules, scope=scope)
         seg = segment_case(rules, per.c.n, per.c.kids).label("segment")
         stmt = (
             select(seg, func.count().label("customers"), func.sum(per.c.n).label("redemptions"))
