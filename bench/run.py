@@ -251,11 +251,14 @@ def one_naive(view: str, db: str) -> dict:
     return {"naive": time.perf_counter() - t}
 
 
+# The SQLite-beside-PostgreSQL block bench/stores.py writes into the same document.
+STORES_BEGIN, STORES_END = "<!-- stores:begin -->", "<!-- stores:end -->"
+
+
 def stores_block(text: str) -> str:
-    """The SQLite-beside-PostgreSQL block bench/stores.py wrote (its own run, kept across ours)."""
-    begin, end = "<!-- stores:begin -->", "<!-- stores:end -->"
-    if begin in text and end in text:
-        return text[text.index(begin) : text.index(end) + len(end)]
+    """The block bench/stores.py wrote (its own run, kept across ours)."""
+    if STORES_BEGIN in text and STORES_END in text:
+        return text[text.index(STORES_BEGIN) : text.index(STORES_END) + len(STORES_END)]
     return ""
 
 
@@ -382,13 +385,18 @@ def import_here(folder: str) -> dict:
     }
 
 
-def import_run(size: int) -> dict:
+def demo_extract(size: int) -> Path:
+    """The demo extract of `size` customers (seed 7), written once into the cache."""
     from seed import DemoSpec, write_demo_extract
 
     folder = CACHE / f"extract-{size}"
-    if not folder.exists():
+    if not (folder / "extract.json").exists():
         write_demo_extract(folder, DemoSpec(customers=size, seed=7, as_of=AS_OF))
-    return sub(["--import", str(folder)])
+    return folder
+
+
+def import_run(size: int) -> dict:
+    return sub(["--import", str(demo_extract(size))])
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import AS_OF, CACHE, ROOT, SCREEN, measure
+from bench.run import ROOT, SCREEN, STORES_BEGIN, STORES_END, demo_extract, measure, stores_block
 from custdash.importer import import_extract
 from custdash.views import LISTS
 
@@ -33,16 +33,6 @@ builds on one core) and runs from cron, all or nothing either way. Whole-list ex
 the same time on both: building the file dominates, not reading the rows. The server ran
 with initdb's defaults (shared_buffers 128 MB); a bank's tuned server has more headroom.
 """
-BEGIN, END = "<!-- stores:begin -->", "<!-- stores:end -->"  # bench.run.stores_block keeps it
-
-
-def extract_for(size: int) -> Path:
-    from seed import DemoSpec, write_demo_extract
-
-    folder = CACHE / f"extract-{size}"
-    if not (folder / "extract.json").exists():
-        write_demo_extract(folder, DemoSpec(customers=size, seed=7, as_of=AS_OF))
-    return folder
 
 
 def export_seconds(name: str, db: str, out: Path) -> float:
@@ -68,7 +58,7 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     server = Server()
     lines = [
-        BEGIN,
+        STORES_BEGIN,
         "## SQLite and PostgreSQL side by side",
         "",
         f"`python -m bench.stores --sizes {args.sizes}` on {platform.machine()}, "
@@ -80,7 +70,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for size in sizes:
-                folder = extract_for(size)
+                folder = demo_extract(size)
                 stores = {"SQLite": str(Path(tmp) / f"s{size}.db"), "PostgreSQL": server.database()}
                 rows: dict[str, dict[str, str]] = {}
                 for kind, db in stores.items():
@@ -105,14 +95,11 @@ def main() -> int:
                 lines.append("")
     finally:
         server.stop()
-    lines += [NOTES, END]
+    lines += [NOTES, STORES_END]
     out = Path(args.out)
     text = out.read_text(encoding="utf-8") if out.exists() else ""
-    block = "\n".join(lines)
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    block, old = "\n".join(lines), stores_block(text)
+    text = text.replace(old, block) if old else text.rstrip("\n") + "\n\n" + block + "\n"
     out.write_text(text, encoding="utf-8")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Sequence
@@ -342,27 +343,34 @@ def held_a_store(target: str) -> bool:
     dashboard must then not build a demo store there."""
     path = sqlite_path(target)
     if path is None:
-        return "audit_event" in _server_tables(target, AUTH_SCHEMA)
+        try:
+            return "audit_event" in _server_tables(target, AUTH_SCHEMA)
+        except (DatabaseError, OperationalError):
+            return True  # cannot tell: never build demo data where a store may be
     return auth_path(path).exists() and auth_path(path).stat().st_size > 0
 
 
-def store_exists(target: str) -> bool:
+def store_exists(target: str, engine: Engine | None = None) -> bool:
     """Is there a store (of any version, even a damaged one) at `target`? A SQLite file, or a
-    PostgreSQL database whose data schema has a meta table: an empty database is no store yet."""
+    PostgreSQL database whose data schema has a meta table: an empty database is no store yet.
+    `engine`: one already open on `target` (the dashboard's, on every page run)."""
     path = sqlite_path(target)
     if path is None:
-        return "meta" in _server_tables(target, DATA_SCHEMA)
+        try:
+            return "meta" in _server_tables(target, DATA_SCHEMA, engine)
+        except (DatabaseError, OperationalError):
+            return True  # unreachable or refused: check_store names it
     return path.exists()
 
 
-def _server_tables(target: str, schema: str) -> set[str]:
-    engine = make_engine(target)
+def _server_tables(target: str, schema: str, engine: Engine | None = None) -> set[str]:
+    own = engine is None
+    engine = engine or make_engine(target)
     try:
         return set(inspect(engine).get_table_names(schema=schema))
-    except (DatabaseError, OperationalError):
-        return {"meta", "audit_event"}  # unreachable or refused: say so through check_store
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
 
 
 def check_store(engine: Engine, target: str = "") -> StoreInfo:
@@ -429,10 +437,13 @@ def error_cause(error: BaseException) -> str:
         return "damaged"
     if "database is locked" in text:
         return "busy"
-    if "connection" in text and ("refused" in text or "failed" in text) or "does not exist" in text:
+    if "connection" in text and ("refused" in text or "failed" in text) or _NO_SUCH_LOGIN.search(text):
         return "unreachable"  # PostgreSQL: server down, wrong host/port/database, refused login
     return "unexpected"
 
+
+# Not `relation "x" does not exist` (a store lacking a table): the database or the user named in the URL.
+_NO_SUCH_LOGIN = re.compile(r'(database|role) "[^"]*" does not exist')
 
 FIX_SEED = "python -m seed   (demo data)  or  python -m custdash import DIR   (a bank extract)"
 

@@ -78,7 +78,7 @@ def pg() -> Any:
     return pg_server()
 
 
-def new_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None, name: str = "store.db") -> str:
+def new_store(kind: str, tmp_path: Path, name: str = "store.db") -> str:
     """An empty place for a store of either kind: a SQLite path, or a new PostgreSQL database."""
     if kind == "sqlite":
         return str(tmp_path / name)

@@ -219,11 +219,11 @@ def test_users_and_audit_live_beside_the_data_and_survive_imports(pg, tmp_path):
 
 
 @pytest.mark.parametrize("kind", STORES)
-def test_the_demo_generator_writes_the_same_network_to_either_store(kind, tmp_path, request, rules):
+def test_the_demo_generator_writes_the_same_network_to_either_store(kind, tmp_path, rules):
     from custdash.queries.summary import summary
     from seed import DemoSpec, build_demo_store
 
-    target = new_store(kind, tmp_path, request)
+    target = new_store(kind, tmp_path)
     rows = build_demo_store(target, DemoSpec(customers=500, seed=2, as_of=DEMO_AS_OF))
     engine = make_engine(target)
     with Session(engine) as s:
@@ -295,3 +295,12 @@ def test_a_server_that_cannot_be_reached_shows_a_message_in_the_dashboard(monkey
     shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
     assert "cannot be reached" in shown and "Check that PostgreSQL is running" in shown
     assert "s3cret-pw" not in shown and "Traceback" not in shown
+
+
+def test_only_a_missing_database_or_user_counts_as_unreachable():
+    """A store lacking a table is damaged, not a server out of reach."""
+    from custdash.db import error_cause
+
+    assert error_cause(Exception('FATAL:  database "bank" does not exist')) == "unreachable"
+    assert error_cause(Exception('FATAL:  role "custdash" does not exist')) == "unreachable"
+    assert error_cause(Exception('relation "customer" does not exist')) == "unexpected"

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
@@ -42,6 +42,7 @@ from custdash.db import (
     make_engine,
     now_utc,
     sqlite_path,
+    store_exists,
     write_meta,
 )
 from custdash.importer.reading import BATCH_SIZE, Batch, Reader, csv_rows, read_as_of
@@ -239,11 +240,7 @@ def _import(
     engine = make_engine(target, create_dirs=True)
     try:
         gc.disable()  # the collector kept scanning millions of short-lived rows: 20% of the load
-        if path is None:
-            new = "meta" not in inspect(engine).get_table_names(schema=DATA_SCHEMA)
-        else:
-            new = not path.exists() or path.stat().st_size == 0
-        if new:
+        if not store_exists(target, engine) or (path is not None and path.stat().st_size == 0):
             create_store(engine)
         else:
             check_store(engine, target)

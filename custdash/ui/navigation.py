@@ -78,7 +78,7 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     except RulesError as e:
         _stop(t("rules.error", lang), str(e), "CUSTDASH_RULES=… (or unset it to use the packaged rules)")
     target = config.db_url()
-    if not store_exists(target):
+    if not store_exists(target, _engine(target)):
         _first_start(target, rules, lang)
     try:
         info = check_store(_engine(target), target)
