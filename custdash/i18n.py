@@ -124,6 +124,10 @@ TEXT: dict[str, dict[str, str]] = {
     "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
     "common.vs_prev": {"en": "vs previous month", "zh": "较上月"},
     "common.open": {"en": "Open", "zh": "查看"},
+    "common.working": {
+        "en": "Working out the figures as of {date} from the data …",
+        "zh": "正在根据数据计算 {date} 的数字……",
+    },
     # columns
     "col.customer_id": {"en": "Customer ID", "zh": "客户号"},
     "col.name": {"en": "Name", "zh": "姓名"},

@@ -20,10 +20,10 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash.queries import alliance, dormant, honeymoon, summary, threshold, tiers
+from custdash.queries.common import count_rows
 from custdash.rules import Rules
 from custdash.scope import Scope
 
@@ -137,8 +137,7 @@ def call_list(
 
 def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope: Scope, **extra: Any) -> int:
     """How many rows the whole list has."""
-    stmt = call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra).order_by(None)
-    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    return count_rows(session, call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra))
 
 
 def call_list_spec(name: str) -> CallList:

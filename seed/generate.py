@@ -23,7 +23,7 @@ from custdash.importer import CHANNELS as IMPORT_CHANNELS
 from custdash.importer import PRODUCTS as IMPORT_PRODUCTS
 from custdash.rules import Rules
 
-CHUNK = 50_000
+CHUNK = 25_000  # at most this many customers per chunk: with the store's page cache, the 1M demo stays under 1 GB
 MANAGERS_PER_BRANCH = 8
 DAY = np.timedelta64(1, "D")
 

@@ -404,3 +404,29 @@ def test_first_start_progress_moves_with_the_work(tmp_path):
     )
     assert len(seen) >= 10 and seen == sorted(seen) and seen[-1] == 1.0
     assert all(0 < s <= 1 for s in seen) and seen[0] < 0.2 and max(b - a for a, b in zip(seen, seen[1:])) <= 0.25
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_figure_is_worked_out_under_a_progress_message(env, monkeypatch, lang):
+    """Away from the extract date a view can take seconds: every view a page reads runs inside
+    a spinner that names the date (Streamlit shows it only after half a second)."""
+    import contextlib
+
+    import streamlit as st
+
+    shown: list[str] = []
+
+    def spinner(text: str = "", **_kw: object) -> contextlib.AbstractContextManager[None]:
+        shown.append(text)
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(st, "spinner", spinner)
+    monkeypatch.setenv("CUSTDASH_LANG", lang)
+    _app(as_of="2026-10-31")
+    expected = {
+        "en": "Working out the figures as of 2026-10-31 from the data …",
+        "zh": "正在根据数据计算 2026-10-31 的数字……",
+    }[lang]
+    # The overview reads tiers and list sizes at the date and a month earlier.
+    assert shown.count(expected) == 2
+    assert sum("2026-09-30" in text for text in shown) == 2

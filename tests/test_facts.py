@@ -248,3 +248,82 @@ def test_honeymoon_first_rows_in_every_scope_are_the_head_of_the_whole(demo_db, 
                 head = wave_status(s, scope=scope, limit=n, **kw)
                 pd.testing.assert_frame_equal(_objects(head), _objects(whole.head(n)))
     engine.dispose()
+
+
+DORMANT_VIEWS = ["list:dormant", "count:dormant", "dormant_by_months", "dormant_by_tier", "list_sizes"]
+
+
+def _dormant_views(db: Path | str, *, as_of: date, rules, scope: Scope, scan: bool) -> tuple[str, dict]:
+    from custdash.expressions import SCAN, activity_source
+
+    engine = make_engine(str(db))
+    try:
+        with Session(engine) as s:
+            if scan:
+                s.info[SCAN] = True
+            source = activity_source(s, as_of=as_of, rules=rules)
+            return source, {name: VIEWS[name](s, as_of=as_of, rules=rules, scope=scope) for name in DORMANT_VIEWS}
+    finally:
+        engine.dispose()
+
+
+def _dates_around_every_edge(db: Path | str, as_of: date, days: int, cap: int) -> list[date]:
+    """Every day a card's dormancy can change on (an activity's day + days and the day
+    before, each activity's own day, an opening + days) inside the two years before the
+    extract date, at most `cap` spread over them, plus month-ends."""
+    from datetime import timedelta
+
+    from tests.conftest import fetch
+
+    rows = fetch(db, "SELECT ts FROM txn") + fetch(db, "SELECT opened_on FROM card")
+    edges = set()
+    for (value,) in rows:
+        d = date.fromisoformat(str(value)[:10])  # a date or a time, as either store returns it
+        edges |= {d, d + timedelta(days=days), d + timedelta(days=days - 1)}
+    window = sorted(d for d in edges if as_of - timedelta(days=730) <= d < as_of)
+    step = max(1, len(window) // cap)
+    return sorted(set(window[::step]) | {date(2026, 10, 31), date(2026, 1, 31), date(2025, 12, 31)})
+
+
+@pytest.mark.parametrize("store", ["example", "demo"])
+def test_dormancy_periods_answer_what_the_transactions_answer(example_db, demo_db, rules, store):
+    """Before the extract date every dormant view reads the dormancy periods; on every date
+    where some card's dormancy changes, and in every scope, it equals the transaction scan's
+    answer (whole lists, counts, charts and the overview's sizes)."""
+    db, as_of = (example_db, EXAMPLE_AS_OF) if store == "example" else (demo_db, DEMO_AS_OF)
+    dates = _dates_around_every_edge(db, as_of, rules.dormant.days, cap=60 if store == "example" else 16)
+    scopes = _scopes(db)
+    nonempty = 0
+    for day in dates:
+        for scope in scopes if day.day in (1, 31) or store == "example" else scopes[:1]:
+            source, fast = _dormant_views(db, as_of=day, rules=rules, scope=scope, scan=False)
+            scan_source, slow = _dormant_views(db, as_of=day, rules=rules, scope=scope, scan=True)
+            assert (source, scan_source) == ("periods", "scan")
+            for name in DORMANT_VIEWS:
+                _same(fast[name], slow[name])
+            nonempty += fast["count:dormant"] > 0
+    assert nonempty >= len(dates) // 2  # the dates do find dormant customers
+
+
+def test_dormancy_periods_follow_the_rules_they_were_built_with(demo_db, rules, tmp_path, monkeypatch):
+    """Other dormant days or activity kinds: the periods are not used (the scan answers) until
+    `custdash refresh` rebuilds them, and then they give the scan's answer again."""
+    from custdash.cli import main
+    from custdash.rules import load_rules
+    from tests.conftest import copy_store
+
+    db = copy_store(demo_db, tmp_path / "store.db")
+    day = date(2026, 9, 17)
+    for old, new in (("days = 180", "days = 90"), ('non_activity_kinds = ["fee", "interest"]', "non_activity_kinds = []")):
+        monkeypatch.setenv("CUSTDASH_RULES", str(rules_variant(tmp_path, old, new)))
+        edited = load_rules()
+        source, before = _dormant_views(db, as_of=day, rules=edited, scope=ALL, scan=False)
+        assert source == "scan"
+        assert main(["refresh", "--db", str(db)]) == 0
+        source, after = _dormant_views(db, as_of=day, rules=edited, scope=ALL, scan=False)
+        assert source == "periods"
+        for name in DORMANT_VIEWS:
+            _same(after[name], before[name])
+        assert before["count:dormant"] != _dormant_views(db, as_of=day, rules=rules, scope=ALL, scan=True)[1][
+            "count:dormant"
+        ]

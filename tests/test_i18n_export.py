@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from custdash.auth import Viewer
 from custdash.db import make_engine
-from custdash.export import excel_text, export_filename, mask_phone, to_csv_bytes, to_xlsx_bytes
+from custdash.export import excel_text, export_filename, mask_phone, neutralise, to_csv_bytes, to_xlsx_bytes
 from custdash.i18n import LANGS, TEXT, money, money_exact, percent, t
 from custdash.rules import load_rules
 from tests.conftest import EXAMPLE_AS_OF
@@ -80,6 +80,38 @@ def test_csv_bytes_bom_header_injection_rows():
     assert len(df) == len(INJECTION)
     assert list(df["姓名"]) == ['\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "'\tTAB", "'\rCR", "王芳"]
     assert list(df["资产"]) == ["1.0", "-2.0", "3.0", "4.0", "5.0", "6.0", "7.0"]  # numbers stay numbers
+
+
+def test_csv_bytes_are_what_pandas_writes():
+    """The column-wise CSV writer gives pandas' to_csv bytes, cell for cell: missing values of
+    every kind empty, floats as Python prints them (or to `decimals` in a float column only),
+    nullable integers, booleans, dates, quoting, injection neutralised, phones as Excel text."""
+    df = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("x")', "+1", None, "a,b", 'q"q', "x\ny"],
+            "customer_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
+            "aum": [1.0, float("nan"), 3.25, -0.0, 1e-7, 12345678.125],
+            "n": [1, 2, 3, 4, 5, 6],
+            "ok": [True, False, True, True, False, False],
+            "mixed": [1.5, None, "x", date(2020, 1, 2), 3, pd.NA],
+            "cards": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+            "phone": ["13800001234", "0123", "138****1234", None, "12", "-1"],
+        }
+    )
+    headers = {"name": "姓名", "aum": "资产"}
+    for kw in ({}, {"headers": headers, "keep_id": False, "text_cols": ("phone",), "decimals": 2}):
+        data = df[["customer_id", *[c for c in df.columns if c != "customer_id"]]].copy()
+        for col in data.columns:
+            if data[col].dtype == object or pd.api.types.is_string_dtype(data[col]):
+                data[col] = [neutralise(v) for v in data[col].tolist()]
+        if "text_cols" in kw:
+            data["phone"] = [excel_text(v) for v in data["phone"].tolist()]
+        if "headers" in kw:
+            data.columns = [headers.get(c, c) for c in data.columns]
+        buf = io.StringIO()
+        fmt = f"%.{kw['decimals']}f" if "decimals" in kw else None
+        data.to_csv(buf, index=False, lineterminator="\r\n", float_format=fmt)
+        assert to_csv_bytes(df, **kw) == ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def test_xlsx_has_no_formulas_and_all_rows(tmp_path):

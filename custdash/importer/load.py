@@ -130,16 +130,19 @@ def _diagnose(conn: Connection, spec: FileSpec, line: int, row: dict[str, Any]) 
 
 
 def refresh_derived(conn: Connection, rules: Rules, *, as_of: date) -> None:
-    """Recompute derived columns that span tables (card.last_activity_at), from data dated on
+    """Recompute derived columns that span tables (card.last_activity_at, first_activity_at), from data dated on
     or before the extract date only: a transaction posted after it must not make a card look
     active at that date (docs/RULES.md §0)."""
     kinds = list(rules.dormant.non_activity_kinds)
-    latest = (
-        select(func.max(Txn.ts))
-        .where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
-        .scalar_subquery()
-    )
-    conn.execute(update(Card).values(last_activity_at=latest))
+
+    def activity(edge: Any) -> Any:
+        return (
+            select(edge(Txn.ts))
+            .where(Txn.card_id == Card.card_id, Txn.kind.not_in(kinds), Txn.ts < end_of_day(as_of))
+            .scalar_subquery()
+        )
+
+    conn.execute(update(Card).values(last_activity_at=activity(func.max), first_activity_at=activity(func.min)))
     write_meta(conn, activity_excludes=",".join(sorted(kinds)))
 
 

@@ -1,4 +1,4 @@
-"""Running a view's statement into a DataFrame."""
+"""Running a view's statement: into a DataFrame, or counting its rows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
@@ -17,3 +17,8 @@ def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = N
     names = list(columns or result.keys())
     # Plain tuples: building a frame from Row objects costs several times more on long lists.
     return pd.DataFrame.from_records([tuple(r) for r in result], columns=names)
+
+
+def count_rows(session: Session, stmt: Select[Any]) -> int:
+    """How many rows a statement returns, counted in the database (a list is never read out)."""
+    return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())

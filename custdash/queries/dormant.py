@@ -50,7 +50,7 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
             .where(f.dormant, *scope.where(f))
             .order_by(f.peak_aum_12m.desc(), f.customer_id)
         )
-    cards = card_facts(session, as_of=as_of, rules=rules, scope=scope)
+    cards = card_facts(session, as_of=as_of, rules=rules, scope=scope, dormant_only=True)
     dormant = all_dormant(cards.c.active_cards, cards.c.dormant_cards)
     first_month, last_month = peak_months(as_of, rules)
     peak = func.coalesce(

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from custdash import facts
 from custdash.models import FactRollup
-from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_entitlement
-from custdash.queries.dormant import dormant_list
+from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
+from custdash.queries.common import count_rows
+from custdash.queries.dormant import dormant_select
 from custdash.queries.honeymoon import honeymoon_counts
-from custdash.queries.threshold import threshold_list
+from custdash.queries.threshold import threshold_select
 from custdash.queries.tiers import tier_distribution
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -43,9 +44,9 @@ def list_sizes(session: Session, *, as_of: date, rules: Rules, scope: Scope = AL
         return {n: int(v or 0) for n, v in zip(names, row)}
     counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
     return {
-        "threshold": len(threshold_list(session, as_of=as_of, rules=rules, scope=scope)),
-        "dormant": len(dormant_list(session, as_of=as_of, rules=rules, scope=scope)),
+        "threshold": count_rows(session, threshold_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "dormant": count_rows(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope)),
         "honeymoon_due": counts["due"],
         "honeymoon_overdue": counts["overdue"],
-        "unused": len(unused_entitlement(session, as_of=as_of, rules=rules, scope=scope)),
+        "unused": count_rows(session, unused_select(session, as_of=as_of, rules=rules, scope=scope)),
     }

@@ -77,9 +77,13 @@ def data(view: View, name: str, **extra: Any) -> Any:
     except ScopeDenied:
         st.warning(view.t("login.denied"), icon=":material/block:")
         st.stop()
-    return _cached(
-        name, view.target, view.data_version, view.rules.fingerprint, view.as_of, scope, tuple(sorted(extra.items()))
-    )
+    # Away from the extract date (and month-ends) a whole-bank view takes seconds: Streamlit
+    # shows the spinner only when the call runs longer than half a second, so cached and
+    # facts-backed answers never flash it.
+    with st.spinner(view.t("common.working", date=view.as_of.isoformat()), show_time=True):
+        return _cached(
+            name, view.target, view.data_version, view.rules.fingerprint, view.as_of, scope, tuple(sorted(extra.items()))
+        )
 
 
 def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFrame:
