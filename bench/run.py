@@ -255,11 +255,22 @@ def one_naive(view: str, db: str) -> dict:
 STORES_BEGIN, STORES_END = "<!-- stores:begin -->", "<!-- stores:end -->"
 
 
-def stores_block(text: str) -> str:
-    """The block bench/stores.py wrote (its own run, kept across ours)."""
-    if STORES_BEGIN in text and STORES_END in text:
-        return text[text.index(STORES_BEGIN) : text.index(STORES_END) + len(STORES_END)]
+# Blocks other benchmark scripts write into PERFORMANCE.md (their own runs, kept across ours).
+ASOF_BEGIN, ASOF_END = "<!-- asof:begin -->", "<!-- asof:end -->"
+KEPT_BLOCKS = [(STORES_BEGIN, STORES_END), (ASOF_BEGIN, ASOF_END)]
+
+
+def block(text: str, begin: str, end: str) -> str:
+    """The block between two markers (markers included), or ""."""
+    if begin in text and end in text:
+        return text[text.index(begin) : text.index(end) + len(end)]
     return ""
+
+
+def replace_block(text: str, new: str, begin: str, end: str) -> str:
+    """`text` with its block between the markers replaced by `new` (appended when absent)."""
+    old = block(text, begin, end)
+    return text.replace(old, new) if old else text.rstrip("\n") + "\n\n" + new + "\n"
 
 
 def sub(args: list[str]) -> dict:
@@ -543,8 +554,9 @@ def main() -> int:
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]
     out = Path(args.out)
-    kept = stores_block(out.read_text(encoding="utf-8") if out.exists() else "")
-    out.write_text("\n".join(lines) + "\n" + ("\n" + kept + "\n" if kept else ""), encoding="utf-8")
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    kept = [b for b in (block(previous, begin, end) for begin, end in KEPT_BLOCKS) if b]
+    out.write_text("\n".join(lines) + "\n" + "".join("\n" + b + "\n" for b in kept), encoding="utf-8")
     print("\n".join(lines))
     return 0
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import ROOT, SCREEN, STORES_BEGIN, STORES_END, demo_extract, measure, stores_block
+from bench.run import ROOT, SCREEN, STORES_BEGIN, STORES_END, demo_extract, measure, replace_block
 from custdash.importer import import_extract
 from custdash.views import LISTS
 
@@ -98,9 +98,7 @@ def main() -> int:
     lines += [NOTES, STORES_END]
     out = Path(args.out)
     text = out.read_text(encoding="utf-8") if out.exists() else ""
-    block, old = "\n".join(lines), stores_block(text)
-    text = text.replace(old, block) if old else text.rstrip("\n") + "\n\n" + block + "\n"
-    out.write_text(text, encoding="utf-8")
+    out.write_text(replace_block(text, "\n".join(lines), STORES_BEGIN, STORES_END), encoding="utf-8")
     return 0
 
 

@@ -32,21 +32,18 @@ from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, month_before
 from custdash.db import write_meta
+from custdash.dormancy import all_dormant, card_facts, dormancy_periods, peak_months
 from custdash.expressions import (
-    all_dormant,
     alliance_acquired,
     aum_join,
     aum_value,
-    card_facts,
     cohort_conditions,
     cohort_first_day,
-    dormancy_periods,
     entitlement_case,
     flags,
     heatmap_select,
     in_window,
     near_threshold,
-    peak_months,
     redemption_facts,
     segment_case,
     segment_facts,

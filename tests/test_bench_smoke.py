@@ -43,3 +43,29 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
         assert len(cells) == 4 and all(c.strip().rstrip("×").replace(",", "").isdigit() for c in cells), cells
     assert "App process peak RSS after walking every page" in text
     assert "| page in Chromium (bench/browser.py) |" in text and "| dormant |" in text
+
+
+def test_as_of_benchmark_runs_at_a_tiny_size(tmp_path):
+    """bench/asof.py: every page query for each as-of case x scope, the downloads, the seed."""
+    out = tmp_path / "perf.md"
+    out.write_text("# Performance\n\n<!-- stores:begin -->\nkept\n<!-- stores:end -->\n", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.asof", "--sizes", "300", "--seed-rss", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert "<!-- stores:begin -->\nkept\n<!-- stores:end -->" in text  # the other benchmark's block stays
+    from bench.asof import CASES, SCOPES
+    from bench.run import SCREEN
+
+    labels = [label for label, (_n, extra, _b) in SCREEN.items() if not extra.get("month_earlier")]
+    for label in [*labels, "**slowest**"]:
+        cells = next(line for line in text.splitlines() if line.startswith(f"| {label} |")).split("|")[2:-1]
+        assert len(cells) == len(CASES) * len(SCOPES), label
+        assert all(c.strip().strip("*").replace(".", "").isdigit() for c in cells), cells
+    assert "Largest list at the extract date" in text and "peak RSS" in text

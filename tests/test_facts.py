@@ -254,7 +254,7 @@ DORMANT_VIEWS = ["list:dormant", "count:dormant", "dormant_by_months", "dormant_
 
 
 def _dormant_views(db: Path | str, *, as_of: date, rules, scope: Scope, scan: bool) -> tuple[str, dict]:
-    from custdash.expressions import SCAN, activity_source
+    from custdash.dormancy import SCAN, activity_source
 
     engine = make_engine(str(db))
     try:
@@ -314,7 +314,10 @@ def test_dormancy_periods_follow_the_rules_they_were_built_with(demo_db, rules, 
 
     db = copy_store(demo_db, tmp_path / "store.db")
     day = date(2026, 9, 17)
-    for old, new in (("days = 180", "days = 90"), ('non_activity_kinds = ["fee", "interest"]', "non_activity_kinds = []")):
+    for old, new in (
+        ("days = 180", "days = 90"),
+        ('non_activity_kinds = ["fee", "interest"]', "non_activity_kinds = []"),
+    ):
         monkeypatch.setenv("CUSTDASH_RULES", str(rules_variant(tmp_path, old, new)))
         edited = load_rules()
         source, before = _dormant_views(db, as_of=day, rules=edited, scope=ALL, scan=False)
@@ -324,6 +327,7 @@ def test_dormancy_periods_follow_the_rules_they_were_built_with(demo_db, rules, 
         assert source == "periods"
         for name in DORMANT_VIEWS:
             _same(after[name], before[name])
-        assert before["count:dormant"] != _dormant_views(db, as_of=day, rules=rules, scope=ALL, scan=True)[1][
-            "count:dormant"
-        ]
+        assert (
+            before["count:dormant"]
+            != _dormant_views(db, as_of=day, rules=rules, scope=ALL, scan=True)[1]["count:dormant"]
+        )

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from custdash import facts
 from custdash.calendar import days_before, end_of_day, months_back
-from custdash.expressions import all_dormant, card_facts, customers_at, peak_months, person_columns, tier_case
+from custdash.dormancy import all_dormant, card_facts, peak_months
+from custdash.expressions import customers_at, person_columns, tier_case
 from custdash.models import AumMonthly, Customer, CustomerFact
 from custdash.queries.common import frame
 from custdash.rules import Rules

@@ -82,7 +82,13 @@ def data(view: View, name: str, **extra: Any) -> Any:
     # facts-backed answers never flash it.
     with st.spinner(view.t("common.working", date=view.as_of.isoformat()), show_time=True):
         return _cached(
-            name, view.target, view.data_version, view.rules.fingerprint, view.as_of, scope, tuple(sorted(extra.items()))
+            name,
+            view.target,
+            view.data_version,
+            view.rules.fingerprint,
+            view.as_of,
+            scope,
+            tuple(sorted(extra.items())),
         )
 
 
