@@ -249,6 +249,10 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     conn.execute(insert(CardDormancy).from_select(DORMANCY_COLUMNS, dormancy_periods(as_of=as_of, rules=rules)))
     for ix in indexes:
         ix.create(conn, checkfirst=True)
+    # Planner statistics: without them SQLite found one manager's 330 dormant customers by
+    # walking all 157,000 dormant rows of the bank (36 s cold at 1M); with them it reads the
+    # manager's rows through ix_fact_scope_aum (0.05 s). About a second at 1M.
+    conn.exec_driver_sql("ANALYZE customer_fact")
     # The periods now follow these rules: the month-earlier rollup below reads them.
     write_meta(conn, **{RULES_KEY: rules.fingerprint})
     rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]

@@ -20,6 +20,7 @@ from custdash.expressions import (
     customers_at,
     entitlement_case,
     heatmap_select,
+    in_scope,
     person_columns,
     segment_case,
     segment_facts,
@@ -202,20 +203,28 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
     a, month, tier = basis_tier(rules, as_of)
     ent = rules.alliance.entitlement
     entitled = entitlement_case(rules, tier)
-    used = (
-        select(func.coalesce(func.sum(Redemption.free_tickets), 0))
-        .where(Redemption.customer_id == Customer.customer_id, year_to_date(as_of))
-        .scalar_subquery()
+    # Free tickets used this year, summed once per customer and joined: as a correlated
+    # subquery it ran three times per row (select list, filter, order), 8-10 s at 1M.
+    ytd = (
+        select(Redemption.customer_id.label("customer_id"), func.sum(Redemption.free_tickets).label("used"))
+        .where(year_to_date(as_of), *in_scope(Redemption.customer_id, scope))
+        .group_by(Redemption.customer_id)
+        .subquery("ytd_free")
     )
+    used = func.coalesce(ytd.c.used, 0)
     # Only tiers with an entitlement can have any left: filter on AUM first (index range).
     min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
-    stmt = with_aum(
-        select(
-            *person_columns(), tier.label("tier"), entitled.label("entitled"), used.label("free_used_ytd")
-        ).select_from(Customer),
-        a,
-        month,
-    ).where(*customers_at(as_of, scope), entitled - used >= 1)
+    stmt = (
+        with_aum(
+            select(
+                *person_columns(), tier.label("tier"), entitled.label("entitled"), used.label("free_used_ytd")
+            ).select_from(Customer),
+            a,
+            month,
+        )
+        .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
+        .where(*customers_at(as_of, scope), entitled - used >= 1)
+    )
     stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
     return stmt.order_by((entitled - used).desc(), Customer.customer_id)
 
