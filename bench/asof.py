@@ -4,8 +4,8 @@ the dashboard's process and from the CLI; the demo generator's peak memory.
 
     python -m bench.asof --sizes 100000,1000000 [--seed-rss]
 
-Each as-of case x scope runs in a fresh process: every query the pages run, once, in page
-order, timed on its first call (nothing cached in the app; the OS page cache is what the
+Each as-of case x scope runs in fresh processes (median of --runs): every query the pages
+run, once, in page order, timed on its first call (nothing cached in the app; the OS page cache is what the
 earlier queries of the same process left). Writes its block into docs/PERFORMANCE.md
 (between the asof markers; bench/run.py keeps it).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,6 +124,13 @@ def seed_rss(size: int, folder: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - t, "rss_mb": peak_rss_mb()}
 
 
+def median_case(db: str, as_of: date, kind: str, runs: int) -> dict[str, float]:
+    """Each query's median over `runs` fresh processes (a first read from this machine's
+    storage can take ten times the next: docs/PERFORMANCE.md, "cold numbers")."""
+    samples = [sub("--case", db, as_of.isoformat(), kind) for _ in range(runs)]
+    return {label: statistics.median(s[label] for s in samples) for label in samples[0]}
+
+
 def sub(*args: str) -> dict:
     r = subprocess.run([sys.executable, "-m", "bench.asof", *args], capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
@@ -133,6 +141,7 @@ def sub(*args: str) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per as-of case x scope (median)")
     ap.add_argument("--seed-rss", action="store_true", help="also generate each demo store afresh for its peak RSS")
     ap.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
     ap.add_argument("--case", nargs=3, metavar=("DB", "AS_OF", "SCOPE"), help=argparse.SUPPRESS)
@@ -154,17 +163,18 @@ def main() -> int:
         ASOF_BEGIN,
         "## Any as-of date",
         "",
-        f"`python -m bench.asof --sizes {args.sizes}{' --seed-rss' if args.seed_rss else ''}` on "
+        f"`python -m bench.asof --sizes {args.sizes} --runs {args.runs}{' --seed-rss' if args.seed_rss else ''}` on "
         f"{platform.machine()}, Python {platform.python_version()}, SQLite, demo stores (seed 7, extract "
-        f"date {AS_OF}). Each as-of case x scope is one fresh process running every page query once, "
-        "in page order; seconds of each query's first call. Manager: the manager with the most "
+        f"date {AS_OF}). Each as-of case x scope runs in {args.runs} fresh processes, each running every "
+        "page query once, in page order; seconds of each query's first call, median of the processes. "
+        "Manager: the manager with the most "
         "customers of the first branch.",
         "",
     ]
     for size in sizes:
         db = str(store_for(size))
         results = {
-            (case, kind): sub("--case", db, as_of.isoformat(), kind) for case, as_of in CASES.items() for kind in SCOPES
+            (case, kind): median_case(db, as_of, kind, args.runs) for case, as_of in CASES.items() for kind in SCOPES
         }
         print(f"{size:,}: page queries done", file=sys.stderr)
         heads = [f"{case}, {kind}" for case in CASES for kind in SCOPES]

@@ -36,6 +36,7 @@ from custdash.rules import Rules
 
 INF = float("inf")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_START)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -166,15 +167,20 @@ def _csv_cells(series: pd.Series, *, decimals: int | None, text: bool) -> list[o
     if pd.api.types.is_float_dtype(series):
         fmt = repr if decimals is None else f"{{:.{decimals}f}}".format
         return ["" if v != v else fmt(v) for v in values]  # v != v: NaN
-    out = []
+    out: list[object] = []
+    append = out.append
     for v in values:
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-            out.append("")
+        if type(v) is str:  # the common case first: a list is mostly text
+            if v[:1] in FORMULA_FIRST:
+                v = "'" + v
+            append(excel_text(v) if text else v)
+        elif v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            append("")
         elif isinstance(v, str):
             v = neutralise(v)
-            out.append(excel_text(v) if text else v)
+            append(excel_text(v) if text else v)
         else:
-            out.append(v)
+            append(v)
     return out
 
 

@@ -50,7 +50,7 @@ def test_as_of_benchmark_runs_at_a_tiny_size(tmp_path):
     out = tmp_path / "perf.md"
     out.write_text("# Performance\n\n<!-- stores:begin -->\nkept\n<!-- stores:end -->\n", encoding="utf-8")
     r = subprocess.run(
-        [sys.executable, "-m", "bench.asof", "--sizes", "300", "--seed-rss", "--out", str(out)],
+        [sys.executable, "-m", "bench.asof", "--sizes", "300", "--runs", "1", "--seed-rss", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
