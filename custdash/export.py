@@ -72,14 +72,19 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
     ("money", "int", "pct", "date", "text") for the spreadsheet's number formats."""
     out = with_due_aim(df, rules=rules, lang=lang)
     kinds: dict[str, str] = {}
+    # Each distinct code is translated once (a list at 1M customers has 156,000 rows, a
+    # handful of distinct codes).
+    yes_no = {True: t("val.yes", lang), False: t("val.no", lang)}
     for col in out.columns:
         values = out[col].tolist()
         if col in TIER_COLS:
-            out[col] = [tier_label(v, rules, lang) if isinstance(v, str) else None for v in values]
+            names = {v: tier_label(v, rules, lang) for v in set(values) if isinstance(v, str)}
+            out[col] = [names.get(v) if isinstance(v, str) else None for v in values]
         elif col in BOOL_COLS:
-            out[col] = [t("val.yes" if v else "val.no", lang) for v in values]
+            out[col] = [yes_no[bool(v)] for v in values]
         elif is_wave_col(col):
-            out[col] = [t(f"status.{v}", lang) for v in values]
+            names = {v: t(f"status.{v}", lang) for v in set(values)}
+            out[col] = [names[v] for v in values]
         elif col in MONEY_COLS:
             kinds[col] = "money"
         elif col in PCT_COLS:
@@ -167,21 +172,17 @@ def _csv_cells(series: pd.Series, *, decimals: int | None, text: bool) -> list[o
     if pd.api.types.is_float_dtype(series):
         fmt = repr if decimals is None else f"{{:.{decimals}f}}".format
         return ["" if v != v else fmt(v) for v in values]  # v != v: NaN
-    out: list[object] = []
-    append = out.append
-    for v in values:
-        if type(v) is str:  # the common case first: a list is mostly text
-            if v[:1] in FORMULA_FIRST:
-                v = "'" + v
-            append(excel_text(v) if text else v)
-        elif v is None or v is pd.NA or (isinstance(v, float) and v != v):
-            append("")
-        elif isinstance(v, str):
-            v = neutralise(v)
-            append(excel_text(v) if text else v)
-        else:
-            append(v)
-    return out
+    # The common case first, in one comprehension: plain text that needs nothing.
+    first = FORMULA_FIRST
+    out = [v if type(v) is str and v[:1] not in first else _csv_cell(v) for v in values]
+    return [excel_text(v) for v in out] if text else out
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV cell that is not plain safe text: missing values empty, text neutralised."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return neutralise(str(value)) if isinstance(value, str) else value
 
 
 def _column_order(df: pd.DataFrame) -> list[str]:

@@ -82,3 +82,14 @@ def _plan_steps(db: str, statements: list[tuple[str, object]]) -> list[str]:
         ]
     engine.dispose()
     return steps
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
+def test_the_whole_dormant_list_is_read_from_its_index_alone(demo_db, rules):
+    """A download of the bank's dormant list (its largest) reads every column from
+    ix_fact_dormant: no table read per row."""
+    from custdash.scope import ALL
+
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), "list:dormant", rules, ALL, as_of=DEMO_AS_OF))
+    fact_steps = [step for step in steps if "customer_fact" in step]
+    assert fact_steps == ["SEARCH customer_fact USING COVERING INDEX ix_fact_dormant (dormant=?)"]
