@@ -377,3 +377,42 @@ def cohort_lines(
         )
     )
     return (lines + points).properties(title=title, width=WIDTH, height=420)
+
+
+def aum_history_chart(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    """One customer's average daily AUM per month (bars coloured by the tier it gives), with
+    the lower bounds of the tiers it reaches or nearly reaches as dashed rules."""
+    data = _with_tier_labels(df, rules, lang)
+    data["value"] = data["avg_daily_aum"] / money_scale(lang)
+    y_title = t("chart.aum", lang)
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title=t("col.month", lang), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.0f")),
+            color=alt.Color("tier_label:N", scale=tier_scale(rules, lang), sort=order, title=t("col.tier", lang)),
+            tooltip=[
+                alt.Tooltip("month:O", title=t("col.month", lang)),
+                alt.Tooltip("value:Q", title=y_title, format=",.2f"),
+                alt.Tooltip("tier_label:N", title=t("col.tier", lang)),
+            ],
+        )
+    )
+    top = float(data["avg_daily_aum"].max() or 0.0)
+    bounds = pd.DataFrame(
+        [
+            {"bound": tier.lower_bound / money_scale(lang), "tier_label": tier_label(tier.code, rules, lang)}
+            for tier in rules.tiers[1:]
+            if tier.lower_bound <= max(top * 1.25, rules.tiers[1].lower_bound)
+        ]
+    )
+    if bounds.empty:
+        return bars.properties(title=title, width=WIDTH, height=260)
+    rule = (
+        alt.Chart(bounds)
+        .mark_rule(strokeDash=[4, 3], color="#7a8591")
+        .encode(y="bound:Q", tooltip=[alt.Tooltip("tier_label:N", title=t("col.tier", lang))])
+    )
+    return alt.layer(bars, rule, title=title).properties(width=WIDTH, height=260)

@@ -1,4 +1,4 @@
-"""`python -m custdash …`: import, summary, export, check, refresh, users, audit."""
+"""`python -m custdash …`: import, summary, export, check, refresh, users, audit, contact."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from custdash import config, facts
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
 from custdash.calendar import as_of_window
+from custdash.contacts import CHANNELS, NOTE_MAX, OUTCOMES, STATUSES
 from custdash.db import (
     StoreError,
     check_store,
@@ -37,6 +38,11 @@ from custdash.rules import Rules, RulesError, load_rules
 from custdash.scope import ALL, Scope, UnknownScope, load_directory
 from custdash.scope import resolve_scope as resolve_requested
 from custdash.views import LISTS
+
+# The lists a contact can be for (checked against the rules in force: one honeymoon-k per wave).
+LIST_HELP = (
+    "threshold, dormant, honeymoon-1 … honeymoon-N, alliance-unused, churn, downgrade, maturity, birthdays, other"
+)
 
 
 class UsageError(ValueError):
@@ -132,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="full phone numbers where --user's role allows it (a manager's own customers)",
     )
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=list(STATUSES),
+        help="only customers with this status on the list (repeat for several; default: all, new first)",
+    )
     _db_arg(p)
 
     p = sub.add_parser("check", help="validate a store and print its counts and as-of date")
@@ -166,6 +178,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("username")
     _db_arg(a)
     a = us.add_parser("list", help="list users")
+    _db_arg(a)
+
+    p = sub.add_parser(
+        "contact",
+        help="log a contact with a customer, or list logged contacts",
+        description="The contact log (DOMAIN.md §7): append-only, kept across imports. A contact is logged "
+        "as a dashboard user (--user), inside their scope: a manager's own customers, a head's branch.",
+    )
+    cs = p.add_subparsers(dest="action", required=True)
+    a = cs.add_parser("log", help="log one contact")
+    a.add_argument("customer_id")
+    a.add_argument("--list", required=True, dest="list_name", help="the list it was for: " + LIST_HELP)
+    a.add_argument("--channel", required=True, choices=list(CHANNELS))
+    a.add_argument("--outcome", required=True, choices=list(OUTCOMES))
+    a.add_argument("--note", help=f"at most {NOTE_MAX} characters")
+    a.add_argument("--on", help="the day of the contact YYYY-MM-DD (default: today)")
+    a.add_argument("--follow-up", help="a follow-up date YYYY-MM-DD")
+    a.add_argument("--user", required=True, help="the dashboard user logging it (a manager or head)")
+    _db_arg(a)
+    a = cs.add_parser("list", help="print logged contacts, newest first")
+    a.add_argument("--customer", help="only this customer's")
+    a.add_argument("--manager", help="only this manager's customers'")
+    a.add_argument("--user", help="as this dashboard user: their scope applies (default: all, as the operator)")
+    a.add_argument("--json", action="store_true", help="one JSON array")
+    a.add_argument("--limit", type=int, default=200, help="at most this many contacts (default 200)")
     _db_arg(a)
 
     p = sub.add_parser("audit", help="print the audit trail (logins and exports), newest first")
@@ -262,6 +299,7 @@ def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
             branch_id=args.branch,
             manager_id=args.manager,
             lang=args.lang,
+            extra={"status": tuple(args.status)} if args.status else {},
         )
         try:
             file = deliver_list(s, audit, viewer=viewer, rules=rules, request=request, reveal=args.reveal_phones)
@@ -377,6 +415,74 @@ def _cmd_audit(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    from custdash import contacts
+
+    engine, _info = _open(target)
+    writer = make_engine(target, writer=True)
+    with Session(engine) as s, Session(writer) as w:
+        if args.action == "log":
+            try:
+                viewer = viewer_of(s, args.user)
+                contact = contacts.NewContact(
+                    customer_id=args.customer_id,
+                    list_name=args.list_name,
+                    channel=args.channel,
+                    outcome=args.outcome,
+                    note=args.note,
+                    on=_parse_day(args.on, "--on"),
+                    follow_up=_parse_day(args.follow_up, "--follow-up"),
+                )
+                new_id = contacts.log_contact(s, w, viewer=viewer, rules=rules, contact=contact)
+            except (UserError, ScopeDenied, contacts.ContactError) as e:
+                raise UsageError(str(e)) from None
+            print(f"logged contact {new_id} for {args.customer_id} ({args.list_name}, {args.outcome})", file=sys.stderr)
+            return 0
+        scope = ALL
+        if args.user is not None:
+            try:
+                scope = viewer_of(s, args.user).scope
+            except UserError as e:
+                raise UsageError(str(e)) from None
+        if args.manager is not None and scope.manager_id not in (None, args.manager):
+            raise UsageError(f"{args.user} may not see manager {args.manager!r}")
+        df = contacts.contact_history(
+            s, scope=scope, customer_id=args.customer, manager_id=args.manager, limit=args.limit
+        )
+    if args.json:
+        rows = [{k: _plain_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in df.itertuples(index=False):
+            follow = f" follow-up {r.follow_up_on}" if _plain_value(r.follow_up_on) else ""
+            note = f"  {r.note}" if isinstance(r.note, str) else ""
+            print(
+                f"{r.contacted_on} {r.customer_id:<12} {r.list_name:<16} {r.channel:<7} {r.outcome:<15} "
+                f"{r.username}{follow}{note}"
+            )
+    return 0
+
+
+def _plain_value(value: object) -> object:
+    """A value for JSON: dates as ISO text, missing as null."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 _COMMANDS = {
     "import": _cmd_import,
     "summary": _cmd_summary,
@@ -385,4 +491,5 @@ _COMMANDS = {
     "refresh": _cmd_refresh,
     "users": _cmd_users,
     "audit": _cmd_audit,
+    "contact": _cmd_contact,
 }

@@ -43,29 +43,33 @@ from custdash.models import (
     FACT_TABLES,
     SCHEMA_VERSION,
     AuditEvent,
+    ContactLog,
     Customer,
     Meta,
 )
 
-# The audit trail is append-only: the database itself refuses to change or delete it.
-for _verb in ("UPDATE", "DELETE"):
-    event.listen(
-        AuditEvent.__table__,
-        "after_create",
-        DDL(
-            f"CREATE TRIGGER IF NOT EXISTS {AUTH_SCHEMA}.audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
-            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
-for _ddl in (
-    f"CREATE OR REPLACE FUNCTION {AUTH_SCHEMA}.audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
-    f"CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON {AUTH_SCHEMA}.audit_event "
-    f"FOR EACH ROW EXECUTE FUNCTION {AUTH_SCHEMA}.audit_event_append_only()",
-    f"CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {AUTH_SCHEMA}.audit_event "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {AUTH_SCHEMA}.audit_event_append_only()",
-):
-    event.listen(AuditEvent.__table__, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
+# The audit trail and the contact log are append-only: the database itself refuses to change
+# or delete them.
+for _table in (AuditEvent.__table__, ContactLog.__table__):
+    _name = _table.name
+    for _verb in ("UPDATE", "DELETE"):
+        event.listen(
+            _table,
+            "after_create",
+            DDL(
+                f"CREATE TRIGGER IF NOT EXISTS {AUTH_SCHEMA}.{_name}_no_{_verb.lower()} BEFORE {_verb} ON {_name} "
+                f"BEGIN SELECT RAISE(ABORT, '{_name} is append-only'); END"
+            ).execute_if(dialect="sqlite"),
+        )
+    for _ddl in (
+        f"CREATE OR REPLACE FUNCTION {AUTH_SCHEMA}.{_name}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{_name} is append-only'; END $$",
+        f"CREATE TRIGGER {_name}_no_change BEFORE UPDATE OR DELETE ON {AUTH_SCHEMA}.{_name} "
+        f"FOR EACH ROW EXECUTE FUNCTION {AUTH_SCHEMA}.{_name}_append_only()",
+        f"CREATE TRIGGER {_name}_no_truncate BEFORE TRUNCATE ON {AUTH_SCHEMA}.{_name} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {AUTH_SCHEMA}.{_name}_append_only()",
+    ):
+        event.listen(_table, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
 
 
 def auth_path(path: Path) -> Path:

@@ -25,6 +25,7 @@ from custdash.i18n import (
     BOOL_COLS,
     MONEY_COLS,
     PCT_COLS,
+    STATUS_COLS,
     TIER_COLS,
     column_headers,
     is_wave_col,
@@ -84,6 +85,9 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
             out[col] = [yes_no[bool(v)] for v in values]
         elif is_wave_col(col):
             names = {v: t(f"status.{v}", lang) for v in set(values)}
+            out[col] = [names[v] for v in values]
+        elif col in STATUS_COLS:
+            names = {v: t(f"contact.status.{v}", lang) for v in set(values)}
             out[col] = [names[v] for v in values]
         elif col in MONEY_COLS:
             kinds[col] = "money"

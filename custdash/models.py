@@ -219,6 +219,33 @@ class AuditEvent(SQLModel, table=True):
     rows: int | None = None
 
 
+class ContactLog(SQLModel, table=True):
+    """A contact a manager or head logged for a customer (DOMAIN.md §7): the bank's own record,
+    beside users and audit, so no import touches it. Append-only like the audit trail: a
+    correction is a new row (the latest row for a customer and list wins)."""
+
+    __tablename__ = "contact_log"
+    __table_args__ = (
+        Index("ix_contact_customer", "customer_id", "contacted_on"),
+        Index("ix_contact_on", "contacted_on", "branch_id", "manager_id"),
+        {"schema": AUTH_SCHEMA},
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime  # UTC, set by the system
+    username: str = Field(max_length=64)  # who logged it, set by the system
+    customer_id: str = Field(max_length=64)
+    # The customer's branch and manager when the contact was logged: the 回检 page's grouping,
+    # and what a head's or manager's view of the log is filtered by.
+    branch_id: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    list_name: str = Field(max_length=32)  # contacts.list_names(rules)
+    channel: str = Field(max_length=16)  # contacts.CHANNELS
+    outcome: str = Field(max_length=16)  # contacts.OUTCOMES
+    note: str | None = Field(default=None, max_length=200)
+    contacted_on: date  # the day of the contact (today unless given)
+    follow_up_on: date | None = None
+
+
 # --- Materialised facts (custdash/facts.py) --------------------------------------------
 # Written in the same transaction as each load, for the extract date and the rules in force
 # (meta: facts_as_of, facts_rules, facts_rollup_dates). Queries read them when the as-of
@@ -378,4 +405,4 @@ class CardDormancy(SQLModel, table=True):
 DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]
 FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup, CardDormancy]
 # Users, the audit trail and what protects sign-in: the bank's own records, untouched by imports.
-AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle, WebSession]
+AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle, WebSession, ContactLog]

@@ -94,6 +94,14 @@ class ChurnRules:
 
 
 @dataclass(frozen=True)
+class ContactRules:
+    cycle_days: int
+    do_not_contact_days: int
+    outcome_days: int
+    daily_capacity: int
+
+
+@dataclass(frozen=True)
 class Rules:
     tiers: tuple[Tier, ...]
     threshold: ThresholdRules
@@ -101,6 +109,7 @@ class Rules:
     alliance: AllianceRules
     honeymoon: HoneymoonRules
     churn: ChurnRules
+    contact: ContactRules
     source: str
     fingerprint: str
 
@@ -156,6 +165,7 @@ _SECTIONS = {
         "aum_drop_floor",
         "aum_drop_months",
     },
+    "contact": {"cycle_days", "do_not_contact_days", "outcome_days", "daily_capacity"},
 }
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
 _WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
@@ -266,7 +276,14 @@ def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str =
         aum_drop_floor=float(r.num("aum_drop_floor", lo=0)),
         aum_drop_months=r.num("aum_drop_months", lo=1, hi=24, integer=True),
     )
-    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, src, fingerprint)
+    r = _Reader(src, "contact", raw["contact"], _SECTIONS["contact"])
+    contact = ContactRules(
+        cycle_days=r.num("cycle_days", lo=1, hi=366, integer=True),
+        do_not_contact_days=r.num("do_not_contact_days", lo=1, hi=3660, integer=True),
+        outcome_days=r.num("outcome_days", lo=1, hi=366, integer=True),
+        daily_capacity=r.num("daily_capacity", lo=1, hi=1000, integer=True),
+    )
+    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, contact, src, fingerprint)
 
 
 def _parse_tiers(src: str, section: Any) -> tuple[Tier, ...]:

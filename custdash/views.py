@@ -20,10 +20,12 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
-from custdash.queries import alliance, dormant, honeymoon, summary, threshold, tiers
-from custdash.queries.common import count_rows
+from custdash import contacts
+from custdash.queries import alliance, customer, dormant, honeymoon, summary, threshold, tiers
+from custdash.queries.common import count_rows, frame
 from custdash.rules import Rules
 from custdash.scope import Scope
 
@@ -38,17 +40,27 @@ class CallList:
     name: str
     page: str  # the page that shows it
     count: str  # its key in `list_sizes` (the overview's "Today" tiles)
-    rows: Callable[..., pd.DataFrame]  # (session, *, as_of, rules, scope, limit=None, **extra)
-    select: Callable[..., Any]  # the same rows as an ordered SELECT
-    columns: Callable[[Rules], list[str]]  # the columns of `rows` under the rules, customer_id first
-
-
-def _honeymoon_rows(session: Session, **kw: Any) -> pd.DataFrame:
-    return honeymoon.wave_status(session, call_list_only=True, **kw)
+    select: Callable[..., Any]  # (session, *, as_of, rules, scope, **extra): the rows as an ordered SELECT
+    shape: Callable[..., pd.DataFrame]  # (df, *, as_of, rules, **extra): those rows as the list shows them
+    columns: Callable[[Rules], list[str]]  # the columns of `shape` under the rules, customer_id first
+    # The contact list its rows are worked for (contacts.list_names), or a function of the
+    # list's row source naming it per row.
+    contact_key: contacts.ListKey
 
 
 def _honeymoon_select(session: Session, **kw: Any) -> Any:
     return honeymoon.wave_status_select(session, call_list_only=True, **kw)
+
+
+def _honeymoon_key(rules: Rules) -> Callable[[Any], Any]:
+    """A honeymoon row is worked for its first due or overdue wave (honeymoon-k)."""
+
+    def key(sub: Any) -> Any:
+        waves = rules.honeymoon.waves
+        col = {w.wave: getattr(sub.c, f"wave_{w.wave}") for w in waves}
+        return case(*[(col[w.wave].in_(("due", "overdue")), literal(f"honeymoon-{w.wave}")) for w in waves])
+
+    return key
 
 
 LISTS: dict[str, CallList] = {
@@ -58,33 +70,37 @@ LISTS: dict[str, CallList] = {
             "threshold",
             "threshold",
             "threshold",
-            threshold.threshold_list,
             threshold.threshold_select,
+            threshold.shape_list,
             lambda _rules: list(threshold.LIST_COLUMNS),
+            "threshold",
         ),
         CallList(
             "dormant",
             "dormant",
             "dormant",
-            dormant.dormant_list,
             dormant.dormant_select,
+            dormant.shape_list,
             lambda _rules: list(dormant.LIST_COLUMNS),
+            "dormant",
         ),
         CallList(
             "honeymoon",
             "honeymoon",
             "honeymoon_due",
-            _honeymoon_rows,
             _honeymoon_select,
+            honeymoon.shape_status,
             honeymoon.list_columns,
+            "honeymoon",  # per row: see list_select
         ),
         CallList(
             "alliance-unused",
             "alliance",
             "unused",
-            alliance.unused_entitlement,
             alliance.unused_select,
+            alliance.shape_unused,
             lambda _rules: list(alliance.UNUSED_COLUMNS),
+            "alliance-unused",
         ),
     )
 }
@@ -107,6 +123,7 @@ PAGES: tuple[Page, ...] = (
     Page("dormant", "pages/dormant.py"),
     Page("alliance", "pages/alliance.py"),
     Page("honeymoon", "pages/honeymoon.py"),
+    Page("customer", "pages/customer.py"),
     # The audit trail is for heads (their branch) and admins.
     Page("audit", "pages/audit.py", roles=("admin", "head")),
 )
@@ -128,22 +145,109 @@ OVERVIEW_TILES: tuple[tuple[str, str], ...] = (
 )
 
 
+def list_select(
+    name: str,
+    session: Session,
+    *,
+    as_of: date,
+    rules: Rules,
+    scope: Scope,
+    status: tuple[str, ...] | None = None,
+    **extra: Any,
+) -> Any:
+    """A call list as one ordered SELECT: its rows with each customer's status on it,
+    do-not-contact customers left out, only `status` kept (all when None), `new` first."""
+    spec = call_list_spec(name)
+    inner = spec.select(session, as_of=as_of, rules=rules, scope=scope, **extra)
+    key = _honeymoon_key(rules) if name == "honeymoon" else spec.contact_key
+    return contacts.with_status(session, inner, as_of=as_of, rules=rules, key=key, statuses=status)
+
+
 def call_list(
     name: str, session: Session, *, as_of: date, rules: Rules, scope: Scope, limit: int | None = None, **extra: Any
 ) -> pd.DataFrame:
-    """A whole call list (an export), or its first `limit` rows (the screen)."""
-    return call_list_spec(name).rows(session, as_of=as_of, rules=rules, scope=scope, limit=limit, **extra)
+    """A whole call list (an export), or its first `limit` rows (the screen): the list's
+    columns, then `contact_status` (contacts.STATUSES)."""
+    spec = call_list_spec(name)
+    status = extra.pop("status", None)
+    stmt = list_select(name, session, as_of=as_of, rules=rules, scope=scope, status=status, **extra)
+    df = frame(session, stmt.limit(limit))
+    statuses = df["contact_status"].tolist()
+    out = spec.shape(df, as_of=as_of, rules=rules, **extra)
+    out["contact_status"] = statuses
+    return out
+
+
+def list_columns(name: str, rules: Rules) -> list[str]:
+    """The columns `call_list` returns for a list, customer_id first."""
+    return [*call_list_spec(name).columns(rules), "contact_status"]
+
+
+def lists_of(
+    session: Session, *, customer_id: str, branch_id: str, manager_id: str | None, as_of: date, rules: Rules
+) -> dict[str, dict[str, Any]]:
+    """Every call list the customer is on at `as_of` (under the rules' defaults), with their row
+    on it: the figures behind the rule. Read within their manager's book (or branch), so a
+    bank-wide list is never evaluated for one customer."""
+    book = Scope(branch_id=branch_id, manager_id=manager_id)
+    found: dict[str, dict[str, Any]] = {}
+    for name, spec in LISTS.items():
+        sub = list_select(name, session, as_of=as_of, rules=rules, scope=book).subquery("one")
+        df = frame(session, select(sub).where(sub.c.customer_id == customer_id))
+        if len(df):
+            statuses = df["contact_status"].tolist()
+            row = spec.shape(df, as_of=as_of, rules=rules).to_dict("records")[0]
+            found[name] = {**row, "contact_status": statuses[0]}
+    return found
 
 
 def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope: Scope, **extra: Any) -> int:
     """How many rows the whole list has."""
-    return count_rows(session, call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra))
+    return count_rows(session, list_select(name, session, as_of=as_of, rules=rules, scope=scope, **extra))
 
 
 def call_list_spec(name: str) -> CallList:
     if name not in LISTS:
         raise ValueError(f"unknown list {name!r}; expected one of {', '.join(LISTS)}")
     return LISTS[name]
+
+
+def customer_search(session: Session, *, as_of: date, rules: Rules, scope: Scope, query: str) -> pd.DataFrame:
+    """The customer page's search box: ids or names starting with `query`, inside `scope`."""
+    return customer.find_customers(session, query=query, scope=scope)
+
+
+def customer_360(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope, customer_id: str
+) -> dict[str, Any] | None:
+    """Everything the customer page shows about one customer at `as_of`; None outside `scope`."""
+    who = customer.profile(session, customer_id=customer_id, as_of=as_of, rules=rules, scope=scope)
+    if who is None:
+        return None
+    one = {"customer_id": customer_id}
+    return {
+        "profile": who,
+        "aum": customer.aum_history(session, **one, as_of=as_of, rules=rules),
+        "cards": customer.cards(session, **one, as_of=as_of, rules=rules),
+        "products": customer.products(session, **one, as_of=as_of),
+        "redemptions": customer.redemptions_ytd(session, **one, as_of=as_of),
+        "waves": honeymoon_row(session, customer_id=customer_id, as_of=as_of, rules=rules, scope=scope),
+        "lists": lists_of(
+            session, **one, branch_id=who["branch_id"], manager_id=who["manager_id"], as_of=as_of, rules=rules
+        ),
+        "timeline": customer.timeline(session, **one, as_of=as_of),
+    }
+
+
+def honeymoon_row(
+    session: Session, *, customer_id: str, as_of: date, rules: Rules, scope: Scope
+) -> dict[str, Any] | None:
+    """The customer's honeymoon waves at `as_of` (day, each wave's status), None outside honeymoon."""
+    sub = honeymoon.wave_status_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("hm")
+    df = frame(session, select(sub).where(sub.c.customer_id == customer_id))
+    if not len(df):
+        return None
+    return honeymoon.shape_status(df, as_of=as_of, rules=rules).to_dict("records")[0]
 
 
 # Every view the pages read: name -> query function (session, *, as_of, rules, scope, **extra).
@@ -159,6 +263,8 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "honeymoon_counts": honeymoon.honeymoon_counts,
     "cohorts": honeymoon.cohorts,
     "list_sizes": summary.list_sizes,
+    "customer_search": customer_search,
+    "customer": customer_360,
     "dormant_by_tier": dormant.dormant_by_peak_tier,
     "dormant_by_months": dormant.dormant_by_months,
     **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},

@@ -70,6 +70,7 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "dormant": "Dormant",
         "alliance": "Alliance (cinema)",
         "honeymoon": "Honeymoon",
+        "customer": "Customer",
     }
     assert at.title[0].value == titles[page]
     assert not at.error

@@ -20,7 +20,10 @@ from custdash.auth import Viewer
 from tests.conftest import DEMO_AS_OF, ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "audit"]
+PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "customer", "audit"]
+# What a person types into a search box: a prefix that finds the viewer's customers, markup and
+# wildcards that must find nothing (and show as plain text), and nothing at all.
+TYPED = ["C", "%_'\"<b>*x*</b>", ""]
 VIEWERS = {
     "admin": Viewer(username="admin", role="admin"),
     "head": Viewer(username="head", role="head", branch_id="B001"),
@@ -54,7 +57,8 @@ def _touch_all(at: AppTest, where: str) -> int:
     """Set every widget of the page to each of its values; returns how many clicks were made."""
     clicks = 0
     # Widgets are looked up again after every run: a click may redraw (or rename) the others.
-    for kind in ("radio", "segmented_control", "selectbox", "slider", "date_input", "checkbox", "toggle"):
+    kinds = ("radio", "segmented_control", "pills", "selectbox", "slider", "date_input", "checkbox", "toggle")
+    for kind in (*kinds, "text_input"):
         i = 0
         while i < len(getattr(at, kind)):
             widget = getattr(at, kind)[i]
@@ -64,6 +68,10 @@ def _touch_all(at: AppTest, where: str) -> int:
                 continue  # the language is switched between rounds, below
             if kind in ("radio", "segmented_control", "selectbox"):
                 values = _sample(list(widget.options))
+            elif kind == "pills":  # a multi-select filter: each option alone, then none (all)
+                values = [[_value_of(widget, label)] for label in widget.options] + [[]]
+            elif kind == "text_input":
+                values = TYPED
             elif kind == "slider":
                 values = [widget.min, widget.max, widget.value]
             elif kind == "date_input":
@@ -85,7 +93,7 @@ def _touch_all(at: AppTest, where: str) -> int:
 
 # The values behind the dashboard's option widgets: AppTest lists options by label and takes
 # values, so each label is mapped back through the widget's own format_func.
-CANDIDATES = ["", "en", "zh", "none", "branch", "manager"]
+CANDIDATES = ["", "en", "zh", "none", "branch", "manager", "new", "no_answer", "reached", "declined", "converted"]
 
 
 def _value_of(widget, label: str):

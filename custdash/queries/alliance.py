@@ -234,6 +234,11 @@ def unused_entitlement(
 ) -> pd.DataFrame:
     """The unused-entitlement list (who to invite); the first `limit` rows when given."""
     df = frame(session, unused_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
+    return shape_unused(df)
+
+
+def shape_unused(df: pd.DataFrame, **_: Any) -> pd.DataFrame:
+    """The rows of `unused_select` as the list shows them."""
     df["entitled"] = df["entitled"].astype(int)
     df["free_used_ytd"] = df["free_used_ytd"].astype(int)
     df["remaining"] = df["entitled"] - df["free_used_ytd"]

@@ -84,8 +84,13 @@ def dormant_list(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
 ) -> pd.DataFrame:
     """The wake-up list (docs/RULES.md §3), in priority order; the first `limit` rows when given."""
-    r = rules.dormant
     df = frame(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
+    return shape_list(df, as_of=as_of, rules=rules)
+
+
+def shape_list(df: pd.DataFrame, *, rules: Rules, **_: Any) -> pd.DataFrame:
+    """The rows of `dormant_select` as the list shows them."""
+    r = rules.dormant
     df["dormant_cards"] = df["dormant_cards"].astype(int)
     last_at = pd.to_datetime(df["last_at"])
     df["last_activity"] = last_at.dt.date.astype(object).where(last_at.notna(), None)

@@ -95,7 +95,11 @@ def wave_status(
     stmt = wave_status_select(
         session, as_of=as_of, rules=rules, scope=scope, call_list_only=call_list_only, limit=limit
     )
-    df = frame(session, stmt)
+    return shape_status(frame(session, stmt), as_of=as_of, rules=rules)
+
+
+def shape_status(df: pd.DataFrame, *, as_of: date, rules: Rules, **_: Any) -> pd.DataFrame:
+    """The rows of `wave_status_select` as the grid and the list show them."""
     opened = pd.to_datetime(df["opened_on"])
     df["opened_on"] = opened.dt.date
     df["day"] = (pd.Timestamp(as_of) - opened).dt.days.astype(int)

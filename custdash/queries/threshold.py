@@ -108,8 +108,13 @@ def threshold_list(
 ) -> pd.DataFrame:
     """Customers within `band` (default from the rules) below the next tier's bound, by gap
     ascending (the first `limit` of them, when given)."""
-    band = rules.threshold.band if band is None else band
     df = frame(session, threshold_select(session, as_of=as_of, rules=rules, scope=scope, band=band, limit=limit))
+    return shape_list(df, as_of=as_of, rules=rules, band=band)
+
+
+def shape_list(df: pd.DataFrame, *, rules: Rules, band: float | None = None, **_: Any) -> pd.DataFrame:
+    """The rows of `threshold_select` as the list shows them."""
+    band = rules.threshold.band if band is None else band
     df["aum"] = df["aum"].astype(float)
     df["next_bound"] = df["next_bound"].astype(float)
     nxt = {c: n for _lo, _hi, c, n in near_ranges(rules, band)}

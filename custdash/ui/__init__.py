@@ -1,10 +1,12 @@
 """Streamlit glue, as a small package: resources and the View (state), sign-in (session),
 the sidebar's filters kept in the URL (filters), navigation and the page guard
-(navigation), data, tables and downloads (tables). Pages call `ui.page()` first and then
+(navigation), data, tables and downloads (tables), working a list (work) and the
+customer page (customer). Pages call `ui.page()` first and then
 only read widgets, call `ui.data()` and render. Nothing outside custdash/ui and pages/
 imports Streamlit.
 """
 
+from custdash.ui.customer import audit_opened, pick_customer, show_customer
 from custdash.ui.filters import scope_name, url_params
 from custdash.ui.navigation import FAVICON, page, page_link, run_app
 from custdash.ui.session import COOKIE, served_with_routes
@@ -19,6 +21,7 @@ __all__ = [
     "VIEWS",
     "DownloadRefused",
     "View",
+    "audit_opened",
     "current_lang",
     "data",
     "delta",
@@ -27,11 +30,13 @@ __all__ = [
     "localise",
     "page",
     "page_link",
+    "pick_customer",
     "plain",
     "rules_now",
     "run_app",
     "scope_name",
     "served_with_routes",
+    "show_customer",
     "show_list",
     "url_params",
 ]

@@ -18,6 +18,7 @@ from custdash.rules import Rules, RulesError
 from custdash.ui.filters import _sidebar, url_params
 from custdash.ui.session import _signed_in
 from custdash.ui.state import ROOT, View, _engine, _generation_lock, _writer, current_lang, log, plain, rules_now
+from custdash.ui.work import flash
 from custdash.views import pages_for
 
 _nav = threading.local()
@@ -54,6 +55,14 @@ def _incident(error: Exception, lang: str) -> None:
 def page_link(name: str, view: View, label: str) -> None:
     """A link to another page that keeps the current filters."""
     st.page_link(_nav.pages[name], label=label, icon=":material/arrow_forward:", query_params=url_params(view))
+
+
+def switch_to(name: str) -> None:
+    """Go to another page of the navigation, keeping the current filters in the URL."""
+    from custdash.ui.filters import url_params as params_of
+
+    view = st.session_state.get("view")
+    st.switch_page(_nav.pages[name], query_params=params_of(view) if view is not None else None)
 
 
 FAVICON = str(Path(__file__).resolve().parents[1] / "assets" / "favicon.png")
@@ -93,6 +102,8 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
         st.info(view.t("facts.stale"), icon=":material/speed:")
     for notice in st.session_state.get("notices", []):
         st.warning(plain(notice), icon=":material/link_off:")
+    st.session_state["view"] = view
+    flash()
     return view
 
 

@@ -13,10 +13,21 @@ from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
 from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, with_due_aim
-from custdash.i18n import BOOL_COLS, MONEY_COLS, PCT_COLS, TIER_COLS, column_headers, is_wave_col, money_exact, percent
+from custdash.i18n import (
+    BOOL_COLS,
+    MONEY_COLS,
+    PCT_COLS,
+    STATUS_COLS,
+    TIER_COLS,
+    column_headers,
+    is_wave_col,
+    money_exact,
+    percent,
+)
 from custdash.scope import Scope
 from custdash.ui.session import _idle_minutes
 from custdash.ui.state import View, _engine, _writer, log, rules_now
+from custdash.ui.work import contacts_version, row_actions, selected_rows, status_filter
 from custdash.views import SCREEN_ROWS, VIEWS
 
 
@@ -69,14 +80,22 @@ def _cached(
         return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
 
 
+# Views whose answer changes when a contact is logged (statuses, do-not-contact, the timeline).
+CONTACT_VIEWS = ("list:", "count:", "customer")
+
+
 def data(view: View, name: str, **extra: Any) -> Any:
     """One view's data under the page's filters, inside the viewer's scope (cached per store
-    version, filters and scope). A scope the viewer may not see stops the page."""
+    version, filters and scope, and for lists per contact log version). A scope the viewer may
+    not see stops the page."""
     try:
         scope = view.scope
     except ScopeDenied:
         st.warning(view.t("login.denied"), icon=":material/block:")
         st.stop()
+    version = view.data_version
+    if name.startswith(CONTACT_VIEWS):
+        version = f"{version}:{contacts_version(view.target)}"
     # Away from the extract date (and month-ends) a whole-bank view takes seconds: Streamlit
     # shows the spinner only when the call runs longer than half a second, so cached and
     # facts-backed answers never flash it.
@@ -84,7 +103,7 @@ def data(view: View, name: str, **extra: Any) -> Any:
         return _cached(
             name,
             view.target,
-            view.data_version,
+            version,
             view.rules.fingerprint,
             view.as_of,
             scope,
@@ -104,6 +123,8 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
             out[col] = [view.t("val.yes") if v else view.t("val.no") for v in out[col]]
         elif is_wave_col(col):
             out[col] = [view.t(f"status.{v}") for v in out[col]]
+        elif col in STATUS_COLS:
+            out[col] = [view.t(f"contact.status.{v}") for v in out[col]]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col in MONEY_COLS:
@@ -152,17 +173,31 @@ def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], tok
 
 
 def show_list(view: View, list_name: str, **extra: Any) -> None:
-    """A call list: its first rows on screen, complete in the CSV and Excel downloads (the
-    whole list is read only when a download is clicked)."""
+    """A call list: its first rows on screen with each customer's status (filterable, `new`
+    first), complete in the CSV and Excel downloads (the whole list is read only when a download
+    is clicked); a selected row can be worked (custdash.ui.work)."""
+    status = status_filter(view, list_name)
+    if status is not None:
+        extra = {**extra, "status": status}
     total = data(view, f"count:{list_name}", **extra)
     if not total:
         st.info(view.t("common.empty"), icon=":material/person_off:")
         return
     st.caption(view.t("common.rows", n=total))
     shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
-    st.dataframe(localise(shown, view, exact=True), hide_index=True, width="stretch")
+    event = st.dataframe(
+        localise(shown, view, exact=True),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        # A logged contact re-sorts the list (new first): a new key, so no stale selection
+        # points at whoever moved into the selected row's place.
+        key=f"rows_{list_name}_{view.lang}_{contacts_version(view.target)}",
+    )
     if total > SCREEN_ROWS:
         st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
+    row_actions(view, list_name, shown, selected_rows(event))
     row = st.container(horizontal=True)
     token = st.session_state.get("token")
     for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):

@@ -1,0 +1,277 @@
+"""Working the lists (DOMAIN.md §7): the contact log, and each customer's status on a list.
+
+A manager logs a contact for one of their customers (a head: for their branch); who and
+when are set here, the rest is checked at this boundary with a message naming what is
+wrong. The log is append-only (the database refuses UPDATE and DELETE) and lives beside
+users and audit, so no import touches it.
+
+A customer's **status** on a list at the as-of date A is the outcome of the latest contact
+logged for that list in the `contact.cycle_days` up to A (`new` if none); at the extract date
+contacts logged since count too (`counted_until`). A `do_not_contact`
+outcome takes the customer off every call list, on screen and in every export, for
+`contact.do_not_contact_days`. Both are applied to a list's ordered SELECT by `with_status`,
+so the screen, the downloads and the CLI read the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, exists, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from custdash.db import utcnow
+from custdash.models import ContactLog, Customer, Meta
+from custdash.rules import Rules
+from custdash.scope import Scope, ScopeDenied
+
+CHANNELS = ("phone", "sms", "visit", "wechat")
+OUTCOMES = ("reached", "no_answer", "declined", "converted", "do_not_contact")
+STATUSES = ("new", "no_answer", "reached", "declined", "converted")
+NOTE_MAX = 200
+# Roles that work customers: managers their own, heads their branch's (DOMAIN.md §7). An admin
+# runs the system and logs no contacts.
+LOGGING_ROLES = ("manager", "head")
+
+
+class ContactError(ValueError):
+    """A contact that cannot be logged; the message names the field and what is wrong."""
+
+
+def list_names(rules: Rules) -> tuple[str, ...]:
+    """Every list a contact can be for (DOMAIN.md §7), one honeymoon-k per wave of the rules."""
+    waves = [f"honeymoon-{w.wave}" for w in rules.honeymoon.waves]
+    return (
+        "threshold",
+        "dormant",
+        *waves,
+        "alliance-unused",
+        "churn",
+        "downgrade",
+        "maturity",
+        "birthdays",
+        "other",
+    )
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """What a person enters for one contact (a dialog's fields, the CLI's arguments)."""
+
+    customer_id: str
+    list_name: str
+    channel: str
+    outcome: str
+    note: str | None = None
+    on: date | None = None  # the day of the contact; today if None
+    follow_up: date | None = None
+
+
+def _one_of(field: str, value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ContactError(f"{field}: unknown value {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
+def checked(contact: NewContact, *, rules: Rules, today: date) -> NewContact:
+    """The contact with its fields checked and tidied (note stripped, the day filled in);
+    ContactError naming the first field that is wrong."""
+    customer_id = (contact.customer_id or "").strip()
+    if not customer_id:
+        raise ContactError("customer: missing")
+    _one_of("list", contact.list_name, list_names(rules))
+    _one_of("channel", contact.channel, CHANNELS)
+    _one_of("outcome", contact.outcome, OUTCOMES)
+    note = (contact.note or "").strip() or None
+    if note is not None:
+        if len(note) > NOTE_MAX:
+            raise ContactError(f"note: {len(note)} characters; at most {NOTE_MAX}")
+        if any(ord(ch) < 32 and ch not in "\t" for ch in note):
+            raise ContactError("note: one line of text, without control characters")
+    on = contact.on or today
+    if on > today:
+        raise ContactError(f"date: {on.isoformat()} is after today ({today.isoformat()})")
+    if contact.follow_up is not None and contact.follow_up < on:
+        raise ContactError(f"follow-up: {contact.follow_up.isoformat()} is before the contact ({on.isoformat()})")
+    return NewContact(customer_id, contact.list_name, contact.channel, contact.outcome, note, on, contact.follow_up)
+
+
+def log_contact(
+    read: Session,
+    write: Session,
+    *,
+    viewer: Any,
+    rules: Rules,
+    contact: NewContact,
+    today: date | None = None,
+) -> int:
+    """Append one contact for `viewer` (an auth.Viewer) and commit; returns its id.
+
+    ScopeDenied for a role that logs no contacts and for a customer outside the viewer's
+    scope (named the same way whether or not the customer exists elsewhere); ContactError for
+    a field that is wrong. Nothing is written then."""
+    if viewer.role not in LOGGING_ROLES:
+        raise ScopeDenied(f"{viewer.username} is an {viewer.role}: contacts are logged by managers and heads")
+    c = checked(contact, rules=rules, today=today or date.today())
+    scope: Scope = viewer.scope
+    home = read.execute(
+        select(Customer.branch_id, Customer.manager_id).where(Customer.customer_id == c.customer_id, *scope.where())
+    ).one_or_none()
+    if home is None:
+        raise ScopeDenied(f"no customer {c.customer_id!r} in {viewer.username}'s scope")
+    result = write.execute(
+        insert(ContactLog).values(
+            at=utcnow(),
+            username=viewer.username,
+            customer_id=c.customer_id,
+            branch_id=home.branch_id,
+            manager_id=home.manager_id,
+            list_name=c.list_name,
+            channel=c.channel,
+            outcome=c.outcome,
+            note=c.note,
+            contacted_on=c.on,
+            follow_up_on=c.follow_up,
+        )
+    )
+    write.commit()
+    return int(result.inserted_primary_key[0])
+
+
+CONTACT_COLUMNS = [
+    "contacted_on",
+    "customer_id",
+    "list_name",
+    "channel",
+    "outcome",
+    "note",
+    "follow_up_on",
+    "username",
+    "branch_id",
+    "manager_id",
+    "at",
+]
+
+
+def contact_history(
+    session: Session,
+    *,
+    scope: Scope,
+    customer_id: str | None = None,
+    manager_id: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Logged contacts inside `scope` (of the customers' branch and manager when logged),
+    newest first; one customer's or one manager's when given."""
+    c = ContactLog
+    where = [*scope.where(c)]
+    if customer_id is not None:
+        where.append(c.customer_id == customer_id)
+    if manager_id is not None:
+        where.append(c.manager_id == manager_id)
+    cols = [getattr(c, name) for name in CONTACT_COLUMNS]
+    rows = session.execute(select(*cols).where(*where).order_by(c.contacted_on.desc(), c.id.desc()).limit(limit)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=CONTACT_COLUMNS)
+
+
+# --- statuses on a list ------------------------------------------------------------------
+
+
+def _window_start(as_of: date, days: int) -> date:
+    """The first of the `days` days up to `as_of`."""
+    return as_of - timedelta(days=days - 1)
+
+
+def counted_until(session: Session, as_of: date) -> date | None:
+    """The last contact day that counts at `as_of`: `as_of` itself for a look back, and no end
+    (None) at the extract date or later. The extract is yesterday's, the calls are today's: a
+    contact logged this morning must show on the list the manager is working."""
+    extract = session.execute(select(Meta.value).where(Meta.key == "as_of")).scalar_one_or_none()
+    if extract is not None and as_of >= date.fromisoformat(extract):
+        return None
+    return as_of
+
+
+def _in_window(day: Any, *, as_of: date, days: int, until: date | None) -> Any:
+    start = _window_start(as_of, days)
+    return day >= start if until is None else day.between(start, until)
+
+
+def latest_contacts(*, as_of: date, rules: Rules, until: date | None) -> Any:
+    """Per customer and list, the latest contact in the cycle window at `as_of` (rn = 1)."""
+    c = ContactLog
+    rank = func.row_number().over(
+        partition_by=(c.customer_id, c.list_name), order_by=(c.contacted_on.desc(), c.id.desc())
+    )
+    return (
+        select(c.customer_id, c.list_name, c.outcome, rank.label("rn"))
+        .where(_in_window(c.contacted_on, as_of=as_of, days=rules.contact.cycle_days, until=until))
+        .subquery("latest")
+    )
+
+
+def not_contactable(*, as_of: date, rules: Rules, until: date | None) -> Select[Any]:
+    """Customers a do_not_contact outcome keeps off every list at `as_of`."""
+    c = ContactLog
+    window = _in_window(c.contacted_on, as_of=as_of, days=rules.contact.do_not_contact_days, until=until)
+    return select(c.customer_id).where(c.outcome == "do_not_contact", window)
+
+
+def status_case(outcome: Any) -> Any:
+    """A status from the latest outcome: none is `new`; a do_not_contact whose days have run
+    out (when they are shorter than the cycle) reads as declined."""
+    return case((outcome.is_(None), literal("new")), (outcome == "do_not_contact", literal("declined")), else_=outcome)
+
+
+def any_contacts(session: Session, *, as_of: date, rules: Rules, until: date | None) -> bool:
+    """Were contacts logged in the window that can change a list at `as_of`? (Of any scope: a
+    customer may have moved to another manager since.)"""
+    days = max(rules.contact.cycle_days, rules.contact.do_not_contact_days)
+    cond = _in_window(ContactLog.contacted_on, as_of=as_of, days=days, until=until)
+    return bool(session.execute(select(exists().where(cond))).scalar())
+
+
+ListKey = str | Callable[[Any], Any]
+
+
+def with_status(
+    session: Session,
+    inner: Select[Any],
+    *,
+    as_of: date,
+    rules: Rules,
+    key: ListKey,
+    statuses: Sequence[str] | None = None,
+) -> Select[Any]:
+    """A list's ordered SELECT with each customer's `contact_status` column added, do-not-contact
+    customers dropped, only `statuses` kept (all when None), and `new` first, then the list's
+    own order. `key`: the contact list the rows are for, or a function of the list's row
+    source giving it per row (the honeymoon list: the wave being worked)."""
+    for s in statuses or ():
+        _one_of("status", s, STATUSES)
+    until = counted_until(session, as_of)
+    if not any_contacts(session, as_of=as_of, rules=rules, until=until):
+        # Nobody contacted: every row is new and the list keeps its own plan (and speed).
+        if statuses is not None and "new" not in statuses:
+            return inner.add_columns(literal("new").label("contact_status")).where(literal(False))
+        return inner.add_columns(literal("new").label("contact_status"))
+    order = inner._order_by_clauses  # the list's order, kept as a row number
+    ranked = inner.add_columns(func.row_number().over(order_by=order).label("list_order")).order_by(None)
+    sub = ranked.subquery("l")
+    latest = latest_contacts(as_of=as_of, rules=rules, until=until)
+    list_name = literal(key) if isinstance(key, str) else key(sub)
+    status = status_case(latest.c.outcome)
+    on = and_(latest.c.customer_id == sub.c.customer_id, latest.c.list_name == list_name, latest.c.rn == 1)
+    stmt = (
+        select(*[col for col in sub.c if col.name != "list_order"], status.label("contact_status"))
+        .select_from(sub)
+        .outerjoin(latest, on)
+        .where(sub.c.customer_id.not_in(not_contactable(as_of=as_of, rules=rules, until=until)))
+    )
+    if statuses is not None:
+        stmt = stmt.where(status.in_(list(statuses)))
+    return stmt.order_by(case((status == "new", 0), else_=1), sub.c.list_order)

@@ -1,0 +1,332 @@
+"""The contact log and each customer's status on a list (DOMAIN.md §7, docs/RULES.md), on the
+hand-made boundary extract: whole lists with their statuses, each window's edges, every bad
+field, scope, append-only, imports, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from custdash import auth
+from custdash.contacts import ContactError, NewContact, contact_history, log_contact
+from custdash.db import make_engine
+from custdash.importer import import_extract
+from custdash.models import ContactLog
+from custdash.scope import ALL, Scope, ScopeDenied
+from custdash.views import call_list
+from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT
+
+A = EXAMPLE_AS_OF
+LATER = A + timedelta(days=5)  # "today" when contacts are logged: the extract is older
+
+
+@pytest.fixture()
+def store(example_store):
+    """The boundary example with B1's managers M1 and M2, the heads of B1 and B2, and an admin."""
+    engine = make_engine(str(example_store))
+    with Session(engine) as s:
+        auth.add_user(s, username="m1", password="Rivers-and-Lakes-42", role="manager", branch_id="B1", manager_id="M1")
+        auth.add_user(s, username="m2", password="Rivers-and-Lakes-42", role="manager", branch_id="B1", manager_id="M2")
+        auth.add_user(s, username="h1", password="Rivers-and-Lakes-42", role="head", branch_id="B1")
+        auth.add_user(s, username="h2", password="Rivers-and-Lakes-42", role="head", branch_id="B2")
+        auth.add_user(s, username="root", password="Rivers-and-Lakes-42", role="admin")
+    engine.dispose()
+    return example_store
+
+
+def log(db, username: str, rules, **fields) -> int:
+    engine = make_engine(str(db))
+    writer = make_engine(str(db), writer=True)
+    try:
+        with Session(engine) as read, Session(writer) as write:
+            viewer = auth.viewer_of(read, username)
+            fields.setdefault("channel", "phone")
+            return log_contact(read, write, viewer=viewer, rules=rules, contact=NewContact(**fields), today=LATER)
+    finally:
+        engine.dispose()
+        writer.dispose()
+
+
+def listed(db, name: str, rules, *, as_of: date = A, **extra) -> list[tuple[str, str]]:
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        df = call_list(name, s, as_of=as_of, rules=rules, scope=ALL, **extra)
+    engine.dispose()
+    return list(zip(df["customer_id"], df["contact_status"]))
+
+
+def test_without_contacts_every_row_is_new_in_list_order(store, rules):
+    assert listed(store, "dormant", rules) == [("C10", "new"), ("C08", "new"), ("C11", "new")]
+
+
+def test_status_is_the_latest_contact_for_that_list_in_the_cycle_new_first(store, rules):
+    cycle = rules.contact.cycle_days
+    # The first day of the window counts, the day before it does not.
+    log(store, "m1", rules, customer_id="C08", list_name="dormant", outcome="no_answer", on=A - timedelta(days=cycle))
+    log(store, "m2", rules, customer_id="C10", list_name="dormant", outcome="reached", on=A - timedelta(days=cycle - 1))
+    # A contact for another list does not change this one.
+    log(store, "h2", rules, customer_id="C11", list_name="threshold", outcome="reached", on=A)
+    assert listed(store, "dormant", rules) == [("C08", "new"), ("C11", "new"), ("C10", "reached")]
+    # A correction is a new row: the later one wins, even on the same day.
+    log(
+        store, "m2", rules, customer_id="C10", list_name="dormant", outcome="declined", on=A - timedelta(days=cycle - 1)
+    )
+    assert listed(store, "dormant", rules) == [("C08", "new"), ("C11", "new"), ("C10", "declined")]
+    assert listed(store, "dormant", rules, status=("declined",)) == [("C10", "declined")]
+    assert listed(store, "dormant", rules, status=("new",)) == [("C08", "new"), ("C11", "new")]
+    assert listed(store, "dormant", rules, status=("reached", "converted")) == []
+
+
+def test_a_contact_for_another_list_leaves_the_status_new(store, rules):
+    log(store, "m1", rules, customer_id="C01", list_name="dormant", outcome="converted", on=A)
+    assert listed(store, "threshold", rules) == [("C01", "new"), ("C03", "new"), ("C06", "new")]
+    log(store, "m1", rules, customer_id="C01", list_name="threshold", outcome="converted", on=A)
+    assert listed(store, "threshold", rules) == [("C03", "new"), ("C06", "new"), ("C01", "converted")]
+
+
+def test_contacts_after_the_extract_count_at_the_extract_date_not_when_looking_back(store, rules):
+    log(store, "m1", rules, customer_id="C01", list_name="threshold", outcome="reached", on=LATER)
+    assert listed(store, "threshold", rules, as_of=A) == [("C03", "new"), ("C06", "new"), ("C01", "reached")]
+    earlier = A - timedelta(days=1)  # same basis month: the same three customers
+    assert listed(store, "threshold", rules, as_of=earlier) == [("C01", "new"), ("C03", "new"), ("C06", "new")]
+
+
+def test_do_not_contact_takes_the_customer_off_every_list_for_its_days(store, rules):
+    days = rules.contact.do_not_contact_days
+    assert [c for c, _ in listed(store, "alliance-unused", rules)] == ["C05", "C06", "C04", "C18", "C02"]
+    # Logged for another list: do-not-contact holds for every list. Its last day, and the day after.
+    log(
+        store,
+        "h2",
+        rules,
+        customer_id="C05",
+        list_name="other",
+        outcome="do_not_contact",
+        on=A - timedelta(days=days - 1),
+    )
+    log(store, "h2", rules, customer_id="C06", list_name="other", outcome="do_not_contact", on=A - timedelta(days=days))
+    assert listed(store, "alliance-unused", rules) == [("C06", "new"), ("C04", "new"), ("C18", "new"), ("C02", "new")]
+    # Off the downloads too: the file is made from the same rows.
+    from custdash.delivery import ListRequest, deliver_list
+
+    engine, writer = make_engine(str(store)), make_engine(str(store), writer=True)
+    with Session(engine) as read, Session(writer) as audit:
+        viewer = auth.viewer_of(read, "h2")
+        request = ListRequest(name="alliance-unused", fmt="csv", as_of=A)
+        data = deliver_list(read, audit, viewer=viewer, rules=rules, request=request).data.decode("utf-8-sig")
+    engine.dispose()
+    writer.dispose()
+    assert [line.split(",")[0] for line in data.splitlines()[1:]] == ["C06", "C18"]
+
+
+def test_a_honeymoon_row_is_worked_for_its_first_due_or_overdue_wave(store, rules):
+    engine = make_engine(str(store))
+    with Session(engine) as s:
+        df = call_list("honeymoon", s, as_of=A, rules=rules, scope=ALL)
+    engine.dispose()
+    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
+    first = {
+        row["customer_id"]: next(int(w.removeprefix("wave_")) for w in waves if row[w] in ("due", "overdue"))
+        for row in df.to_dict("records")
+    }
+    assert list(df["customer_id"]) == ["C17", "C16", "C15", "C14"]
+    other = first["C16"] % len(waves) + 1
+    log(store, "m1", rules, customer_id="C15", list_name=f"honeymoon-{first['C15']}", outcome="reached", on=A)
+    log(store, "m2", rules, customer_id="C16", list_name=f"honeymoon-{other}", outcome="reached", on=A)
+    assert listed(store, "honeymoon", rules) == [("C17", "new"), ("C16", "new"), ("C14", "new"), ("C15", "reached")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"list_name": "nope"},
+            "list: unknown value 'nope'; expected one of threshold, dormant, honeymoon-1, "
+            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, other",
+        ),
+        ({"channel": "fax"}, "channel: unknown value 'fax'; expected one of phone, sms, visit, wechat"),
+        (
+            {"outcome": "maybe"},
+            "outcome: unknown value 'maybe'; expected one of reached, no_answer, declined, converted, do_not_contact",
+        ),
+        ({"note": "x" * 201}, "note: 201 characters; at most 200"),
+        ({"note": "line one\nline two"}, "note: one line of text, without control characters"),
+        ({"on": LATER + timedelta(days=1)}, f"date: {LATER + timedelta(days=1)} is after today ({LATER})"),
+        (
+            {"on": A, "follow_up": A - timedelta(days=1)},
+            f"follow-up: {A - timedelta(days=1)} is before the contact ({A})",
+        ),
+        ({"customer_id": "  "}, "customer: missing"),
+    ],
+)
+def test_a_bad_field_is_named_and_nothing_is_written(store, rules, fields, message):
+    base = {"customer_id": "C01", "list_name": "threshold", "outcome": "reached"}
+    with pytest.raises(ContactError) as e:
+        log(store, "m1", rules, **{**base, **fields})
+    assert str(e.value) == message
+    assert _count(store) == 0
+
+
+def test_a_note_of_200_characters_is_kept_whole_as_plain_text(store, rules):
+    note = '**粗体** <b>x</b> =HYPERLINK("http://evil") ' + "备" * 158
+    assert len(note) == 200
+    log(store, "m1", rules, customer_id="C01", list_name="threshold", outcome="reached", note=note)
+    engine = make_engine(str(store))
+    with Session(engine) as s:
+        assert contact_history(s, scope=ALL)["note"].tolist() == [note]
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("username", "customer", "message"),
+    [
+        ("m1", "C03", "no customer 'C03' in m1's scope"),  # M2's customer
+        ("m1", "C99", "no customer 'C99' in m1's scope"),  # nobody's: the same words
+        ("h1", "C05", "no customer 'C05' in h1's scope"),  # another branch
+        ("root", "C01", "root is an admin: contacts are logged by managers and heads"),
+    ],
+)
+def test_contacts_are_logged_only_inside_the_loggers_scope(store, rules, username, customer, message):
+    with pytest.raises(ScopeDenied) as e:
+        log(store, username, rules, customer_id=customer, list_name="threshold", outcome="reached")
+    assert str(e.value) == message
+    assert _count(store) == 0
+
+
+def test_who_when_and_the_customers_home_are_set_by_the_system(store, rules):
+    log(
+        store,
+        "h1",
+        rules,
+        customer_id="C03",
+        list_name="threshold",
+        outcome="reached",
+        note="好",
+        on=A,
+        follow_up=LATER,
+    )
+    engine = make_engine(str(store))
+    with Session(engine) as s:
+        rows = contact_history(s, scope=ALL).drop(columns=["at"]).to_dict("records")
+        mine = contact_history(s, scope=Scope(branch_id="B1", manager_id="M1"))
+    engine.dispose()
+    assert rows == [
+        {
+            "contacted_on": A,
+            "customer_id": "C03",
+            "list_name": "threshold",
+            "channel": "phone",
+            "outcome": "reached",
+            "note": "好",
+            "follow_up_on": LATER,
+            "username": "h1",
+            "branch_id": "B1",
+            "manager_id": "M2",
+        }
+    ]
+    assert mine.empty  # M1 does not see M2's customer's contacts
+
+
+def test_the_log_is_append_only(store, rules):
+    log(store, "m1", rules, customer_id="C01", list_name="threshold", outcome="reached")
+    engine = make_engine(str(store), writer=True)
+    for sql in ("UPDATE auth.contact_log SET outcome = 'converted'", "DELETE FROM auth.contact_log"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+    engine.dispose()
+    assert _count(store) == 1
+
+
+def test_the_log_survives_a_new_import(store, rules):
+    log(store, "m1", rules, customer_id="C01", list_name="threshold", outcome="converted", on=A)
+    import_extract(EXAMPLE, str(store))
+    assert _count(store) == 1
+    assert listed(store, "threshold", rules) == [("C03", "new"), ("C06", "new"), ("C01", "converted")]
+
+
+def _count(db) -> int:
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        n = s.execute(select(func.count()).select_from(ContactLog)).scalar_one()
+    engine.dispose()
+    return n
+
+
+def _cli(db, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "custdash", *args, "--db", str(db)], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_cli_logs_lists_and_exports_by_status(store, rules):
+    ok = _cli(
+        store,
+        "contact",
+        "log",
+        "C01",
+        "--list",
+        "threshold",
+        "--channel",
+        "visit",
+        "--outcome",
+        "reached",
+        "--note",
+        "到店",
+        "--on",
+        A.isoformat(),
+        "--follow-up",
+        LATER.isoformat(),
+        "--user",
+        "m1",
+    )
+    assert ok.returncode == 0, ok.stderr
+    out = _cli(store, "contact", "list", "--json")
+    rows = [{k: v for k, v in r.items() if k != "at"} for r in json.loads(out.stdout)]
+    assert rows == [
+        {
+            "contacted_on": A.isoformat(),
+            "customer_id": "C01",
+            "list_name": "threshold",
+            "channel": "visit",
+            "outcome": "reached",
+            "note": "到店",
+            "follow_up_on": LATER.isoformat(),
+            "username": "m1",
+            "branch_id": "B1",
+            "manager_id": "M1",
+        }
+    ]
+    assert json.loads(_cli(store, "contact", "list", "--json", "--user", "m2").stdout) == []
+    new = _cli(store, "export", "threshold", "--status", "new", "--out", "-")
+    assert [line.split(",")[0] for line in new.stdout.lstrip("\ufeff").splitlines()[1:]] == ["C03", "C06"]
+    reached = _cli(store, "export", "threshold", "--status", "reached", "--status", "converted", "--out", "-")
+    assert [line.split(",")[0] for line in reached.stdout.lstrip("\ufeff").splitlines()[1:]] == ["C01"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--on", "2026-13-01"], "error: --on must be a date YYYY-MM-DD, got '2026-13-01'"),
+        (["--user", "ghost"], "error: no enabled user 'ghost'"),
+        (
+            ["--list", "nope"],
+            "error: list: unknown value 'nope'; expected one of threshold, dormant, honeymoon-1, "
+            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, other",
+        ),
+        (["--user", "m2"], "error: no customer 'C01' in m2's scope"),
+    ],
+)
+def test_cli_refuses_a_bad_contact_with_one_line(store, args, message):
+    base = {"--list": "threshold", "--channel": "phone", "--outcome": "reached", "--user": "m1"}
+    for flag, value in zip(args[::2], args[1::2]):
+        base[flag] = value
+    argv = ["contact", "log", "C01", *[x for kv in base.items() for x in kv]]
+    result = _cli(store, *argv)
+    assert (result.returncode, result.stderr.strip()) == (1, message)
+    assert _count(store) == 0
