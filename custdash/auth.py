@@ -7,6 +7,7 @@ checked against the viewer; the dashboard's data function calls it before every 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from custdash.db import utcnow
 from custdash.export import mask_phone
-from custdash.models import AuditEvent, Branch, DemoUser, LoginThrottle, Manager, User, WebSession
+from custdash.models import AuditEvent, Branch, ContactLog, DemoUser, LoginThrottle, Manager, User, WebSession
 from custdash.scope import Directory, Scope, ScopeDenied, resolve_scope
 
 log = logging.getLogger("custdash.auth")
@@ -69,9 +70,14 @@ def hash_password(password: str) -> str:
 # handful of wrong passwords from elsewhere.
 THROTTLES = {"pair": 5, "client": 20, "user": 100}
 WINDOW_MINUTES = 15
+
+
 # Verified when there is no real hash to check (unknown, disabled or throttled): every failure
 # costs one argon2 verification, so the time taken does not tell which case it was.
-_DUMMY_HASH = _hasher.hash("custdash: no such user")
+# Made at the first sign-in, not at import: an argon2 hash costs every CLI command 0.13 s.
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("custdash: no such user")
 
 
 def _digest(username: str) -> str:
@@ -117,7 +123,7 @@ def authenticate(
     throttled = _throttled(session, keys, now)
     usable = user is not None and not user.disabled and not throttled
     try:
-        _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if usable else _dummy_hash(), password)
         ok = usable
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
@@ -421,11 +427,14 @@ def demo_accounts(session: Session) -> list[tuple[str, str, str]]:
 
 
 def remove_demo_users(session: Session) -> list[str]:
-    """Delete every demo account (a bank's own data was loaded): audited; returns their names."""
+    """Delete every demo account and every contact logged on demo data (a bank's own data was
+    loaded: its customers may carry the same ids): audited; returns the accounts' names."""
     names = list(session.execute(select(DemoUser.username).order_by(DemoUser.username)).scalars())
+    contacts = session.execute(delete(ContactLog).where(ContactLog.demo)).rowcount
     if names:
         session.execute(delete(User).where(User.username.in_(names)))
         session.execute(delete(DemoUser))
-        record(session, username="-", event="demo_users_removed", filters={"users": names})
+    if names or contacts:
+        record(session, username="-", event="demo_users_removed", filters={"users": names, "contacts": contacts})
     session.commit()
     return names

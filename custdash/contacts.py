@@ -123,6 +123,7 @@ def log_contact(
     ).one_or_none()
     if home is None:
         raise ScopeDenied(f"no customer {c.customer_id!r} in {viewer.username}'s scope")
+    source = read.execute(select(Meta.value).where(Meta.key == "source")).scalar_one_or_none()
     result = write.execute(
         insert(ContactLog).values(
             at=utcnow(),
@@ -136,6 +137,7 @@ def log_contact(
             note=c.note,
             contacted_on=c.on,
             follow_up_on=c.follow_up,
+            demo=source == "demo",
         )
     )
     write.commit()

@@ -49,21 +49,25 @@ from custdash.models import (
 )
 
 # The audit trail and the contact log are append-only: the database itself refuses to change
-# or delete them.
+# or delete them. The one exception: contacts logged on demo data (contact_log.demo) may be
+# deleted, which the first import of a bank's own data does.
+_KEEP_ROW = {"audit_event": "", "contact_log": " WHEN OLD.demo = 0"}
 for _table in (AuditEvent.__table__, ContactLog.__table__):
     _name = _table.name
     for _verb in ("UPDATE", "DELETE"):
+        _when = _KEEP_ROW[_name] if _verb == "DELETE" else ""
         event.listen(
             _table,
             "after_create",
             DDL(
-                f"CREATE TRIGGER IF NOT EXISTS {AUTH_SCHEMA}.{_name}_no_{_verb.lower()} BEFORE {_verb} ON {_name} "
-                f"BEGIN SELECT RAISE(ABORT, '{_name} is append-only'); END"
+                f"CREATE TRIGGER IF NOT EXISTS {AUTH_SCHEMA}.{_name}_no_{_verb.lower()} BEFORE {_verb} ON {_name}"
+                f"{_when} BEGIN SELECT RAISE(ABORT, '{_name} is append-only'); END"
             ).execute_if(dialect="sqlite"),
         )
+    _demo_delete = "IF TG_OP = 'DELETE' AND OLD.demo THEN RETURN OLD; END IF; " if _name == "contact_log" else ""
     for _ddl in (
         f"CREATE OR REPLACE FUNCTION {AUTH_SCHEMA}.{_name}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{_name} is append-only'; END $$",
+        f"$$ BEGIN {_demo_delete}RAISE EXCEPTION '{_name} is append-only'; END $$",
         f"CREATE TRIGGER {_name}_no_change BEFORE UPDATE OR DELETE ON {AUTH_SCHEMA}.{_name} "
         f"FOR EACH ROW EXECUTE FUNCTION {AUTH_SCHEMA}.{_name}_append_only()",
         f"CREATE TRIGGER {_name}_no_truncate BEFORE TRUNCATE ON {AUTH_SCHEMA}.{_name} "

@@ -244,6 +244,10 @@ class ContactLog(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=200)
     contacted_on: date  # the day of the contact (today unless given)
     follow_up_on: date | None = None
+    # Logged on demo data (by the generator or anyone trying the demo): the only rows that may
+    # be deleted, and they are, when a bank's own data is first loaded (auth.remove_demo_users),
+    # so no made-up contact ever gives a real customer a status.
+    demo: bool = False
 
 
 # --- Materialised facts (custdash/facts.py) --------------------------------------------

@@ -228,10 +228,17 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
     return parse_rules(raw, src=src)
 
 
+# Sections no materialised fact depends on: editing them (or a release adding one) must not
+# send every view to the slow live path until `custdash refresh`.
+NOT_IN_FACTS = frozenset({"contact"})
+
+
 def fingerprint_of(raw: dict[str, Any]) -> str:
-    """A short hash of the rules' content (not the file's bytes: comments do not change it).
-    Stores record it with their materialised facts, which are valid only under the same rules."""
-    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    """A short hash of the rules' content that the facts depend on (not the file's bytes:
+    comments do not change it; nor do the sections in NOT_IN_FACTS). Stores record it with
+    their materialised facts, which are valid only under the same rules."""
+    kept = {k: v for k, v in raw.items() if k not in NOT_IN_FACTS}
+    text = json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -25,6 +25,7 @@ from custdash.importer import clear_data, finish_load
 from custdash.loadlock import load_lock
 from custdash.models import SCHEMA_VERSION
 from custdash.rules import Rules, load_rules
+from seed.contacts import write_demo_contacts
 from seed.generate import DemoSpec, generate
 from seed.sinks import CsvSink, StoreSink
 
@@ -92,7 +93,9 @@ def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None)
     try:
         create_store(engine)
         with Session(engine) as session:
-            ensure_demo_users(session)
+            accounts = ensure_demo_users(session)
+            demo_manager = next((scope for _u, _p, role, scope in accounts if role == "manager"), None)
+            write_demo_contacts(session, rules=rules, as_of=spec.as_of, seed=spec.seed, demo_manager=demo_manager)
     finally:
         engine.dispose()
     return sink.rows

@@ -330,3 +330,47 @@ def test_cli_refuses_a_bad_contact_with_one_line(store, args, message):
     result = _cli(store, *argv)
     assert (result.returncode, result.stderr.strip()) == (1, message)
     assert _count(store) == 0
+
+
+def test_the_demo_writes_a_contact_history_that_a_bank_import_removes(tmp_path, rules):
+    """The demo manager's lists show statuses on first start; every contact on demo data (the
+    generator's and one logged by hand) is marked demo, and the first import of a bank's own
+    data deletes them all, so no made-up contact gives a real customer a status."""
+    from seed import DemoSpec, build_demo_store
+    from tests.conftest import DEMO_AS_OF, fresh_store
+
+    target = fresh_store(tmp_path, "demo.db")
+    build_demo_store(target, DemoSpec(customers=2000, seed=5, as_of=DEMO_AS_OF))
+    engine = make_engine(target)
+    with Session(engine) as s:
+        manager = auth.viewer_of(s, "manager")
+        logged = contact_history(s, scope=ALL)
+        demo_rows = s.execute(select(func.count()).select_from(ContactLog).where(ContactLog.demo)).scalar_one()
+        statuses = set()
+        for name in ("threshold", "dormant", "alliance-unused"):
+            statuses |= set(call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=manager.scope)["contact_status"])
+    engine.dispose()
+    assert demo_rows == len(logged) > 0
+    assert statuses - {"new"}, "the demo manager's lists show no worked customer"
+    assert set(logged["list_name"]) >= {"threshold", "dormant", "alliance-unused"}
+    mine = _first_customer(target, manager, rules)
+    engine, writer = make_engine(target), make_engine(target, writer=True)
+    with Session(engine) as read, Session(writer) as write:
+        contact = NewContact(customer_id=mine, list_name="other", channel="visit", outcome="reached")
+        log_contact(read, write, viewer=manager, rules=rules, contact=contact, today=DEMO_AS_OF)
+        by_hand = write.execute(select(ContactLog.demo).order_by(ContactLog.id.desc()).limit(1)).scalar_one()
+    engine.dispose()
+    writer.dispose()
+    assert by_hand is True
+    import_extract(EXAMPLE, target)
+    assert _count(target) == 0
+
+
+def _first_customer(db, viewer, rules) -> str:
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        from custdash.models import Customer
+
+        cid = s.execute(select(Customer.customer_id).where(*viewer.scope.where()).limit(1)).scalar_one()
+    engine.dispose()
+    return cid

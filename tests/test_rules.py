@@ -65,6 +65,8 @@ def test_defaults_match_domain(rules):
             "honeymoon.waves: overlap: wave 2 starts on day 7, wave 1 ends on day 7",
         ),
         ("[churn]", "[churn]\nsurprise = 1", "churn.surprise: unknown key"),
+        ("cycle_days = 30", "cycle_days = 0", "contact.cycle_days: must be >= 1, got 0"),
+        ("daily_capacity = 40", "daily_capacity = 4.5", "contact.daily_capacity: must be an integer, got 4.5"),
         ("days = 180", "dayz = 180", "dormant.dayz: unknown key"),
         ("days = 180", 'days = "180"', "dormant.days: must be an integer, got '180'"),
         ('weekend_from_time = "12:00"', 'weekend_from_time = "noon"', "alliance.weekend_from_time: must be HH:MM"),
@@ -121,3 +123,12 @@ def test_tiers_of_agrees_with_tier_of_at_every_bound(rules):
         values += [t.lower_bound - 0.01, t.lower_bound, t.lower_bound + 0.01]
     assert rules.tiers_of(values) == [rules.tier_of(v) for v in values]
     assert rules.tiers_of([49_999.99, 50_000.0, 6_000_000.0]) == ["V0", "V1", "V6"]
+
+
+def test_the_contact_rules_do_not_stale_the_facts(tmp_path, rules):
+    """No fact depends on [contact]: editing it keeps the fingerprint (the facts stay in use);
+    editing a rule the facts use changes it."""
+    contact = load_rules(rules_variant(tmp_path, "cycle_days = 30", "cycle_days = 14"))
+    assert (contact.contact.cycle_days, contact.fingerprint) == (14, rules.fingerprint)
+    band = load_rules(rules_variant(tmp_path, "band = 0.10", "band = 0.05"))
+    assert band.fingerprint != rules.fingerprint

@@ -185,8 +185,14 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
         return
     st.caption(view.t("common.rows", n=total))
     shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
+    # On screen the status comes right after who the customer is (the files keep the contract's
+    # order, status last).
+    cols = list(shown.columns)
+    if "contact_status" in cols and "phone" in cols:
+        cols.remove("contact_status")
+        cols.insert(cols.index("phone") + 1, "contact_status")
     event = st.dataframe(
-        localise(shown, view, exact=True),
+        localise(shown[cols], view, exact=True),
         hide_index=True,
         width="stretch",
         on_select="rerun",

@@ -1,0 +1,123 @@
+"""A demo contact history (DOMAIN.md §7): some managers work their lists and some do not, a
+few contacts a month or two back (what 回检 measures), follow-ups due in the coming days.
+
+Written after the demo data and its facts, from the lists themselves (views.list_select), so
+every contact is for a customer who was on that list on that day. Every row is marked `demo`:
+the first import of a bank's own data deletes them (auth.remove_demo_users).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from custdash.contacts import CHANNELS
+from custdash.models import Branch, ContactLog
+from custdash.rules import Rules
+from custdash.scope import ALL, Scope
+from custdash.views import LISTS, list_select
+
+# Who works their lists: this share of managers contacts this share of their customers on each.
+WORKING_MANAGERS = 0.6
+CONTACTED = 0.35
+# The demo manager account's book is worked harder: what a visitor signs in as shows it.
+CONTACTED_BY_DEMO_MANAGER = 0.6
+# Outcomes of a contact, and how often (do_not_contact rare, as in a real book).
+OUTCOMES = {"reached": 0.42, "no_answer": 0.28, "declined": 0.12, "converted": 0.15, "do_not_contact": 0.03}
+CHANNEL_WEIGHTS = [0.62, 0.18, 0.08, 0.12]  # phone, sms, visit, wechat (contacts.CHANNELS order)
+# When: (days before the extract date of the list worked, days the round lasts). This month's
+# round works today's lists over the last 30 days; an earlier round, for 回检, worked the lists
+# of 75 days ago over two weeks, in the first branches only (a live list of the whole bank at an
+# earlier date would cost the generator minutes at a million customers).
+ROUNDS = ((0, 30), (75, 14))
+EARLIER_BRANCHES = 3
+NOTES = ["约下周到网点", "客户在外地，月底回电", "已发短信提醒", "对理财感兴趣", "家属代接", ""]
+
+
+def write_demo_contacts(session: Session, *, rules: Rules, as_of: date, seed: int, demo_manager: str | None) -> int:
+    """Replace the demo contact history; returns how many contacts were written. The demo
+    manager account (`demo_manager`'s customers) logs as "manager", others as their id."""
+    rng = np.random.default_rng(seed + 18)
+    session.execute(delete(ContactLog).where(ContactLog.demo))
+    rows: list[dict[str, Any]] = []
+    now = datetime.combine(as_of, datetime.min.time())
+    branches = list(session.execute(select(Branch.branch_id).order_by(Branch.branch_id)).scalars())
+    for ago, days in ROUNDS:
+        on = as_of - timedelta(days=ago)
+        scopes = [ALL] if ago == 0 else [Scope(branch_id=b) for b in branches[:EARLIER_BRANCHES]]
+        for name in LISTS:
+            for scope in scopes:
+                rows += _round(
+                    session, rng, rules=rules, list_name=name, on=on, days=days, scope=scope, always=demo_manager
+                )
+    for row in rows:
+        row.update(
+            at=now,
+            username="manager" if row["manager_id"] == demo_manager else (row["manager_id"] or "head").lower(),
+            demo=True,
+        )
+    if rows:
+        session.execute(insert(ContactLog), rows)
+    session.commit()
+    return len(rows)
+
+
+def _round(
+    session: Session,
+    rng: np.random.Generator,
+    *,
+    rules: Rules,
+    list_name: str,
+    on: date,
+    days: int,
+    scope: Scope,
+    always: str | None,
+) -> list[dict[str, Any]]:
+    """Contacts for the customers in `scope` on one list as it stood on `on`: the round's
+    `days` days, ending on `on` for this month's round, starting on it for an earlier one.
+    Manager `always` (the demo manager account's book) works every list: the demo shows
+    statuses on first start."""
+    sub = list_select(list_name, session, as_of=on, rules=rules, scope=scope).subquery("l")
+    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves] if list_name == "honeymoon" else []
+    cols = [sub.c.customer_id, sub.c.branch_id, sub.c.manager_id, *[sub.c[w] for w in waves]]
+    found = session.execute(select(*cols)).all()
+    managers = sorted({r.manager_id for r in found if r.manager_id})
+    working = {m for m in managers if rng.random() < WORKING_MANAGERS or m == always}
+    out: list[dict[str, Any]] = []
+    outcomes, weights = list(OUTCOMES), list(OUTCOMES.values())
+    for r in found:
+        share = CONTACTED_BY_DEMO_MANAGER if r.manager_id == always else CONTACTED
+        if r.manager_id not in working or rng.random() >= share:
+            continue
+        shift = int(rng.integers(0, days))
+        current = scope.is_all
+        day = on - timedelta(days=shift) if current else on + timedelta(days=shift)
+        outcome = str(rng.choice(outcomes, p=weights))
+        follow = None
+        if outcome in ("no_answer", "reached") and current and rng.random() < 0.4:
+            follow = on + timedelta(days=int(rng.integers(0, 8)))
+        out.append(
+            {
+                "customer_id": r.customer_id,
+                "branch_id": r.branch_id,
+                "manager_id": r.manager_id,
+                "list_name": _contact_list(list_name, r, waves),
+                "channel": str(rng.choice(CHANNELS, p=CHANNEL_WEIGHTS)),
+                "outcome": outcome,
+                "note": str(rng.choice(NOTES)) or None,
+                "contacted_on": day,
+                "follow_up_on": follow,
+            }
+        )
+    return out
+
+
+def _contact_list(list_name: str, row: Any, waves: list[str]) -> str:
+    for w in waves:
+        if getattr(row, w) in ("due", "overdue"):
+            return f"honeymoon-{w.removeprefix('wave_')}"
+    return "alliance-unused" if list_name == "alliance-unused" else list_name
