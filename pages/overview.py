@@ -21,11 +21,14 @@ c2.metric(
 )
 
 st.subheader(view.t("overview.lists"))
+# The tiles count the lists as they are worked today (contacts applied); the change compares
+# what the rules alone find now and a month earlier.
 now = ui.data(view, "list_sizes")
-before = ui.data(prev_view, "list_sizes")
+rule_now = ui.data(view, "list_sizes", worked=False)
+before = ui.data(prev_view, "list_sizes", worked=False)
 links = OVERVIEW_TILES
 for col, (key, target) in zip(st.columns(len(links)), links):
-    change = now[key] - before[key]
+    change = rule_now[key] - before[key]
     with col.container(border=True):
         st.metric(
             view.t(f"overview.{key}"),

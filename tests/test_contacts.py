@@ -125,21 +125,51 @@ def test_do_not_contact_takes_the_customer_off_every_list_for_its_days(store, ru
     assert [line.split(",")[0] for line in data.splitlines()[1:]] == ["C06", "C18"]
 
 
-def test_a_honeymoon_row_is_worked_for_its_first_due_or_overdue_wave(store, rules):
-    engine = make_engine(str(store))
-    with Session(engine) as s:
-        df = call_list("honeymoon", s, as_of=A, rules=rules, scope=ALL)
-    engine.dispose()
-    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
-    first = {
-        row["customer_id"]: next(int(w.removeprefix("wave_")) for w in waves if row[w] in ("due", "overdue"))
-        for row in df.to_dict("records")
+def test_a_logged_honeymoon_contact_counts_as_a_touch_for_its_wave(store, rules):
+    """On the boundary extract at A: C17 day 100 (waves 1-2 done, 3 overdue, 4 due), C16 day 8
+    (wave 2 due), C15 day 7 and C14 day 0 (wave 1 due). A logged contact for wave k makes wave
+    k done, whatever its outcome, in the list, the counts and the cohorts."""
+    from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
+
+    def state():
+        engine = make_engine(str(store))
+        with Session(engine) as s:
+            grid = wave_status(s, as_of=A, rules=rules, scope=ALL)
+            counts = honeymoon_counts(s, as_of=A, rules=rules, scope=ALL)
+            done = cohorts(s, as_of=A, rules=rules, scope=ALL)
+        engine.dispose()
+        waves = {r["customer_id"]: [r[f"wave_{w}"] for w in range(1, 5)] for r in grid.to_dict("records")}
+        shares = {
+            r["cohort"]: [round(r[f"wave_{w}_done"] * r["customers"]) for w in range(1, 5)]
+            for r in done.to_dict("records")
+        }
+        return waves, counts, shares
+
+    waves, counts, shares = state()
+    assert waves == {
+        "C17": ["done", "done", "overdue", "due"],
+        "C16": ["done", "due", "upcoming", "upcoming"],
+        "C15": ["due", "upcoming", "upcoming", "upcoming"],
+        "C14": ["due", "upcoming", "upcoming", "upcoming"],
     }
-    assert list(df["customer_id"]) == ["C17", "C16", "C15", "C14"]
-    other = first["C16"] % len(waves) + 1
-    log(store, "m1", rules, customer_id="C15", list_name=f"honeymoon-{first['C15']}", outcome="reached", on=A)
-    log(store, "m2", rules, customer_id="C16", list_name=f"honeymoon-{other}", outcome="reached", on=A)
-    assert listed(store, "honeymoon", rules) == [("C17", "new"), ("C16", "new"), ("C14", "new"), ("C15", "reached")]
+    assert counts == {"in_window": 4, "due": 4, "overdue": 1}
+    log(store, "m1", rules, customer_id="C15", list_name="honeymoon-1", outcome="reached", on=A)
+    log(store, "m2", rules, customer_id="C16", list_name="honeymoon-3", outcome="declined", on=A)
+    log(store, "h2", rules, customer_id="C17", list_name="honeymoon-4", outcome="no_answer", on=A)
+    after, counts, later = state()
+    assert after == {
+        "C17": ["done", "done", "overdue", "done"],
+        "C16": ["done", "due", "done", "upcoming"],
+        "C15": ["done", "upcoming", "upcoming", "upcoming"],
+        "C14": ["due", "upcoming", "upcoming", "upcoming"],
+    }
+    assert counts == {"in_window": 4, "due": 2, "overdue": 1}
+    # C15 has nothing left to do: off the call list; the others are worked for their first
+    # due or overdue wave, for which nothing is logged: new.
+    assert listed(store, "honeymoon", rules) == [("C17", "new"), ("C16", "new"), ("C14", "new")]
+    gained = {c: [b - a for a, b in zip(shares[c], later[c])] for c in shares if later[c] != shares[c]}
+    # C15 and C16 opened in 2026-11 (that cohort gains a wave 1 and a wave 3), C17 in 2026-08.
+    assert gained == {"2026-11": [1, 0, 1, 0], "2026-08": [0, 0, 0, 1]}
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
+from custdash import contacts, facts
 from custdash.calendar import month_end
 from custdash.expressions import (
     cohort_conditions,
@@ -49,13 +50,19 @@ def wave_status_select(
     first, then the oldest relationship, then customer id (the first `limit` of them, when
     given). With `call_list_only`, only those with a due or an overdue wave."""
     waves = rules.honeymoon.waves
+    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        status = [wave_status_case(w, as_of, done=fact_wave_done(w), opened_on=f.opened_on) for w in waves]
+        done = _with_logged(fact_wave_done, logged, f.customer_id)
+        status = [wave_status_case(w, as_of, done=done(w), opened_on=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
         where = [in_window(as_of, rules, f.opened_on), *scope.where(f)]
         if call_list_only:
+            # The facts' flags hold the extract's touches; a logged contact can only make a
+            # wave done, so they find every candidate and the statuses decide.
             where.append(f.honeymoon_due | f.honeymoon_overdue)
+            if logged is not None:
+                where.append(or_(*[st.in_(("due", "overdue")) for st in status]))
         order = [n_overdue(status).desc(), f.opened_on, f.customer_id]
         stmt = select(*person_columns(f), f.opened_on)
         if limit is None:
@@ -67,10 +74,11 @@ def wave_status_select(
             first = select(f.customer_id).where(*where).order_by(*order).limit(limit).subquery("first")
             stmt = stmt.join(first, first.c.customer_id == f.customer_id)
     else:
-        status = [wave_status_case(w, as_of, done=wave_touched(w, as_of)) for w in waves]
+        done = _with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
+        status = [wave_status_case(w, as_of, done=done(w)) for w in waves]
         stmt = select(*person_columns(), Customer.opened_on).where(*customers_at(as_of, scope), in_window(as_of, rules))
         if call_list_only:
-            due, overdue = flags(rules, as_of, done=lambda w: wave_touched(w, as_of))
+            due, overdue = flags(rules, as_of, done=done)
             stmt = stmt.where(due | overdue)
         order = [n_overdue(status).desc(), Customer.opened_on, Customer.customer_id]
     stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(status, waves)])
@@ -115,15 +123,33 @@ def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:
     return [",".join(n for n, v in zip(names, row) if v == status) for row in zip(*(df[c].tolist() for c in cols))]
 
 
+def _with_logged(
+    done: Callable[[Any], Any], logged: contacts.WaveContact | None, customer: Any
+) -> Callable[[Any], Any]:
+    """A wave's "done" with logged contacts counting as touches (when any count)."""
+    if logged is None:
+        return done
+    return lambda w: or_(done(w), logged(w, customer))
+
+
 def honeymoon_counts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
     """Customers in honeymoon, and those with at least one due / overdue wave."""
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
+    if logged is None and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
         stmt = select(func.sum(r.in_honeymoon), func.sum(r.honeymoon_due), func.sum(r.honeymoon_overdue)).where(
             r.as_of == as_of, *scope.where(r)
         )
+    elif facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        done = _with_logged(fact_wave_done, logged, f.customer_id)
+        due, overdue = flags(rules, as_of, done=done, opened_on=f.opened_on)
+        stmt = select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0))).where(
+            in_window(as_of, rules, f.opened_on), *scope.where(f)
+        )
     else:
-        due, overdue = flags(rules, as_of, done=lambda w: wave_touched(w, as_of))
+        done = _with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
+        due, overdue = flags(rules, as_of, done=done)
         stmt = (
             select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
             .select_from(Customer)
@@ -145,9 +171,11 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     h = rules.honeymoon
     first_day = cohort_first_day(as_of, rules)
     count: list[Any] = [func.count().label("customers")]
+    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
     if facts.usable(session, as_of=as_of, rules=rules):
         f = CustomerFact
-        cols = count + [func.sum(case((fact_wave_done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
+        done = _with_logged(fact_wave_done, logged, f.customer_id)
+        cols = count + [func.sum(case((done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
         cols += [
             func.sum(case((f.deep_by_day_n, 1), else_=0)).label("deep"),
             func.sum(case((f.v1_plus_at_day_n, 1), else_=0)).label("v1_plus"),
@@ -160,9 +188,8 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         )
     else:
         a, join, deep, v1_plus = cohort_conditions(as_of, rules)
-        cols = count + [
-            func.sum(case((wave_touched(w, as_of), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves
-        ]
+        done = _with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
+        cols = count + [func.sum(case((done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
         cols += [
             func.sum(case((deep, 1), else_=0)).label("deep"),
             func.sum(case((v1_plus, 1), else_=0)).label("v1_plus"),

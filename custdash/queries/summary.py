@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
+from custdash import contacts, facts
 from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
 from custdash.queries.common import count_rows
@@ -33,9 +33,16 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     }
 
 
-def list_sizes(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
-    """How long each call list is: the overview's headline numbers."""
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+def list_sizes(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, worked: bool = True
+) -> dict[str, int]:
+    """How long each call list is: the overview's headline numbers. `worked`: as the lists are
+    worked, with the contact log applied (do-not-contact customers off every list, logged
+    honeymoon contacts counting as touches); False: as the rules alone find them (what the
+    overview compares over a month, from the rollups)."""
+    until = contacts.counted_until(session, as_of)
+    worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
+    if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
         names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused"]
         row = session.execute(
@@ -43,10 +50,16 @@ def list_sizes(session: Session, *, as_of: date, rules: Rules, scope: Scope = AL
         ).one()
         return {n: int(v or 0) for n, v in zip(names, row)}
     counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
+
+    def size(stmt: Any) -> int:
+        if worked:
+            stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
+        return count_rows(session, stmt)
+
     return {
-        "threshold": count_rows(session, threshold_select(session, as_of=as_of, rules=rules, scope=scope)),
-        "dormant": count_rows(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "threshold": size(threshold_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "dormant": size(dormant_select(session, as_of=as_of, rules=rules, scope=scope)),
         "honeymoon_due": counts["due"],
         "honeymoon_overdue": counts["overdue"],
-        "unused": count_rows(session, unused_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "unused": size(unused_select(session, as_of=as_of, rules=rules, scope=scope)),
     }

@@ -103,6 +103,9 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     for notice in st.session_state.get("notices", []):
         st.warning(plain(notice), icon=":material/link_off:")
     st.session_state["view"] = view
+    target_page = st.session_state.pop("switch_to", None)
+    if target_page is not None and target_page != name:  # a button asked to open another page
+        switch_to(target_page)
     flash()
     return view
 

@@ -79,9 +79,8 @@ def customer_actions(view: View, customer_id: str, name: str, list_name: str, *,
         bar.caption(view.t("contact.not_yours"))
     if open_page and bar.button(view.t("contact.open"), icon=":material/person:", key=f"open_{customer_id}"):
         st.session_state["customer_id"] = customer_id
-        from custdash.ui.navigation import switch_to
-
-        switch_to("customer")
+        st.session_state["switch_to"] = "customer"
+        st.rerun()
 
 
 def contact_dialog(view: View, customer_id: str, name: str, list_name: str) -> None:
