@@ -416,3 +416,59 @@ def aum_history_chart(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) 
         .encode(y="bound:Q", tooltip=[alt.Tooltip("tier_label:N", title=t("col.tier", lang))])
     )
     return alt.layer(bars, rule, title=title).properties(width=WIDTH, height=260)
+
+
+def outcome_funnel(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[str, str]) -> alt.Chart:
+    """Per list, how many customers were on it, contacted, reached and reached its outcome
+    (the whole scope's rows of queries.outcomes.outcome_table)."""
+    stages = ["on_list", "contacted", "reached", "contacted_outcomes"]
+    long = df.melt(id_vars=["list_name"], value_vars=stages, var_name="stage", value_name="customers")
+    long["list_label"] = [list_labels[n] for n in long["list_name"]]
+    long["stage_label"] = [t(f"col.{s}", lang) for s in long["stage"]]
+    order = [t(f"col.{s}", lang) for s in stages]
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("stage_label:N", sort=order, title=None),
+            x=alt.X("customers:Q", title=t("chart.customers", lang)),
+            color=alt.Color(
+                "stage_label:N", sort=order, scale=alt.Scale(range=SERIES_PALETTE), title=t("col.stage", lang)
+            ),
+            row=alt.Row("list_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+            tooltip=[
+                alt.Tooltip("list_label:N", title=t("col.list_name", lang)),
+                alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
+                alt.Tooltip("customers:Q", title=t("chart.customers", lang), format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=90)
+    )
+
+
+def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[str, str]) -> alt.Chart:
+    """Per list, the outcome rate of the contacted next to that of the customers not contacted."""
+    long = df.melt(
+        id_vars=["list_name"], value_vars=["outcome_rate", "control_rate"], var_name="group", value_name="rate"
+    )
+    long = long[long["rate"].notna()].copy()
+    long["list_label"] = [list_labels[n] for n in long["list_name"]]
+    names = {"outcome_rate": t("outcomes.group.contacted", lang), "control_rate": t("outcomes.group.control", lang)}
+    long["group_label"] = [names[g] for g in long["group"]]
+    order = list(names.values())
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("list_label:N", title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("group_label:N", sort=order),
+            y=alt.Y("rate:Q", title=t("col.outcome_rate", lang), axis=alt.Axis(format="%")),
+            color=alt.Color("group_label:N", sort=order, scale=alt.Scale(range=[RED, "#a7b0ba"]), title=None),
+            tooltip=[
+                alt.Tooltip("list_label:N", title=t("col.list_name", lang)),
+                alt.Tooltip("group_label:N", title=t("col.outcome_group", lang)),
+                alt.Tooltip("rate:Q", title=t("col.outcome_rate", lang), format=".1%"),
+            ],
+        )
+        .properties(width=WIDTH, height=280)
+    )

@@ -1,16 +1,14 @@
-"""`python -m custdash …`: import, summary, export, check, refresh, users, audit, contact."""
+"""`python -m custdash …`: import, summary, export, check, refresh, users, audit, contact, outcomes."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
-import re
 import sys
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,11 +17,11 @@ from sqlmodel import Session
 
 from custdash import config, facts
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
-from custdash.calendar import as_of_window
-from custdash.contacts import CHANNELS, NOTE_MAX, OUTCOMES, STATUSES
+from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
+from custdash.cli_work import add_work_parsers, cmd_contact, cmd_outcomes
+from custdash.contacts import STATUSES
 from custdash.db import (
     StoreError,
-    check_store,
     error_cause,
     make_engine,
     shown,
@@ -35,56 +33,7 @@ from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
-from custdash.scope import ALL, Scope, UnknownScope, load_directory
-from custdash.scope import resolve_scope as resolve_requested
 from custdash.views import LISTS
-
-# The lists a contact can be for (checked against the rules in force: one honeymoon-k per wave).
-LIST_HELP = (
-    "threshold, dormant, honeymoon-1 … honeymoon-N, alliance-unused, churn, downgrade, maturity, birthdays, other"
-)
-
-
-class UsageError(ValueError):
-    """A bad command-line value."""
-
-
-def parse_as_of(value: str | None, store_as_of: date | None) -> date:
-    if value is None:
-        if store_as_of is None:
-            raise UsageError("the store has no as-of date (is it empty?); pass --as-of YYYY-MM-DD")
-        return store_as_of
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        d = date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
-    if store_as_of is not None:
-        lo, _hi = as_of_window(store_as_of)
-        if not lo <= d <= store_as_of:
-            raise UsageError(f"--as-of {value} is outside the data: the extract covers {lo} to {store_as_of}")
-    return d
-
-
-def resolve_scope(session: Session, branch: str | None, manager: str | None) -> Scope:
-    """A scope whose ids exist in the store (an unknown id is an error, not an empty answer)."""
-    try:
-        return resolve_requested(ALL, branch, manager, directory=load_directory(session))
-    except UnknownScope as e:
-        raise UsageError(str(e)) from None
-
-
-def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db", default=None, help="store path or SQLAlchemy URL (default: $CUSTDASH_DB or data/custdash.db)"
-    )
-
-
-def _scope_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as-of", help="evaluate the rules at this date YYYY-MM-DD (default: the extract date)")
-    p.add_argument("--branch", help="only this branch id")
-    p.add_argument("--manager", help="only this manager id's customers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,30 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = us.add_parser("list", help="list users")
     _db_arg(a)
 
-    p = sub.add_parser(
-        "contact",
-        help="log a contact with a customer, or list logged contacts",
-        description="The contact log (DOMAIN.md §7): append-only, kept across imports. A contact is logged "
-        "as a dashboard user (--user), inside their scope: a manager's own customers, a head's branch.",
-    )
-    cs = p.add_subparsers(dest="action", required=True)
-    a = cs.add_parser("log", help="log one contact")
-    a.add_argument("customer_id")
-    a.add_argument("--list", required=True, dest="list_name", help="the list it was for: " + LIST_HELP)
-    a.add_argument("--channel", required=True, choices=list(CHANNELS))
-    a.add_argument("--outcome", required=True, choices=list(OUTCOMES))
-    a.add_argument("--note", help=f"at most {NOTE_MAX} characters")
-    a.add_argument("--on", help="the day of the contact YYYY-MM-DD (default: today)")
-    a.add_argument("--follow-up", help="a follow-up date YYYY-MM-DD")
-    a.add_argument("--user", required=True, help="the dashboard user logging it (a manager or head)")
-    _db_arg(a)
-    a = cs.add_parser("list", help="print logged contacts, newest first")
-    a.add_argument("--customer", help="only this customer's")
-    a.add_argument("--manager", help="only this manager's customers'")
-    a.add_argument("--user", help="as this dashboard user: their scope applies (default: all, as the operator)")
-    a.add_argument("--json", action="store_true", help="one JSON array")
-    a.add_argument("--limit", type=int, default=200, help="at most this many contacts (default 200)")
-    _db_arg(a)
+    add_work_parsers(sub)
 
     p = sub.add_parser("audit", help="print the audit trail (logins and exports), newest first")
     p.add_argument("--branch", help="only events of this branch's users")
@@ -245,12 +171,6 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
     rows = ", ".join(f"{f} {n:,}" for f, n in result.rows.items())
     print(f"imported {args.folder} into {shown(target)}: as of {result.as_of.isoformat()}; {rows}")
     return 0
-
-
-def _open(target: str):
-    engine = make_engine(target)
-    info = check_store(engine, target)
-    return engine, info
 
 
 def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
@@ -415,74 +335,6 @@ def _cmd_audit(args: argparse.Namespace, target: str, rules: Rules) -> int:
     return 0
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    from custdash import contacts
-
-    engine, _info = _open(target)
-    writer = make_engine(target, writer=True)
-    with Session(engine) as s, Session(writer) as w:
-        if args.action == "log":
-            try:
-                viewer = viewer_of(s, args.user)
-                contact = contacts.NewContact(
-                    customer_id=args.customer_id,
-                    list_name=args.list_name,
-                    channel=args.channel,
-                    outcome=args.outcome,
-                    note=args.note,
-                    on=_parse_day(args.on, "--on"),
-                    follow_up=_parse_day(args.follow_up, "--follow-up"),
-                )
-                new_id = contacts.log_contact(s, w, viewer=viewer, rules=rules, contact=contact)
-            except (UserError, ScopeDenied, contacts.ContactError) as e:
-                raise UsageError(str(e)) from None
-            print(f"logged contact {new_id} for {args.customer_id} ({args.list_name}, {args.outcome})", file=sys.stderr)
-            return 0
-        scope = ALL
-        if args.user is not None:
-            try:
-                scope = viewer_of(s, args.user).scope
-            except UserError as e:
-                raise UsageError(str(e)) from None
-        if args.manager is not None and scope.manager_id not in (None, args.manager):
-            raise UsageError(f"{args.user} may not see manager {args.manager!r}")
-        df = contacts.contact_history(
-            s, scope=scope, customer_id=args.customer, manager_id=args.manager, limit=args.limit
-        )
-    if args.json:
-        rows = [{k: _plain_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-        print(json.dumps(rows, ensure_ascii=False))
-    else:
-        for r in df.itertuples(index=False):
-            follow = f" follow-up {r.follow_up_on}" if _plain_value(r.follow_up_on) else ""
-            note = f"  {r.note}" if isinstance(r.note, str) else ""
-            print(
-                f"{r.contacted_on} {r.customer_id:<12} {r.list_name:<16} {r.channel:<7} {r.outcome:<15} "
-                f"{r.username}{follow}{note}"
-            )
-    return 0
-
-
-def _plain_value(value: object) -> object:
-    """A value for JSON: dates as ISO text, missing as null."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 _COMMANDS = {
     "import": _cmd_import,
     "summary": _cmd_summary,
@@ -491,5 +343,6 @@ _COMMANDS = {
     "refresh": _cmd_refresh,
     "users": _cmd_users,
     "audit": _cmd_audit,
-    "contact": _cmd_contact,
+    "contact": cmd_contact,
+    "outcomes": cmd_outcomes,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from custdash.i18n_work import WORK_TEXT
 from custdash.rules import Rules
 
 LANGS = ("en", "zh")
@@ -205,101 +206,6 @@ TEXT: dict[str, dict[str, str]] = {
     "val.never": {"en": "never", "zh": "从未动户"},
     "val.complete": {"en": "complete", "zh": "已满期"},
     "val.incomplete": {"en": "not yet at that day (still filling up)", "zh": "尚未满期（数据仍在累积）"},
-    # working the lists (contacts.py)
-    "page.customer": {"en": "Customer", "zh": "客户360"},
-    "col.month": {"en": "Month", "zh": "月份"},
-    "col.card_id": {"en": "Card", "zh": "卡号"},
-    "col.dormant": {"en": "Dormant", "zh": "睡眠"},
-    "col.product": {"en": "Product", "zh": "产品"},
-    "col.source": {"en": "Source", "zh": "来源"},
-    "customer.search": {"en": "Customer ID or name", "zh": "客户号或姓名"},
-    "customer.search_help": {
-        "en": "The start of an ID or a name; only your own customers are found.",
-        "zh": "输入客户号或姓名的开头；只能找到您权限内的客户。",
-    },
-    "customer.choose": {"en": "Customer", "zh": "客户"},
-    "customer.none": {"en": "No customer matches in your scope.", "zh": "您权限内没有匹配的客户。"},
-    "customer.gone": {"en": "This customer is not in your scope.", "zh": "该客户不在您的权限范围内。"},
-    "customer.start": {
-        "en": "Search for a customer, or select a row on any list.",
-        "zh": "搜索客户，或在任一名单中选中一行。",
-    },
-    "customer.tier": {"en": "Tier ({month} average)", "zh": "等级（{month} 月日均）"},
-    "customer.next": {"en": "To {tier}", "zh": "距 {tier}"},
-    "customer.next_brings": {
-        "en": "{tier} brings {tickets} free cinema tickets a year (now {now}).",
-        "zh": "升至 {tier} 每年可享免费观影 {tickets} 次（现为 {now} 次）。",
-    },
-    "customer.top_tier": {"en": "Already in the top tier.", "zh": "已是最高等级。"},
-    "customer.opened": {"en": "Customer since", "zh": "开户日期"},
-    "customer.not_yet": {"en": "Not yet a customer at this date.", "zh": "该日期时尚未开户。"},
-    "customer.aum_chart": {"en": "Average daily AUM, last 13 months", "zh": "近13个月月日均资产"},
-    "customer.lists": {"en": "On today's call lists", "zh": "今日所在名单"},
-    "customer.no_lists": {"en": "On no call list at this date.", "zh": "该日期不在任何名单上。"},
-    "customer.cards": {"en": "Cards", "zh": "银行卡"},
-    "customer.products": {"en": "Products", "zh": "持有产品"},
-    "customer.cinema": {
-        "en": "Cinema this year: {n} redemptions, {tickets} tickets, {free} of {entitled} free tickets used.",
-        "zh": "今年观影：核销 {n} 次，共 {tickets} 张票，免费票已用 {free} / {entitled} 张。",
-    },
-    "customer.honeymoon": {"en": "Honeymoon: day {day}", "zh": "蜜月期：第 {day} 天"},
-    "customer.timeline": {"en": "Contacts", "zh": "联系记录"},
-    "customer.no_contacts": {"en": "No contacts yet.", "zh": "暂无联系记录。"},
-    "source.extract": {"en": "extract", "zh": "行内数据"},
-    "card.active": {"en": "active", "zh": "正常"},
-    "card.frozen": {"en": "frozen", "zh": "冻结"},
-    "card.closed": {"en": "closed", "zh": "销户"},
-    "event.customer_view": {"en": "opened a customer", "zh": "查看客户"},
-    "source.log": {"en": "logged", "zh": "手工记录"},
-    "col.contact_status": {"en": "Status", "zh": "跟进状态"},
-    "col.contacted_on": {"en": "Contacted on", "zh": "联系日期"},
-    "col.channel": {"en": "Channel", "zh": "渠道"},
-    "col.outcome": {"en": "Outcome", "zh": "结果"},
-    "col.note": {"en": "Note", "zh": "备注"},
-    "col.follow_up_on": {"en": "Follow up on", "zh": "下次跟进"},
-    "contact.status.new": {"en": "new", "zh": "未联系"},
-    "contact.status.no_answer": {"en": "no answer", "zh": "未接通"},
-    "contact.status.reached": {"en": "reached", "zh": "已联系"},
-    "contact.status.declined": {"en": "declined", "zh": "婉拒"},
-    "contact.status.converted": {"en": "converted", "zh": "已转化"},
-    "contact.outcome.reached": {"en": "reached", "zh": "已联系"},
-    "contact.outcome.no_answer": {"en": "no answer", "zh": "未接通"},
-    "contact.outcome.declined": {"en": "declined", "zh": "婉拒"},
-    "contact.outcome.converted": {"en": "converted", "zh": "已转化"},
-    "contact.outcome.do_not_contact": {"en": "do not contact", "zh": "勿扰"},
-    "contact.channel.phone": {"en": "phone", "zh": "电话"},
-    "contact.channel.sms": {"en": "SMS", "zh": "短信"},
-    "contact.channel.visit": {"en": "visit", "zh": "面访"},
-    "contact.channel.wechat": {"en": "WeChat", "zh": "微信"},
-    "contact.list.threshold": {"en": "near threshold", "zh": "临界客户"},
-    "contact.list.dormant": {"en": "dormant", "zh": "睡眠户唤醒"},
-    "contact.list.honeymoon": {"en": "honeymoon wave {wave}", "zh": "蜜月期第{wave}波"},
-    "contact.list.alliance-unused": {"en": "unused cinema tickets", "zh": "观影权益未用"},
-    "contact.list.churn": {"en": "churn warning", "zh": "流失预警"},
-    "contact.list.downgrade": {"en": "downgrade risk", "zh": "保级预警"},
-    "contact.list.maturity": {"en": "maturity", "zh": "到期承接"},
-    "contact.list.birthdays": {"en": "birthday", "zh": "关怀提醒"},
-    "contact.list.other": {"en": "other", "zh": "其他"},
-    "contact.filter": {"en": "Status on this list", "zh": "跟进状态筛选"},
-    "contact.pick": {
-        "en": "Select a row to log a contact or open the customer.",
-        "zh": "选中一行即可记录联系或查看客户。",
-    },
-    "contact.log": {"en": "Log a contact", "zh": "记录联系"},
-    "contact.open": {"en": "Open customer", "zh": "查看客户"},
-    "contact.for": {"en": "Contact with {name} ({customer})", "zh": "联系 {name}（{customer}）"},
-    "contact.list_field": {"en": "For the list", "zh": "所属名单"},
-    "contact.channel": {"en": "Channel", "zh": "渠道"},
-    "contact.outcome": {"en": "Outcome", "zh": "结果"},
-    "contact.note": {"en": "Note (at most 200 characters)", "zh": "备注（最多 200 字）"},
-    "contact.on": {"en": "Date of the contact", "zh": "联系日期"},
-    "contact.follow_up": {"en": "Follow up on (optional)", "zh": "下次跟进日期（可选）"},
-    "contact.save": {"en": "Save", "zh": "保存"},
-    "contact.saved": {"en": "Contact logged.", "zh": "已记录。"},
-    "contact.not_yours": {
-        "en": "Contacts are logged by managers and heads.",
-        "zh": "联系记录由客户经理和网点负责人填写。",
-    },
     "status.done": {"en": "done", "zh": "已完成"},
     "status.due": {"en": "due", "zh": "待办"},
     "status.overdue": {"en": "overdue", "zh": "逾期"},
@@ -406,6 +312,7 @@ TEXT: dict[str, dict[str, str]] = {
     "unit.money": {"en": " (CNY)", "zh": "（元）"},
     "unit.percent": {"en": " (%)", "zh": "（%）"},
 }
+TEXT.update(WORK_TEXT)  # working the lists: custdash/i18n_work.py
 
 
 def t(key: str, lang: str, **kw: object) -> str:
@@ -477,7 +384,7 @@ TIER_COLS = frozenset({"tier", "next_tier"})
 BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant"})
 # A customer's status on a call list (contacts.STATUSES), translated as contact.status.<value>.
 STATUS_COLS = frozenset({"contact_status"})
-PCT_COLS = frozenset({"gap_pct", "utilisation"})
+PCT_COLS = frozenset({"gap_pct", "utilisation", "outcome_rate", "control_rate", "difference"})
 
 
 def is_wave_col(col: str) -> bool:

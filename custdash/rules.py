@@ -99,6 +99,9 @@ class ContactRules:
     do_not_contact_days: int
     outcome_days: int
     daily_capacity: int
+    # 回检: the products whose opening by a wave's last day is that wave's outcome; a wave not
+    # named reaches its outcome with the second tier or above at day `honeymoon.days`.
+    wave_products: dict[int, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ _SECTIONS = {
         "aum_drop_floor",
         "aum_drop_months",
     },
-    "contact": {"cycle_days", "do_not_contact_days", "outcome_days", "daily_capacity"},
+    "contact": {"cycle_days", "do_not_contact_days", "outcome_days", "daily_capacity", "wave_products"},
 }
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
 _WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
@@ -289,8 +292,35 @@ def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str =
         do_not_contact_days=r.num("do_not_contact_days", lo=1, hi=3660, integer=True),
         outcome_days=r.num("outcome_days", lo=1, hi=366, integer=True),
         daily_capacity=r.num("daily_capacity", lo=1, hi=1000, integer=True),
+        wave_products=_wave_products(r, [w.wave for w in honeymoon.waves]),
     )
     return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, contact, src, fingerprint)
+
+
+PRODUCTS = (
+    "mobile_banking",
+    "payroll_agreement",
+    "utility_autopay",
+    "time_deposit",
+    "wealth",
+    "fund",
+    "insurance",
+    "credit_card",
+)
+
+
+def _wave_products(r: _Reader, waves: list[int]) -> dict[int, tuple[str, ...]]:
+    raw = r.table["wave_products"]
+    if not isinstance(raw, dict):
+        r.fail("wave_products", 'must be a table of wave number = [products], e.g. { 1 = ["mobile_banking"] }')
+    out: dict[int, tuple[str, ...]] = {}
+    for key, products in raw.items():
+        if not key.isdigit() or int(key) not in waves:
+            r.fail(f"wave_products.{key}", f"not a honeymoon wave (the waves are {waves})")
+        if not isinstance(products, list) or not products or any(p not in PRODUCTS for p in products):
+            r.fail(f"wave_products.{key}", f"must be a non-empty list of products from {PRODUCTS}, got {products!r}")
+        out[int(key)] = tuple(products)
+    return out
 
 
 def _parse_tiers(src: str, section: Any) -> tuple[Tier, ...]:

@@ -24,7 +24,7 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts
-from custdash.queries import alliance, customer, dormant, honeymoon, summary, threshold, tiers
+from custdash.queries import alliance, customer, dormant, honeymoon, outcomes, summary, threshold, tiers
 from custdash.queries.common import count_rows, frame
 from custdash.rules import Rules
 from custdash.scope import Scope
@@ -124,6 +124,7 @@ PAGES: tuple[Page, ...] = (
     Page("alliance", "pages/alliance.py"),
     Page("honeymoon", "pages/honeymoon.py"),
     Page("customer", "pages/customer.py"),
+    Page("outcomes", "pages/outcomes.py"),
     # The audit trail is for heads (their branch) and admins.
     Page("audit", "pages/audit.py", roles=("admin", "head")),
 )
@@ -250,6 +251,15 @@ def honeymoon_row(
     return honeymoon.shape_status(df, as_of=as_of, rules=rules).to_dict("records")[0]
 
 
+def outcome_table(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """回检 (queries/outcomes.py) over the call lists as `list_select` gives them."""
+    return outcomes.outcome_table(
+        session, as_of=as_of, rules=rules, scope=scope, start=start, end=end, lists=list_select
+    )
+
+
 # Every view the pages read: name -> query function (session, *, as_of, rules, scope, **extra).
 VIEWS: dict[str, Callable[..., Any]] = {
     "tiers": tiers.tier_distribution,
@@ -264,6 +274,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "cohorts": honeymoon.cohorts,
     "list_sizes": summary.list_sizes,
     "customer_search": customer_search,
+    "outcomes": outcome_table,
     "customer": customer_360,
     "dormant_by_tier": dormant.dormant_by_peak_tier,
     "dormant_by_months": dormant.dormant_by_months,

@@ -71,6 +71,7 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "alliance": "Alliance (cinema)",
         "honeymoon": "Honeymoon",
         "customer": "Customer",
+        "outcomes": "Did it work",
     }
     assert at.title[0].value == titles[page]
     assert not at.error

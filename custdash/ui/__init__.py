@@ -9,6 +9,7 @@ imports Streamlit.
 from custdash.ui.customer import audit_opened, pick_customer, show_customer
 from custdash.ui.filters import scope_name, url_params
 from custdash.ui.navigation import FAVICON, page, page_link, run_app
+from custdash.ui.outcomes import outcome_csv, outcome_list_labels, outcome_rows
 from custdash.ui.session import COOKIE, served_with_routes
 from custdash.ui.state import View, current_lang, engine, plain, rules_now
 from custdash.ui.tables import DownloadRefused, data, delta, export_file, localise, show_list
@@ -28,6 +29,9 @@ __all__ = [
     "engine",
     "export_file",
     "localise",
+    "outcome_csv",
+    "outcome_list_labels",
+    "outcome_rows",
     "page",
     "page_link",
     "pick_customer",

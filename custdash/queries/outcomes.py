@@ -1,0 +1,318 @@
+"""回检: what working a list did, measured in the data (DOMAIN.md §7, docs/RULES.md).
+
+For a period `start` .. `end` (up to the as-of date A) and each call list:
+
+- **on the list**: the customers on it at `start` (as the list stood that day, inside the scope);
+- **contacted**: those with a contact logged for that list in the period; **reached**: a
+  contact among them with outcome reached or converted;
+- **outcome rate**: the share of the contacted whose outcome happened in the data within
+  `contact.outcome_days` after their first contact in the period (and on or before A);
+- **control rate**: the same share among the customers on the list who were not contacted,
+  counted from `start` (对比非模型组): the difference is what contacting did.
+
+The outcome of each list: near-threshold, a later basis month in a higher tier than at the
+contact's day; dormant, activity on an active card; alliance-unused, a redemption; honeymoon
+wave k, a product of `contact.wave_products[k]` opened by the wave's last day (a wave not
+listed: the second tier or above at day `honeymoon.days`).
+
+The list members come from the list's own SELECT; the events are read for those customers
+only (never a whole table), in chunks.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custdash.calendar import add_months, basis_month, end_of_day
+from custdash.models import AumMonthly, Card, ContactLog, Product, Redemption, Txn
+from custdash.rules import Rules
+from custdash.scope import ALL, Scope
+
+OUTCOME_LISTS = ("threshold", "dormant", "alliance-unused", "honeymoon")
+REACHED = ("reached", "converted")
+CHUNK = 5000
+COLUMNS = [
+    "list_name",
+    "total",
+    "manager_id",
+    "on_list",
+    "contacted",
+    "reached",
+    "contacted_outcomes",
+    "outcome_rate",
+    "control",
+    "control_outcomes",
+    "control_rate",
+    "difference",
+]
+
+
+ListSelect = Callable[..., Any]  # views.list_select: (name, session, *, as_of, rules, scope) -> SELECT
+
+
+def outcome_table(
+    session: Session,
+    *,
+    as_of: date,
+    rules: Rules,
+    lists: ListSelect,
+    scope: Scope = ALL,
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
+    """One row per list and manager (the customers' manager; None for customers without one),
+    then one per list for the whole scope (`total`), in list order. Rates are shares (None when
+    nobody is in the group)."""
+    start, end = period(as_of=as_of, rules=rules, start=start, end=end)
+    rows: list[dict[str, Any]] = []
+    for name in OUTCOME_LISTS:
+        people = _measure(session, name, lists, as_of=as_of, rules=rules, scope=scope, start=start, end=end)
+        by_manager: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for p in people:
+            by_manager[p["manager_id"]].append(p)
+        for manager in sorted(by_manager, key=lambda m: (m is None, m or "")):
+            rows.append(_row(name, manager, by_manager[manager]))
+        rows.append(_row(name, None, people, total=True))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def outcome_summary(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per list, the whole scope's figures of an `outcome_table` (the CLI's `outcomes --json`)."""
+    totals = table[table["total"]]
+    keys = ["on_list", "contacted", "reached", "outcome_rate", "control_rate"]
+    return {r["list_name"]: {k: _plain(r[k]) for k in keys} for r in totals.to_dict("records")}
+
+
+def period(*, as_of: date, rules: Rules, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period measured: by default the `contact.outcome_days` days up to the as-of date.
+    ValueError naming what is wrong for a period outside it or backwards."""
+    end = end or as_of
+    start = start or as_of - timedelta(days=rules.contact.outcome_days - 1)
+    if end > as_of:
+        raise ValueError(f"the period ends {end.isoformat()}, after the as-of date {as_of.isoformat()}")
+    if start > end:
+        raise ValueError(f"the period starts {start.isoformat()}, after its end {end.isoformat()}")
+    return start, end
+
+
+def _plain(v: Any) -> Any:
+    """A table cell for JSON: a missing rate (nobody in the group) is null."""
+    return None if v is None or (isinstance(v, float) and v != v) else v
+
+
+def _rate(hits: int, n: int) -> float | None:
+    return round(hits / n, 4) if n else None
+
+
+def _row(name: str, manager: str | None, people: list[dict[str, Any]], *, total: bool = False) -> dict[str, Any]:
+    contacted = [p for p in people if p["contacted_on"] is not None]
+    control = [p for p in people if p["contacted_on"] is None]
+    hits = sum(p["outcome"] for p in contacted)
+    control_hits = sum(p["outcome"] for p in control)
+    rate, control_rate = _rate(hits, len(contacted)), _rate(control_hits, len(control))
+    return {
+        "list_name": name,
+        "total": total,
+        "manager_id": None if total else manager,
+        "on_list": len(people),
+        "contacted": len(contacted),
+        "reached": sum(p["reached"] for p in contacted),
+        "contacted_outcomes": hits,
+        "outcome_rate": rate,
+        "control": len(control),
+        "control_outcomes": control_hits,
+        "control_rate": control_rate,
+        "difference": round(rate - control_rate, 4) if rate is not None and control_rate is not None else None,
+    }
+
+
+def _measure(
+    session: Session, name: str, lists: ListSelect, *, as_of: date, rules: Rules, scope: Scope, start: date, end: date
+) -> list[dict[str, Any]]:
+    """Every customer on list `name` at `start`: manager, first contact in the period (None:
+    not contacted), reached, and whether the list's outcome happened in their window."""
+    sub = lists(name, session, as_of=start, rules=rules, scope=scope).subquery("m")
+    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves] if name == "honeymoon" else []
+    extra = [sub.c.opened_on, *[sub.c[w] for w in waves]] if waves else []
+    members = session.execute(select(sub.c.customer_id, sub.c.manager_id, *extra)).all()
+    if not members:
+        return []
+    ids = [m.customer_id for m in members]
+    worked_for = {m.customer_id: _worked_for(name, m, waves) for m in members}
+    first, reached = _contacts(session, ids, worked_for, start=start, end=end)
+    window = rules.contact.outcome_days
+    happened = _outcome(name, session, members, rules=rules, as_of=as_of, start=start, window=window, first=first)
+    return [
+        {
+            "customer_id": m.customer_id,
+            "manager_id": m.manager_id,
+            "contacted_on": first.get(m.customer_id),
+            "reached": m.customer_id in reached,
+            "outcome": happened(m, first.get(m.customer_id) or start),
+        }
+        for m in members
+    ]
+
+
+def _worked_for(name: str, member: Any, waves: list[str]) -> str:
+    for w in waves:
+        if getattr(member, w) in ("due", "overdue"):
+            return f"honeymoon-{w.removeprefix('wave_')}"
+    return name
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def _contacts(
+    session: Session, ids: Sequence[str], worked_for: dict[str, str], *, start: date, end: date
+) -> tuple[dict[str, date], set[str]]:
+    """First contact in the period for the list each customer was worked for, and who was reached."""
+    first: dict[str, date] = {}
+    reached: set[str] = set()
+    c = ContactLog
+    for chunk in _chunks(ids):
+        stmt = select(c.customer_id, c.list_name, c.contacted_on, c.outcome).where(
+            c.customer_id.in_(chunk), c.contacted_on.between(start, end)
+        )
+        for cid, list_name, day, outcome in session.execute(stmt):
+            if list_name != worked_for[cid]:
+                continue
+            if cid not in first or day < first[cid]:
+                first[cid] = day
+            if outcome in REACHED:
+                reached.add(cid)
+    return first, reached
+
+
+def _any_between(days: list[date], after: date, until: date) -> bool:
+    """Is there a day d in sorted `days` with after < d <= until?"""
+    i = bisect.bisect_right(days, after)
+    return i < len(days) and days[i] <= until
+
+
+def _outcome(
+    name: str,
+    session: Session,
+    members: Sequence[Any],
+    *,
+    rules: Rules,
+    as_of: date,
+    start: date,
+    window: int,
+    first: dict[str, date],
+) -> Any:
+    """A function (member, reference day D) -> did the list's outcome happen in (D, D + window],
+    on or before the as-of date."""
+    ids = [m.customer_id for m in members]
+
+    def limit(d: date) -> date:
+        return min(d + timedelta(days=window), as_of)
+
+    if name in ("dormant", "alliance-unused"):
+        days = _event_days(session, name, ids, rules=rules, after=start, as_of=as_of)
+        return lambda m, d: _any_between(days.get(m.customer_id, []), d, limit(d))
+    if name == "threshold":
+        aum = _aum(session, ids, first=basis_month(start), last=basis_month(as_of))
+
+        def higher(m: Any, d: date) -> bool:
+            months = aum.get(m.customer_id, {})
+            here = basis_month(d)
+            tier = rules.tier_codes.index(rules.tier_of(months.get(here, 0.0)))
+            month, last = add_months(here, 1), basis_month(limit(d))
+            while month <= last:
+                if rules.tier_codes.index(rules.tier_of(months.get(month, 0.0))) > tier:
+                    return True
+                month = add_months(month, 1)
+            return False
+
+        return higher
+    return _honeymoon_outcome(session, members, rules=rules, as_of=as_of, limit=limit)
+
+
+def _honeymoon_outcome(session: Session, members: Sequence[Any], *, rules: Rules, as_of: date, limit: Any) -> Any:
+    ids = [m.customer_id for m in members]
+    products: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        stmt = select(Product.customer_id, Product.opened_on, Product.product).where(Product.customer_id.in_(chunk))
+        for cid, day, product in session.execute(stmt):
+            products[cid].append((day, product))
+    h = rules.honeymoon
+    day_n = {m.customer_id: m.opened_on + timedelta(days=h.days) for m in members}
+    aum = _aum(
+        session,
+        ids,
+        first=min(basis_month(d) for d in day_n.values()),
+        last=max(basis_month(d) for d in day_n.values()),
+    )
+    second = rules.tiers[1].lower_bound
+
+    def done(m: Any, d: date) -> bool:
+        wave = next((w for w in h.waves if getattr(m, f"wave_{w.wave}") in ("due", "overdue")), None)
+        if wave is None:
+            return False
+        until = limit(d)
+        wanted = rules.contact.wave_products.get(wave.wave)
+        if wanted is not None:
+            last_day = min(m.opened_on + timedelta(days=wave.end), until)
+            return any(d < day <= last_day and p in wanted for day, p in products.get(m.customer_id, []))
+        at = day_n[m.customer_id]
+        return at <= until and aum.get(m.customer_id, {}).get(basis_month(at), 0.0) >= second
+
+    return done
+
+
+def _event_days(
+    session: Session, name: str, ids: Sequence[str], *, rules: Rules, after: date, as_of: date
+) -> dict[str, list[date]]:
+    """Sorted days of each customer's activity on an active card (dormant) or redemptions
+    (alliance-unused) after `after`, up to the as-of date."""
+    out: dict[str, list[date]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        if name == "dormant":
+            stmt = (
+                select(Card.customer_id, Txn.ts)
+                .join(Txn, Txn.card_id == Card.card_id)
+                .where(
+                    Card.customer_id.in_(chunk),
+                    Card.status == "active",
+                    Txn.ts >= end_of_day(after),
+                    Txn.ts < end_of_day(as_of),
+                    Txn.kind.not_in(rules.dormant.non_activity_kinds),
+                )
+            )
+        else:
+            stmt = (
+                select(Redemption.customer_id, Redemption.screen_date)
+                .distinct()
+                .where(
+                    Redemption.customer_id.in_(chunk),
+                    Redemption.screen_date > after,
+                    Redemption.screen_date <= as_of,
+                )
+            )
+        for cid, when in session.execute(stmt):
+            out[cid].append(when if type(when) is date else when.date())
+    return {cid: sorted(days) for cid, days in out.items()}
+
+
+def _aum(session: Session, ids: Iterable[str], *, first: str, last: str) -> dict[str, dict[str, float]]:
+    """Each customer's average daily AUM by month, `first` .. `last`."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for chunk in _chunks(list(ids)):
+        stmt = select(AumMonthly.customer_id, AumMonthly.month, AumMonthly.avg_daily_aum).where(
+            AumMonthly.customer_id.in_(chunk), AumMonthly.month.between(first, last)
+        )
+        for cid, month, value in session.execute(stmt):
+            out[cid][month] = float(value)
+    return out

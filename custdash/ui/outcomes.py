@@ -1,0 +1,63 @@
+"""The 回检 page's table and download: lists named, managers named, rates as percentages."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from custdash.export import to_csv_bytes
+from custdash.i18n import column_headers, percent
+from custdash.ui.state import View, _options
+
+SHOWN = [
+    "list_name",
+    "manager_id",
+    "on_list",
+    "contacted",
+    "reached",
+    "contacted_outcomes",
+    "outcome_rate",
+    "control",
+    "control_outcomes",
+    "control_rate",
+    "difference",
+]
+RATES = ("outcome_rate", "control_rate", "difference")
+
+
+def outcome_list_labels(view: View) -> dict[str, str]:
+    """Each measured list by its page's name (the honeymoon list: its waves)."""
+    return {
+        "threshold": view.t("page.threshold"),
+        "dormant": view.t("page.dormant"),
+        "alliance-unused": view.t("contact.list.alliance-unused"),
+        "honeymoon": view.t("outcomes.list.honeymoon"),
+    }
+
+
+def _named(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    _branches, managers = _options(view.target, view.data_version)
+    out = table[SHOWN].copy()
+    out["list_name"] = [labels[n] for n in out["list_name"]]
+    out["manager_id"] = [
+        view.t("outcomes.all")
+        if total
+        else (f"{m} {managers.get(m, ('', ''))[1]}".strip() if isinstance(m, str) else view.t("outcomes.none"))
+        for m, total in zip(table["manager_id"], table["total"])
+    ]
+    return out
+
+
+def outcome_rows(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The table on screen: every manager of the scope side by side, then each list's total."""
+    out = _named(view, table, labels)
+    for col in RATES:
+        out[col] = [percent(v, 1) for v in out[col]]
+    return out.rename(columns=column_headers(SHOWN, view.rules, view.lang))
+
+
+def outcome_csv(view: View, table: pd.DataFrame, labels: dict[str, str]) -> bytes:
+    """The same table as a CSV in the screen's language (rates in percent, as the headers say)."""
+    out = _named(view, table, labels)
+    for col in RATES:
+        out[col] = [None if v is None or v != v else round(float(v) * 100, 2) for v in out[col]]
+    return to_csv_bytes(out, headers=column_headers(SHOWN, view.rules, view.lang, units=True))

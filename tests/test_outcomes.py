@@ -1,0 +1,163 @@
+"""回检 on a hand-made extract: each list's outcome, contacted against not contacted, worked
+out by hand (DOMAIN.md §7), through the library, the CLI and the page."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from custdash import auth
+from custdash.contacts import NewContact, log_contact
+from custdash.queries.outcomes import outcome_summary
+from custdash.scope import ALL, Scope
+from custdash.views import outcome_table
+from tests.conftest import ROOT, build_store, customer
+
+AS_OF = "2026-11-15"
+A = date(2026, 11, 15)
+START, END = date(2026, 10, 1), A  # on the lists as they stood on 1 October
+
+
+def _card(cid: str) -> dict:
+    return {"card_id": f"K{cid}", "customer_id": cid, "opened_on": "2020-01-01", "status": "active", "balance": 100}
+
+
+def _txn(tid: str, cid: str, ts: str) -> dict:
+    return {"txn_id": tid, "card_id": f"K{cid}", "ts": ts, "amount": 10, "direction": "out", "kind": "purchase"}
+
+
+def _aum(cid: str, **months: float) -> list[dict]:
+    return [{"customer_id": cid, "month": m.replace("_", "-"), "avg_daily_aum": v} for m, v in months.items()]
+
+
+# Dormant on 1 October (last activity January 2025): D1 contacted 5 October and active again on
+# 20 October (an outcome), D2 contacted and never active (none), D3 not contacted and active
+# on 10 October (the control group's outcome).
+# Near V1 on 1 October (basis month September, 48,000 >= 45,000), cards in use: T1 contacted
+# and V1 in October's basis (an outcome), T2 contacted and still V0, T3 not contacted and V1.
+# In honeymoon on 1 October with wave 1 due: H1 (opened 28 September) contacted on 2 October
+# and bound mobile banking on day 6 (an outcome); H2 (opened 27 September) not contacted, bound
+# it on day 9, after the wave's last day (none).
+FILES = {
+    "customers": [
+        *[customer(c, manager_id="M1") for c in ("D1", "D2", "T1")],
+        *[customer(c, manager_id="M2") for c in ("D3", "T2", "T3")],
+        customer("H1", opened_on="2026-09-28", manager_id="M1"),
+        customer("H2", opened_on="2026-09-27", manager_id="M2"),
+    ],
+    "cards": [_card(c) for c in ("D1", "D2", "D3", "T1", "T2", "T3")],
+    "transactions": [
+        *[_txn(f"X{c}", c, "2025-01-10 10:00:00") for c in ("D1", "D2", "D3")],
+        _txn("Y1", "D1", "2026-10-20 09:00:00"),
+        _txn("Y3", "D3", "2026-10-10 09:00:00"),
+        *[_txn(f"Z{c}", c, "2026-09-30 12:00:00") for c in ("T1", "T2", "T3")],
+    ],
+    "aum_monthly": [
+        *_aum("T1", **{"2026_09": 48000, "2026_10": 52000}),
+        *_aum("T2", **{"2026_09": 48000, "2026_10": 47000}),
+        *_aum("T3", **{"2026_09": 46000, "2026_10": 51000}),
+    ],
+    "products": [
+        {"customer_id": "H1", "product": "mobile_banking", "opened_on": "2026-10-04"},
+        {"customer_id": "H2", "product": "mobile_banking", "opened_on": "2026-10-06"},
+    ],
+}
+MANAGERS = [
+    {"manager_id": "M1", "branch_id": "B1", "manager_name": "王经理"},
+    {"manager_id": "M2", "branch_id": "B1", "manager_name": "李经理"},
+]
+CONTACTS = [
+    ("D1", "dormant", "reached", date(2026, 10, 5)),
+    ("D2", "dormant", "no_answer", date(2026, 10, 5)),
+    ("T1", "threshold", "converted", date(2026, 10, 5)),
+    ("T2", "threshold", "declined", date(2026, 10, 6)),
+    ("H1", "honeymoon-1", "reached", date(2026, 10, 2)),
+    # Before the period: not a contact of this period (T3 stays in the control group).
+    ("T3", "threshold", "reached", date(2026, 9, 30)),
+]
+EXPECTED = {
+    "threshold": {"on_list": 3, "contacted": 2, "reached": 1, "outcome_rate": 0.5, "control_rate": 1.0},
+    "dormant": {"on_list": 3, "contacted": 2, "reached": 1, "outcome_rate": 0.5, "control_rate": 1.0},
+    "alliance-unused": {"on_list": 0, "contacted": 0, "reached": 0, "outcome_rate": None, "control_rate": None},
+    "honeymoon": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
+}
+
+
+@pytest.fixture()
+def worked(tmp_path, rules):
+    session = build_store(tmp_path, as_of=AS_OF, managers=MANAGERS, **FILES)
+    engine = session.get_bind()
+    auth.add_user(session, username="head1", password="Rivers-and-Lakes-42", role="head", branch_id="B1")
+    viewer = auth.viewer_of(session, "head1")
+    with Session(engine) as write:
+        for cid, list_name, outcome, on in CONTACTS:
+            contact = NewContact(customer_id=cid, list_name=list_name, channel="phone", outcome=outcome, on=on)
+            log_contact(session, write, viewer=viewer, rules=rules, contact=contact, today=A)
+    session.commit()  # a new transaction: the contacts are seen
+    yield session
+    session.close()
+
+
+def test_each_list_contacted_against_not_contacted(worked, rules):
+    table = outcome_table(worked, as_of=A, rules=rules, scope=ALL, start=START, end=END)
+    assert outcome_summary(table) == EXPECTED
+
+
+def test_managers_side_by_side_and_each_managers_own(worked, rules):
+    table = outcome_table(worked, as_of=A, rules=rules, scope=ALL, start=START, end=END)
+    rows = table[~table["total"]][["list_name", "manager_id", "on_list", "contacted", "outcome_rate", "control_rate"]]
+    assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
+        ["threshold", "M1", 1, 1, 1.0, None],
+        ["threshold", "M2", 2, 1, 0.0, 1.0],
+        ["dormant", "M1", 2, 2, 0.5, None],
+        ["dormant", "M2", 1, 0, None, 1.0],
+        ["honeymoon", "M1", 1, 1, 1.0, None],
+        ["honeymoon", "M2", 1, 0, None, 0.0],
+    ]
+    mine = outcome_table(worked, as_of=A, rules=rules, scope=Scope(branch_id="B1", manager_id="M1"), start=START)
+    assert outcome_summary(mine)["dormant"] == {
+        "on_list": 2,
+        "contacted": 2,
+        "reached": 1,
+        "outcome_rate": 0.5,
+        "control_rate": None,
+    }
+
+
+def test_an_outcome_after_the_as_of_date_or_the_window_does_not_count(worked, rules):
+    """At 19 October D1's reactivation (20 October) has not happened yet; T1's October basis month
+    is not a basis month yet either."""
+    early = date(2026, 10, 19)
+    summary = outcome_summary(outcome_table(worked, as_of=early, rules=rules, scope=ALL, start=START, end=early))
+    assert summary["dormant"]["outcome_rate"] == 0.0
+    assert summary["threshold"]["outcome_rate"] == 0.0
+
+
+def test_a_period_ending_after_the_as_of_date_is_refused(worked, rules):
+    with pytest.raises(ValueError, match="the period ends 2026-11-16, after the as-of date 2026-11-15"):
+        outcome_table(worked, as_of=A, rules=rules, scope=ALL, start=START, end=date(2026, 11, 16))
+
+
+def test_cli_prints_the_contract(worked):
+    url = worked.get_bind().url
+    db = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "custdash", "outcomes", "--json", "--from", START.isoformat(), "--db", db],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == EXPECTED
+    bad = subprocess.run(
+        [sys.executable, "-m", "custdash", "outcomes", "--from", "2026-12-01", "--db", db],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert (bad.returncode, bad.stderr.strip()) == (1, "error: the period starts 2026-12-01, after its end 2026-11-15")
