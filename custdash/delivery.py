@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from custdash.auth import Viewer, record, reveal_for, scope_for
 from custdash.export import export_filename, human_headers, human_table, mask_frame, to_csv_bytes, to_xlsx_bytes
 from custdash.rules import Rules
-from custdash.views import call_list
+from custdash.views import call_list, my_day
+
+# A manager's day (views.my_day) delivered as the call sheet, like a call list.
+CALL_SHEET = "myday"
 
 FORMATS = {
     "csv": "text/csv",
@@ -55,7 +58,10 @@ def deliver_list(
     if request.fmt not in FORMATS:
         raise ValueError(f"unknown format {request.fmt!r}; expected one of {', '.join(FORMATS)}")
     scope = scope_for(viewer, request.branch_id, request.manager_id)
-    df = call_list(request.name, read, as_of=request.as_of, rules=rules, scope=scope, **request.extra)
+    if request.name == CALL_SHEET:
+        df = my_day(read, as_of=request.as_of, rules=rules, scope=scope)
+    else:
+        df = call_list(request.name, read, as_of=request.as_of, rules=rules, scope=scope, **request.extra)
     df = reveal_for(viewer, df) if reveal else mask_frame(df)
     if request.lang is None:
         headers, kinds, keep_id = None, None, True

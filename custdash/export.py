@@ -23,12 +23,16 @@ import pandas as pd
 
 from custdash.i18n import (
     BOOL_COLS,
+    LIST_COLS,
     MONEY_COLS,
     PCT_COLS,
+    REASON_COLS,
     STATUS_COLS,
     TIER_COLS,
     column_headers,
     is_wave_col,
+    list_label,
+    reasons_text,
     t,
     tier_label,
     wave_aims,
@@ -89,6 +93,10 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
         elif col in STATUS_COLS:
             names = {v: t(f"contact.status.{v}", lang) for v in set(values)}
             out[col] = [names[v] for v in values]
+        elif col in REASON_COLS:
+            out[col] = [reasons_text(v, lang) for v in values]
+        elif col in LIST_COLS:
+            out[col] = [list_label(v, lang) for v in values]
         elif col in MONEY_COLS:
             kinds[col] = "money"
         elif col in PCT_COLS:

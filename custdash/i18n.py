@@ -320,6 +320,26 @@ def t(key: str, lang: str, **kw: object) -> str:
     return text.format(**kw) if kw else text
 
 
+def list_label(name: str, lang: str) -> str:
+    """A contact list (contacts.list_names) or a queue reason in words."""
+    if name.startswith("honeymoon-"):
+        return t("contact.list.honeymoon", lang, wave=name.removeprefix("honeymoon-"))
+    if name == "honeymoon":
+        return t("page.honeymoon", lang)
+    if name == "follow_up":
+        return t("reason.follow_up", lang)
+    return t(f"contact.list.{name}", lang)
+
+
+def reasons_text(value: object, lang: str) -> str:
+    """A queue row's reasons ("follow_up,threshold") in words, in order."""
+    return (
+        "、".join(list_label(r, lang) for r in str(value or "").split(",") if r)
+        if lang == "zh"
+        else ", ".join(list_label(r, lang) for r in str(value or "").split(",") if r)
+    )
+
+
 def tier_label(code: str, rules: Rules, lang: str) -> str:
     tier = rules.tier(code)
     return f"{code} {tier.name_zh if lang == 'zh' else tier.name_en}"
@@ -384,6 +404,9 @@ TIER_COLS = frozenset({"tier", "next_tier"})
 BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant"})
 # A customer's status on a call list (contacts.STATUSES), translated as contact.status.<value>.
 STATUS_COLS = frozenset({"contact_status"})
+# Reasons of a queue row and the contact list it is logged for, in words.
+REASON_COLS = frozenset({"reasons"})
+LIST_COLS = frozenset({"contact_list"})
 PCT_COLS = frozenset({"gap_pct", "utilisation", "outcome_rate", "control_rate", "difference"})
 
 

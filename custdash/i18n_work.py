@@ -4,6 +4,22 @@ same shape as custdash.i18n.TEXT, which merges them."""
 from __future__ import annotations
 
 WORK_TEXT: dict[str, dict[str, str]] = {
+    "page.myday": {"en": "My day", "zh": "我的今日"},
+    "myday.caption": {
+        "en": "Today's calls: follow-ups due first, then the honeymoon waves, near-threshold, dormant and cinema "
+        "lists in their own order; customers already reached, declined or converted in the last {cycle} days "
+        "wait. At most {capacity} customers.",
+        "zh": "今日待联系：先到期回访，再依次为蜜月期、临界客户、睡眠客户、观影权益名单（各按名单顺序）；近 {cycle} "
+        "天已接通、婉拒或已转化的客户暂不重复联系。最多 {capacity} 位。",
+    },
+    "myday.pick_manager": {
+        "en": "Choose a manager in the sidebar to see their day.",
+        "zh": "请在左侧选择一位客户经理，查看其今日名单。",
+    },
+    "myday.empty": {"en": "Nothing to call today.", "zh": "今日暂无待联系客户。"},
+    "col.reasons": {"en": "Why", "zh": "联系原因"},
+    "col.contact_list": {"en": "Log for", "zh": "记录名单"},
+    "reason.follow_up": {"en": "follow-up due", "zh": "到期回访"},
     # working the lists (contacts.py)
     "page.outcomes": {"en": "Did it work", "zh": "经营回检"},
     "outcomes.caption": {

@@ -24,7 +24,7 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts
-from custdash.queries import alliance, customer, dormant, honeymoon, outcomes, summary, threshold, tiers
+from custdash.queries import alliance, customer, dormant, honeymoon, myday, outcomes, summary, threshold, tiers
 from custdash.queries.common import count_rows, frame
 from custdash.rules import Rules
 from custdash.scope import Scope
@@ -123,6 +123,7 @@ PAGES: tuple[Page, ...] = (
     Page("dormant", "pages/dormant.py"),
     Page("alliance", "pages/alliance.py"),
     Page("honeymoon", "pages/honeymoon.py"),
+    Page("myday", "pages/myday.py"),
     Page("customer", "pages/customer.py"),
     Page("outcomes", "pages/outcomes.py"),
     # The audit trail is for heads (their branch) and admins.
@@ -260,6 +261,11 @@ def outcome_table(
     )
 
 
+def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> pd.DataFrame:
+    """A manager's call queue (queries/myday.py) over the call lists as `list_select` gives them."""
+    return myday.my_day(session, as_of=as_of, rules=rules, scope=scope, lists=list_select)
+
+
 # Every view the pages read: name -> query function (session, *, as_of, rules, scope, **extra).
 VIEWS: dict[str, Callable[..., Any]] = {
     "tiers": tiers.tier_distribution,
@@ -275,6 +281,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "list_sizes": summary.list_sizes,
     "customer_search": customer_search,
     "outcomes": outcome_table,
+    "myday": my_day,
     "customer": customer_360,
     "dormant_by_tier": dormant.dormant_by_peak_tier,
     "dormant_by_months": dormant.dormant_by_months,

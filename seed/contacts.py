@@ -99,7 +99,7 @@ def _round(
         outcome = str(rng.choice(outcomes, p=weights))
         follow = None
         if outcome in ("no_answer", "reached") and current and rng.random() < 0.4:
-            follow = on + timedelta(days=int(rng.integers(0, 8)))
+            follow = day + timedelta(days=int(rng.integers(2, 11)))  # some due by now, some to come
         out.append(
             {
                 "customer_id": r.customer_id,

@@ -72,6 +72,7 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "honeymoon": "Honeymoon",
         "customer": "Customer",
         "outcomes": "Did it work",
+        "myday": "My day",
     }
     assert at.title[0].value == titles[page]
     assert not at.error

@@ -20,7 +20,18 @@ from custdash.auth import Viewer
 from tests.conftest import DEMO_AS_OF, ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["overview", "tiers", "threshold", "dormant", "alliance", "honeymoon", "customer", "outcomes", "audit"]
+PAGES = [
+    "overview",
+    "tiers",
+    "threshold",
+    "dormant",
+    "alliance",
+    "honeymoon",
+    "myday",
+    "customer",
+    "outcomes",
+    "audit",
+]
 # What a person types into a search box: a prefix that finds the viewer's customers, markup and
 # wildcards that must find nothing (and show as plain text), and nothing at all.
 TYPED = ["C", "%_'\"<b>*x*</b>", ""]

@@ -404,3 +404,75 @@ def _first_customer(db, viewer, rules) -> str:
         cid = s.execute(select(Customer.customer_id).where(*viewer.scope.where()).limit(1)).scalar_one()
     engine.dispose()
     return cid
+
+
+def _day(db, rules, manager: str = "M1") -> list[tuple[str, str, str]]:
+    from custdash.views import my_day
+
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        df = my_day(s, as_of=A, rules=rules, scope=Scope(branch_id="B1", manager_id=manager))
+    engine.dispose()
+    return list(zip(df["customer_id"], df["reasons"], df["contact_status"]))
+
+
+def test_a_managers_day_merges_the_lists_in_the_documented_order(store, rules, tmp_path):
+    """M1's book at A: honeymoon C15 and C14 (wave 1 due), near-threshold C01, dormant C08,
+    unused tickets C02. Follow-ups due come first; whoever was reached is not called again."""
+    assert _day(store, rules) == [
+        ("C15", "honeymoon", "new"),
+        ("C14", "honeymoon", "new"),
+        ("C01", "threshold", "new"),
+        ("C08", "dormant", "new"),
+        ("C02", "alliance-unused", "new"),
+    ]
+    log(store, "m1", rules, customer_id="C08", list_name="dormant", outcome="reached", on=A)
+    log(
+        store,
+        "m1",
+        rules,
+        customer_id="C01",
+        list_name="threshold",
+        outcome="no_answer",
+        on=A,
+        follow_up=date(2030, 1, 1),
+    )  # not due yet
+    log(
+        store,
+        "m1",
+        rules,
+        customer_id="C02",
+        list_name="other",
+        outcome="no_answer",
+        on=A - timedelta(days=3),
+        follow_up=A - timedelta(days=1),
+    )
+    assert _day(store, rules) == [
+        ("C02", "follow_up,alliance-unused", "new"),
+        ("C15", "honeymoon", "new"),
+        ("C14", "honeymoon", "new"),
+        ("C01", "threshold", "no_answer"),
+    ]
+    from custdash.rules import load_rules
+    from tests.conftest import rules_variant
+
+    two = load_rules(rules_variant(tmp_path, "daily_capacity = 40", "daily_capacity = 2"))
+    assert [c for c, _r, _s in _day(store, two)] == ["C02", "C15"]
+
+
+def test_the_call_sheet_is_the_queue_delivered_and_audited(store, rules):
+    from custdash.delivery import ListRequest, deliver_list
+
+    engine, writer = make_engine(str(store)), make_engine(str(store), writer=True)
+    with Session(engine) as read, Session(writer) as audit:
+        viewer = auth.viewer_of(read, "m1")
+        request = ListRequest(name="myday", fmt="csv", as_of=A, lang="zh")
+        sheet = deliver_list(read, audit, viewer=viewer, rules=rules, request=request)
+        events = auth.audit_events(audit, auth.Viewer("root", "admin"))
+    engine.dispose()
+    writer.dispose()
+    lines = sheet.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "客户号,姓名,手机号,网点,客户经理,联系原因,下次跟进,跟进状态,记录名单"
+    assert [line.split(",")[0] for line in lines[1:]] == ["C15", "C14", "C01", "C08", "C02"]
+    assert lines[1].split(",")[5:] == ["蜜月期", "", "未联系", "蜜月期第1波"]
+    assert (events.iloc[0]["event"], events.iloc[0]["list_name"], events.iloc[0]["rows"]) == ("export", "myday", 5)

@@ -12,7 +12,7 @@ from custdash.ui.navigation import FAVICON, page, page_link, run_app
 from custdash.ui.outcomes import outcome_csv, outcome_list_labels, outcome_rows
 from custdash.ui.session import COOKIE, served_with_routes
 from custdash.ui.state import View, current_lang, engine, plain, rules_now
-from custdash.ui.tables import DownloadRefused, data, delta, export_file, localise, show_list
+from custdash.ui.tables import DownloadRefused, data, delta, export_file, localise, show_list, show_queue
 from custdash.views import SCREEN_ROWS, VIEWS
 
 __all__ = [
@@ -42,5 +42,6 @@ __all__ = [
     "served_with_routes",
     "show_customer",
     "show_list",
+    "show_queue",
     "url_params",
 ]

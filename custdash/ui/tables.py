@@ -15,19 +15,23 @@ from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, with_due_aim
 from custdash.i18n import (
     BOOL_COLS,
+    LIST_COLS,
     MONEY_COLS,
     PCT_COLS,
+    REASON_COLS,
     STATUS_COLS,
     TIER_COLS,
     column_headers,
     is_wave_col,
+    list_label,
     money_exact,
     percent,
+    reasons_text,
 )
 from custdash.scope import Scope
 from custdash.ui.session import _idle_minutes
 from custdash.ui.state import View, _engine, _writer, log, rules_now
-from custdash.ui.work import contacts_version, row_actions, selected_rows, status_filter
+from custdash.ui.work import contacts_version, customer_actions, row_actions, selected_rows, status_filter
 from custdash.views import SCREEN_ROWS, VIEWS
 
 
@@ -80,22 +84,16 @@ def _cached(
         return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
 
 
-# Views whose answer changes when a contact is logged (statuses, do-not-contact, the timeline).
-CONTACT_VIEWS = ("list:", "count:", "customer")
-
-
 def data(view: View, name: str, **extra: Any) -> Any:
     """One view's data under the page's filters, inside the viewer's scope (cached per store
-    version, filters and scope, and for lists per contact log version). A scope the viewer may
-    not see stops the page."""
+    version, contact log version, filters and scope: a logged contact changes statuses, list
+    sizes, honeymoon waves and 回检). A scope the viewer may not see stops the page."""
     try:
         scope = view.scope
     except ScopeDenied:
         st.warning(view.t("login.denied"), icon=":material/block:")
         st.stop()
-    version = view.data_version
-    if name.startswith(CONTACT_VIEWS):
-        version = f"{version}:{contacts_version(view.target)}"
+    version = f"{view.data_version}:{contacts_version(view.target)}"
     # Away from the extract date (and month-ends) a whole-bank view takes seconds: Streamlit
     # shows the spinner only when the call runs longer than half a second, so cached and
     # facts-backed answers never flash it.
@@ -125,6 +123,10 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
             out[col] = [view.t(f"status.{v}") for v in out[col]]
         elif col in STATUS_COLS:
             out[col] = [view.t(f"contact.status.{v}") for v in out[col]]
+        elif col in REASON_COLS:
+            out[col] = [reasons_text(v, view.lang) for v in out[col]]
+        elif col in LIST_COLS:
+            out[col] = [list_label(v, view.lang) for v in out[col]]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col in MONEY_COLS:
@@ -204,6 +206,11 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
     if total > SCREEN_ROWS:
         st.caption(view.t("common.showing", shown=SCREEN_ROWS, total=total))
     row_actions(view, list_name, shown, selected_rows(event))
+    download_buttons(view, list_name, extra)
+
+
+def download_buttons(view: View, list_name: str, extra: dict[str, Any]) -> None:
+    """CSV and Excel of a whole list (or the call sheet), made and audited when clicked."""
     row = st.container(horizontal=True)
     token = st.session_state.get("token")
     for fmt, label in (("csv", "common.download_csv"), ("xlsx", "common.download_xlsx")):
@@ -218,6 +225,25 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
             key=f"dl_{list_name}_{fmt}",
             icon=":material/download:",
         )
+
+
+def show_queue(view: View, queue: pd.DataFrame) -> None:
+    """A manager's day: the queue, a selected row's actions, the call sheet's downloads."""
+    event = st.dataframe(
+        localise(queue.drop(columns=["contact_list"]), view, exact=True),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"rows_myday_{view.lang}_{contacts_version(view.target)}",
+    )
+    selected = selected_rows(event)
+    if selected and selected[0] < len(queue):
+        row = queue.iloc[selected[0]]
+        customer_actions(view, str(row["customer_id"]), str(row["name"]), str(row["contact_list"]))
+    else:
+        st.caption(view.t("contact.pick"))
+    download_buttons(view, "myday", {})
 
 
 def delta(change: float, text: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from custdash.auth import resume_session
 from custdash.contacts import CHANNELS, LOGGING_ROLES, OUTCOMES, STATUSES, ContactError, NewContact, list_names
 from custdash.contacts import log_contact as log_one
+from custdash.i18n import list_label as label_of
 from custdash.models import ContactLog
 from custdash.scope import ScopeDenied
 from custdash.ui.session import _idle_minutes
@@ -144,9 +145,7 @@ def save_contact(view: View, contact: NewContact) -> str | None:
 
 
 def list_label(name: str, view: View) -> str:
-    if name.startswith("honeymoon-"):
-        return view.t("contact.list.honeymoon", wave=name.removeprefix("honeymoon-"))
-    return view.t(f"contact.list.{name}")
+    return label_of(name, view.lang)
 
 
 def flash() -> None:

@@ -1,0 +1,125 @@
+"""A manager's day: one call queue merged from every list (DOMAIN.md §7, docs/RULES.md).
+
+One row per customer with every reason they are called for, in this order (documented in
+docs/RULES.md, "A manager's day"):
+
+1. follow-ups due: the customer's latest contact asked to follow up on or before the day;
+2. then each call list in `QUEUE_ORDER` (the honeymoon waves first: their windows close),
+   in that list's own order; a customer on several lists comes at their first place;
+
+only customers still to work on a list (status new or no_answer) are queued for it, and
+do-not-contact customers never (the lists leave them out). At most `contact.daily_capacity`
+rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from custdash.contacts import counted_until, not_contactable
+from custdash.models import ContactLog, Customer
+from custdash.rules import Rules
+from custdash.scope import Scope
+
+QUEUE_ORDER = ("honeymoon", "threshold", "dormant", "alliance-unused")
+TO_WORK = ("new", "no_answer")
+COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "branch_id",
+    "manager_id",
+    "reasons",
+    "follow_up_on",
+    "contact_status",
+    "contact_list",
+]
+
+ListSelect = Callable[..., Any]  # views.list_select
+
+
+def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope, lists: ListSelect) -> pd.DataFrame:
+    """The queue for `scope` (a manager's book) at `as_of`. Columns: COLUMNS (`reasons`: the
+    list names, comma-separated, in queue order; `contact_status`: on the first of them;
+    `contact_list`: the contact list a call is logged for, contacts.list_names)."""
+    capacity = rules.contact.daily_capacity
+    rows: dict[str, dict[str, Any]] = {}
+    for row in _follow_ups(session, as_of=as_of, rules=rules, scope=scope):
+        rows[row["customer_id"]] = {**row, "reasons": [], "contact_status": None, "contact_list": None}
+    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
+    for name in QUEUE_ORDER:
+        sub = lists(name, session, as_of=as_of, rules=rules, scope=scope, status=TO_WORK).subquery("q")
+        cols = [sub.c.customer_id, sub.c.name, sub.c.phone, sub.c.branch_id, sub.c.manager_id, sub.c.contact_status]
+        if name == "honeymoon":
+            cols += [sub.c[w] for w in waves]
+        # Enough of each list to fill the day even if every earlier row is someone else.
+        for r in session.execute(select(*cols).limit(capacity)).all():
+            entry = rows.setdefault(
+                r.customer_id,
+                {
+                    "customer_id": r.customer_id,
+                    "name": r.name,
+                    "phone": r.phone,
+                    "branch_id": r.branch_id,
+                    "manager_id": r.manager_id,
+                    "follow_up_on": None,
+                    "reasons": [],
+                    "contact_status": r.contact_status,
+                    "contact_list": None,
+                },
+            )
+            entry["reasons"].append(name)
+            if entry["contact_status"] is None:
+                entry["contact_status"] = r.contact_status
+            if entry["contact_list"] is None:
+                entry["contact_list"] = _worked_for(name, r, waves)
+    queue = list(rows.values())[:capacity]
+    for entry in queue:
+        entry["reasons"] = ",".join(["follow_up"] * (entry["follow_up_on"] is not None) + entry["reasons"])
+        entry["contact_status"] = entry["contact_status"] or "new"
+        entry["contact_list"] = entry["contact_list"] or "other"
+    return pd.DataFrame(queue, columns=COLUMNS)
+
+
+def _worked_for(name: str, row: Any, waves: list[str]) -> str:
+    """The contact list of a queued row: the list's, or the honeymoon wave being worked."""
+    for w in waves if name == "honeymoon" else []:
+        if getattr(row, w) in ("due", "overdue"):
+            return f"honeymoon-{w.removeprefix('wave_')}"
+    return name
+
+
+def _follow_ups(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> list[dict[str, Any]]:
+    """Customers in `scope` whose latest contact asked for a follow-up on or before the day
+    (at the extract date: today's), earliest first."""
+    c = ContactLog
+    until = counted_until(session, as_of)
+    day = until or max(as_of, date.today())
+    rank = func.row_number().over(partition_by=c.customer_id, order_by=(c.contacted_on.desc(), c.id.desc()))
+    dated = [] if until is None else [c.contacted_on <= until]
+    latest = select(c.customer_id, c.follow_up_on, rank.label("rn")).where(*dated).subquery("latest")
+    stmt = (
+        select(
+            Customer.customer_id,
+            Customer.name,
+            Customer.phone,
+            Customer.branch_id,
+            Customer.manager_id,
+            latest.c.follow_up_on,
+        )
+        .join(latest, latest.c.customer_id == Customer.customer_id)
+        .where(
+            latest.c.rn == 1,
+            latest.c.follow_up_on <= day,
+            Customer.customer_id.not_in(not_contactable(as_of=as_of, rules=rules, until=until)),
+            *scope.where(),
+        )
+        .order_by(latest.c.follow_up_on, Customer.customer_id)
+    )
+    return [dict(r._mapping) for r in session.execute(stmt)]
