@@ -476,3 +476,74 @@ def test_the_call_sheet_is_the_queue_delivered_and_audited(store, rules):
     assert [line.split(",")[0] for line in lines[1:]] == ["C15", "C14", "C01", "C08", "C02"]
     assert lines[1].split(",")[5:] == ["蜜月期", "", "未联系", "蜜月期第1波"]
     assert (events.iloc[0]["event"], events.iloc[0]["list_name"], events.iloc[0]["rows"]) == ("export", "myday", 5)
+
+
+def test_many_managers_log_at_once_while_an_import_runs(tmp_path, rules):
+    """Four managers log 25 contacts each, from their own threads and connections, while the same
+    extract is imported again into the store: every contact is kept, none twice (bounded: the
+    threads must finish within a minute; everything on this machine)."""
+    import threading
+
+    from seed import DemoSpec, write_demo_extract
+    from tests.conftest import DEMO_AS_OF, fresh_store
+
+    folder = tmp_path / "extract"
+    write_demo_extract(folder, DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
+    target = fresh_store(tmp_path)
+    import_extract(folder, target)
+    engine = make_engine(target)
+    with Session(engine) as s:
+        from custdash.models import Customer
+
+        books = {}
+        for m in s.execute(select(Customer.manager_id).where(Customer.manager_id.is_not(None)).distinct().limit(4)):
+            manager = m[0]
+            branch = s.execute(select(Customer.branch_id).where(Customer.manager_id == manager).limit(1)).scalar_one()
+            ids = (
+                s.execute(
+                    select(Customer.customer_id)
+                    .where(Customer.manager_id == manager)
+                    .order_by(Customer.customer_id)
+                    .limit(15)
+                )
+                .scalars()
+                .all()
+            )
+            name = f"mgr{manager.lower()}"
+            auth.add_user(
+                s, username=name, password="Rivers-and-Lakes-42", role="manager", branch_id=branch, manager_id=manager
+            )
+            books[name] = ids
+    engine.dispose()
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(books) + 1)
+
+    def work(username: str, ids: list[str]) -> None:
+        read, write = make_engine(target), make_engine(target, writer=True)
+        try:
+            start.wait()
+            for cid in ids:
+                with Session(read) as r, Session(write) as w:
+                    viewer = auth.viewer_of(r, username)
+                    contact = NewContact(customer_id=cid, list_name="other", channel="phone", outcome="reached")
+                    log_contact(r, w, viewer=viewer, rules=rules, contact=contact, today=DEMO_AS_OF)
+        except BaseException as e:  # reported below, with the thread's name
+            errors.append(e)
+        finally:
+            read.dispose()
+            write.dispose()
+
+    threads = [threading.Thread(target=work, args=item, name=item[0]) for item in books.items()]
+    for th in threads:
+        th.start()
+    start.wait()
+    import_extract(folder, target)
+    for th in threads:
+        th.join(timeout=60)
+    assert not [th.name for th in threads if th.is_alive()]
+    assert errors == []
+    engine = make_engine(target)
+    with Session(engine) as s:
+        logged = sorted(s.execute(select(ContactLog.username, ContactLog.customer_id)).all())
+    engine.dispose()
+    assert logged == sorted((u, c) for u, ids in books.items() for c in ids)
