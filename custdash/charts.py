@@ -420,29 +420,30 @@ def aum_history_chart(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) 
 
 def outcome_funnel(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[str, str]) -> alt.Chart:
     """Per list, how many customers were on it, contacted, reached and reached its outcome
-    (the whole scope's rows of queries.outcomes.outcome_table)."""
+    (the whole scope's rows of queries.outcomes.outcome_table), as grouped bars."""
     stages = ["on_list", "contacted", "reached", "contacted_outcomes"]
     long = df.melt(id_vars=["list_name"], value_vars=stages, var_name="stage", value_name="customers")
     long["list_label"] = [list_labels[n] for n in long["list_name"]]
     long["stage_label"] = [t(f"col.{s}", lang) for s in long["stage"]]
     order = [t(f"col.{s}", lang) for s in stages]
+    lists = [list_labels[n] for n in df["list_name"]]
     return (
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("stage_label:N", sort=order, title=None),
-            x=alt.X("customers:Q", title=t("chart.customers", lang)),
+            y=alt.Y("list_label:N", sort=lists, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("stage_label:N", sort=order),
+            x=alt.X("customers:Q", title=t("chart.customers", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color(
                 "stage_label:N", sort=order, scale=alt.Scale(range=SERIES_PALETTE), title=t("col.stage", lang)
             ),
-            row=alt.Row("list_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
             tooltip=[
                 alt.Tooltip("list_label:N", title=t("col.list_name", lang)),
                 alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
                 alt.Tooltip("customers:Q", title=t("chart.customers", lang), format=","),
             ],
         )
-        .properties(width=WIDTH, height=90)
+        .properties(width=WIDTH, height=60 * max(len(lists), 1))
     )
 
 
@@ -460,7 +461,9 @@ def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("list_label:N", title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "list_label:N", title=None, sort=list(list_labels.values()), axis=alt.Axis(labelAngle=0, labelLimit=220)
+            ),
             xOffset=alt.XOffset("group_label:N", sort=order),
             y=alt.Y("rate:Q", title=t("col.outcome_rate", lang), axis=alt.Axis(format="%")),
             color=alt.Color("group_label:N", sort=order, scale=alt.Scale(range=[RED, "#a7b0ba"]), title=None),

@@ -325,7 +325,7 @@ def list_label(name: str, lang: str) -> str:
     if name.startswith("honeymoon-"):
         return t("contact.list.honeymoon", lang, wave=name.removeprefix("honeymoon-"))
     if name == "honeymoon":
-        return t("page.honeymoon", lang)
+        return t("contact.list.honeymoon_any", lang)
     if name == "follow_up":
         return t("reason.follow_up", lang)
     return t(f"contact.list.{name}", lang)

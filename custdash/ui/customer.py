@@ -172,6 +172,7 @@ def _waves(view: View, row: dict[str, Any] | None) -> None:
 
 def _products(df: pd.DataFrame, view: View) -> pd.DataFrame:
     out = df.copy()
+    out["product"] = [_word(view, "product", p) for p in out["product"]]
     out["opened_on"] = [d.isoformat() for d in out["opened_on"]]
     return out.rename(columns={"product": view.t("col.product"), "opened_on": view.t("col.opened_on")})
 

@@ -29,7 +29,7 @@ def outcome_list_labels(view: View) -> dict[str, str]:
     return {
         "threshold": view.t("page.threshold"),
         "dormant": view.t("page.dormant"),
-        "alliance-unused": view.t("contact.list.alliance-unused"),
+        "alliance-unused": view.t("outcomes.list.alliance-unused"),
         "honeymoon": view.t("outcomes.list.honeymoon"),
     }
 
@@ -48,7 +48,10 @@ def _named(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
 
 
 def outcome_rows(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """The table on screen: every manager of the scope side by side, then each list's total."""
+    """The table on screen: every manager of the scope side by side, then each list's total
+    (one manager's own view: their rows, which are the totals)."""
+    if view.manager_id is not None:
+        table = table[table["total"]]
     out = _named(view, table, labels)
     for col in RATES:
         out[col] = [percent(v, 1) for v in out[col]]

@@ -21,7 +21,8 @@ from custdash.scope import ScopeDenied
 from custdash.ui.session import _idle_minutes
 from custdash.ui.state import View, _engine, _writer, plain
 
-# How far back a contact may be dated in the dialog (a call logged late, not history rewritten).
+# How far back a contact may be dated in the dialog, before today or the as-of date if earlier
+# (a call logged late, not history rewritten).
 BACKDATE_DAYS = 30
 
 
@@ -109,7 +110,7 @@ def contact_dialog(view: View, customer_id: str, name: str, list_name: str) -> N
             on = st.date_input(
                 view.t("contact.on"),
                 value=today,
-                min_value=today - timedelta(days=BACKDATE_DAYS),
+                min_value=min(today, view.as_of) - timedelta(days=BACKDATE_DAYS),
                 max_value=today,
                 format="YYYY-MM-DD",
             )
