@@ -25,9 +25,9 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "outcomes.caption": {
         "en": "Customers on each list at the start of the period; those contacted for it in the period against "
         "those not contacted (the control group). An outcome is what the list aims at, found in the data within "
-        "{days} days of the contact (for the control group, of the period's start).",
+        "{days} days of the contact (for the control group, of the contacted customers' median contact day).",
         "zh": "期初在名单上的客户：期内就该名单联系过的客户与未联系的客户（对比非模型组）对比。成效以数据为准："
-        "联系后 {days} 天内（对比组自期初起）达成名单目标。",
+        "联系后 {days} 天内（对比组自联系组的中位联系日起）达成名单目标。",
     },
     "outcomes.period": {"en": "Period", "zh": "回检期间"},
     "outcomes.bad_period": {"en": "Choose a period that ends by the as-of date.", "zh": "请选择截至数据日期的期间。"},

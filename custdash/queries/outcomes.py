@@ -7,8 +7,10 @@ For a period `start` .. `end` (up to the as-of date A) and each call list:
   contact among them with outcome reached or converted;
 - **outcome rate**: the share of the contacted whose outcome happened in the data within
   `contact.outcome_days` after their first contact in the period (and on or before A);
-- **control rate**: the same share among the customers on the list who were not contacted,
-  counted from `start` (对比非模型组): the difference is what contacting did.
+- **control rate**: the same share among the customers on the list who were not contacted
+  (对比非模型组), counted from the contacted customers' median first contact (from `start`
+  when nobody was contacted), so both groups have windows of like length: the difference is
+  what contacting did.
 
 The outcome of each list: near-threshold, a later basis month in a higher tier than at the
 contact's day; dormant, activity on an active card; alliance-unused, a redemption; honeymoon
@@ -149,14 +151,19 @@ def _measure(
     worked_for = {m.customer_id: _worked_for(name, m, waves) for m in members}
     first, reached = _contacts(session, ids, worked_for, start=start, end=end)
     window = rules.contact.outcome_days
-    happened = _outcome(name, session, members, rules=rules, as_of=as_of, start=start, window=window, first=first)
+    happened = outcome_check(name, session, members, rules=rules, as_of=as_of, start=start, window=window)
+    # The control group is measured from the contacted customers' median first contact (the
+    # period's start when nobody was contacted): both groups then have windows of like length,
+    # and a contact late in the period is not compared with a control window that began earlier.
+    days = sorted(first.values())
+    reference = days[(len(days) - 1) // 2] if days else start
     return [
         {
             "customer_id": m.customer_id,
             "manager_id": m.manager_id,
             "contacted_on": first.get(m.customer_id),
             "reached": m.customer_id in reached,
-            "outcome": happened(m, first.get(m.customer_id) or start),
+            "outcome": happened(m, first.get(m.customer_id) or reference),
         }
         for m in members
     ]
@@ -201,7 +208,7 @@ def _any_between(days: list[date], after: date, until: date) -> bool:
     return i < len(days) and days[i] <= until
 
 
-def _outcome(
+def outcome_check(
     name: str,
     session: Session,
     members: Sequence[Any],
@@ -210,10 +217,10 @@ def _outcome(
     as_of: date,
     start: date,
     window: int,
-    first: dict[str, date],
 ) -> Any:
-    """A function (member, reference day D) -> did the list's outcome happen in (D, D + window],
-    on or before the as-of date."""
+    """A function (member, reference day D >= `start`) -> did the list's outcome happen in
+    (D, D + window], on or before the as-of date. `members`: rows of the list with customer_id
+    (and, for the honeymoon list, opened_on and the wave columns)."""
     ids = [m.customer_id for m in members]
 
     def limit(d: date) -> date:
