@@ -435,3 +435,36 @@ def test_every_figure_is_worked_out_under_a_progress_message(env, monkeypatch, l
     # date, and tiers and list sizes a month earlier.
     assert shown.count(expected) == 3
     assert sum("2026-09-30" in text for text in shown) == 2
+
+
+def test_opening_a_customer_is_audited_once_and_outside_the_scope_finds_nobody(demo_db, tmp_path, monkeypatch):
+    import json
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from custdash.auth import audit_events
+    from custdash.db import make_engine
+    from custdash.models import Customer
+    from tests.conftest import copy_store
+
+    db = copy_store(demo_db, tmp_path / "demo.db")
+    monkeypatch.setenv("CUSTDASH_DB", str(db))
+    monkeypatch.setenv("CUSTDASH_LANG", "en")
+    manager = Viewer(username="manager", role="manager", branch_id="B001", manager_id="M0001")
+    at = _app("customer", viewer=manager)
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        mine = s.execute(select(Customer.customer_id).where(Customer.manager_id == "M0001").limit(1)).scalar_one()
+        other = s.execute(select(Customer.customer_id).where(Customer.manager_id != "M0001").limit(1)).scalar_one()
+    at.text_input(key="customer_query_en").set_value(mine).run()
+    assert not at.exception and at.subheader[0].value.startswith(mine)
+    at.run()  # a rerun of the same customer: no second record
+    at.text_input(key="customer_query_en").set_value(other).run()
+    assert not at.exception and not at.subheader  # another manager's customer: not found
+    assert "No customer matches in your scope." in [i.value for i in at.info]
+    with Session(engine) as s:
+        events = audit_events(s, Viewer("root", "admin"))
+    engine.dispose()
+    opened = events[events["event"] == "customer_view"]
+    assert [(r.username, json.loads(r.filters)["customer"]) for r in opened.itertuples()] == [("manager", mine)]
