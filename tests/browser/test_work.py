@@ -88,3 +88,43 @@ def test_a_logged_contact_shows_on_the_list_the_customer_page_and_in_outcomes(se
     table = pd.read_csv(io.BytesIO(Path(dl.value.path()).read_bytes()), encoding="utf-8-sig")
     total = table[(table["List"] == "Dormant") & (table["Manager"] == "all")]
     assert total["Contacted"].tolist() == [contacted + 1] == [_dormant_contacted(demo_db, rules)]
+
+
+def test_a_row_of_my_day_is_logged_for_its_list(server, page, demo_db, rules):
+    """The manager selects the first row of their day and logs a call: it is recorded for the
+    list the row is worked for, and the queue moves on (reached customers wait)."""
+    from custdash.views import my_day
+
+    mine = Scope(branch_id="B001", manager_id="M0001")
+    queue = query_store(demo_db, lambda s, **kw: my_day(s, scope=mine, **kw), rules=rules)
+    first = queue.iloc[0]
+    open_page(page, f"{server}/myday?lang=en", user="manager")
+    assert exceptions(page) == []
+    grid = page.locator("[data-testid=stDataFrame]").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
+    settle(page)
+    page.get_by_role("button", name="Log a contact").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert first["customer_id"] in dialog.inner_text()
+    dialog.get_by_role("button", name="Save").click()
+    settle(page)
+    assert exceptions(page) == []
+    logged = query_store(
+        demo_db, lambda s, **kw: contact_history(s, scope=mine, customer_id=first["customer_id"]), rules=rules
+    )
+    assert logged.iloc[0][["list_name", "outcome", "username"]].tolist() == [
+        first["contact_list"],
+        "reached",
+        "manager",
+    ]
+    # Reached on that list (and the follow-up, if it was one, answered): those reasons are gone.
+    worked = {
+        "follow_up",
+        first["contact_list"].split("-")[0] if first["contact_list"].startswith("honeymoon") else first["contact_list"],
+    }
+    left = ",".join(r for r in first["reasons"].split(",") if r not in worked)
+    after = query_store(demo_db, lambda s, **kw: my_day(s, scope=mine, **kw), rules=rules)
+    reasons = dict(zip(after["customer_id"], after["reasons"]))
+    assert reasons.get(first["customer_id"], "") == left
