@@ -304,3 +304,38 @@ def demo_view(db: Path | str, viewer: Any, rules: Rules, **kw: Any) -> Any:
         "viewer": viewer,
     }
     return ui.View(**{**values, **kw})
+
+
+def view_arguments(session: Session, name: str, scope: Any) -> dict[str, Any]:
+    """What a view needs besides the filters (views.VIEWS): the customer page's customer (the
+    scope's first customer on the dormant or near-threshold list) and its search box."""
+    from sqlalchemy import select
+
+    from custdash.models import CustomerFact
+
+    if name == "customer_search":
+        return {"query": "C0000001"}
+    if name == "customer":
+        first = session.execute(
+            select(CustomerFact.customer_id)
+            .where(*scope.where(CustomerFact), CustomerFact.dormant | CustomerFact.near_threshold)
+            .order_by(CustomerFact.customer_id)
+            .limit(1)
+        ).scalar_one()
+        return {"customer_id": first}
+    return {}
+
+
+def same_answer(a: Any, b: Any) -> None:
+    """Two answers of a view are the same: frames to float precision, dicts key by key."""
+    import pandas as pd
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert list(a) == list(b)
+        for key in a:
+            same_answer(a[key], b[key])
+    elif isinstance(a, pd.DataFrame):
+        # Sums of floats may differ in the last bits (a rollup adds partial sums).
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, check_dtype=False)
+    else:
+        assert a == b

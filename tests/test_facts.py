@@ -22,7 +22,7 @@ from custdash.models import Customer, CustomerFact, FactRollup, Meta
 from custdash.queries.summary import summary
 from custdash.scope import ALL, Scope
 from custdash.views import VIEWS
-from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant
+from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant, same_answer, view_arguments
 
 
 def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: bool):
@@ -36,32 +36,8 @@ def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: b
         engine.dispose()
 
 
-def _arguments(session: Session, name: str, scope: Scope) -> dict:
-    """What a view needs besides the filters: the customer page's customer (the scope's first
-    customer on most lists) and its search box."""
-    if name == "customer_search":
-        return {"query": "C0000001"}
-    if name == "customer":
-        first = session.execute(
-            select(CustomerFact.customer_id)
-            .where(*scope.where(CustomerFact), CustomerFact.dormant | CustomerFact.near_threshold)
-            .order_by(CustomerFact.customer_id)
-            .limit(1)
-        ).scalar_one()
-        return {"customer_id": first}
-    return {}
-
-
-def _same(fast, live) -> None:
-    if isinstance(fast, dict) and isinstance(live, dict):
-        assert list(fast) == list(live)
-        for key in fast:
-            _same(fast[key], live[key])
-    elif isinstance(fast, pd.DataFrame):
-        # Sums of floats may differ in the last bits: the rollup adds partial sums.
-        pd.testing.assert_frame_equal(fast, live, check_exact=False, rtol=1e-9, check_dtype=False)
-    else:
-        assert fast == live
+_arguments = view_arguments
+_same = same_answer
 
 
 def _objects(df: pd.DataFrame) -> pd.DataFrame:

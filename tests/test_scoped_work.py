@@ -15,7 +15,7 @@ from custdash import facts
 from custdash.db import make_engine
 from custdash.scope import Scope
 from custdash.views import LISTS, SCREEN_ROWS, VIEWS
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, view_arguments
 
 BIG = ("txn", "card", "redemption", "aum_monthly", "product", "touch")
 EARLIER = date(2026, 9, 17)  # not the extract date: no facts, the live path
@@ -27,7 +27,7 @@ def _statements(db: str, name: str, rules, scope: Scope, as_of: date = EARLIER, 
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, _ctx, _many: seen.append((sql, params)))
     with Session(engine) as s:
         assert facts.usable(s, as_of=as_of, rules=rules) == (as_of == DEMO_AS_OF)
-        VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **extra)
+        VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **{**view_arguments(s, name, scope), **extra})
     engine.dispose()
     return [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
 

@@ -45,7 +45,13 @@ def _users(db) -> list[str]:
 
 
 def test_first_import_removes_the_demo_accounts(demo_store):
+    """And every contact logged on demo data (a real customer may carry a demo customer's id)."""
     assert _users(demo_store) == ["admin", "head", "manager"]
+    engine = make_engine(str(demo_store))
+    with Session(engine) as s:
+        contacts = s.execute(text("SELECT count(*) FROM auth.contact_log WHERE demo")).scalar_one()
+    engine.dispose()
+    assert contacts > 0
     import_extract(EXAMPLE, str(demo_store))
     assert _users(demo_store) == []
     engine = make_engine(str(demo_store))
@@ -55,8 +61,10 @@ def test_first_import_removes_the_demo_accounts(demo_store):
         events = s.execute(
             text("SELECT username, filters FROM auth.audit_event WHERE event = 'demo_users_removed'")
         ).all()
+        left = s.execute(text("SELECT count(*) FROM auth.contact_log")).scalar_one()
     engine.dispose()
-    assert [tuple(e) for e in events] == [("-", '{"users": ["admin", "head", "manager"]}')]
+    assert [tuple(e) for e in events] == [("-", f'{{"contacts": {contacts}, "users": ["admin", "head", "manager"]}}')]
+    assert left == 0
 
 
 def test_demo_generator_never_overwrites_a_real_user(demo_store):

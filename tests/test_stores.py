@@ -13,7 +13,6 @@ import sys
 import threading
 from datetime import date
 
-import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
@@ -24,7 +23,7 @@ from custdash.importer import ImportFailed, import_extract
 from custdash.loadlock import load_lock
 from custdash.scope import ALL, Scope
 from custdash.views import LISTS, VIEWS
-from tests.conftest import DEMO_AS_OF, EXAMPLE, ROOT, STORES, new_store
+from tests.conftest import DEMO_AS_OF, EXAMPLE, ROOT, STORES, new_store, same_answer, view_arguments
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.compares_stores]
 
@@ -52,16 +51,12 @@ def _view(target: str, name: str, *, as_of: date, rules, scope: Scope, live: boo
         with Session(engine) as s:
             if live:
                 s.info[facts.LIVE] = True
-            return VIEWS[name](s, as_of=as_of, rules=rules, scope=scope)
+            return VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **view_arguments(s, name, scope))
     finally:
         engine.dispose()
 
 
-def _same(a, b) -> None:
-    if isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, check_dtype=False)
-    else:
-        assert a == b
+_same = same_answer
 
 
 SCOPES = [ALL, Scope(branch_id="B001"), Scope(branch_id="B001", manager_id="M0002")]
