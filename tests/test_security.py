@@ -360,3 +360,26 @@ def test_export_checks_the_session_when_the_file_is_made(demo_store, monkeypatch
         ]
     engine.dispose()
     assert events == [("head", "export"), ("admin", "export_refused")]
+
+
+def test_a_customer_name_from_the_extract_is_plain_text_on_the_customer_page(tmp_path, monkeypatch):
+    """An extract cell is text: a name holding a link, an image or emphasis shows as typed in the
+    customer page's heading (a markdown element)."""
+    from custdash.ui import plain
+    from tests.conftest import build_store, customer
+
+    name = "[click](http://evil.example/x) **b** ![i](http://evil.example/p.png)"
+    with build_store(tmp_path, as_of="2026-11-15", customers=[customer("C1", name=name)]) as s:
+        target = s.get_bind().url
+    monkeypatch.setenv(
+        "CUSTDASH_DB",
+        target.database if target.get_backend_name() == "sqlite" else target.render_as_string(hide_password=False),
+    )
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    at.switch_page("pages/customer.py").run()
+    at.text_input(key=f"customer_query_{at.radio(key='w_lang').value}").set_value("C1").run()
+    assert not at.exception
+    assert [h.value for h in at.subheader] == [plain(f"C1 {name}")]
+    assert re.search(r"(?<!\\)[\[\]()!*]", at.subheader[0].value.removeprefix("C1 ")) is None

@@ -70,7 +70,7 @@ def audit_opened(view: View, customer_id: str) -> None:
 
 def show_customer(view: View, one: dict[str, Any]) -> None:
     who = one["profile"]
-    st.subheader(f"{who['customer_id']} {who['name']}", anchor=False)
+    st.subheader(plain(f"{who['customer_id']} {who['name']}"), anchor=False)
     phone = who["phone"] if _reveals(view, who) else mask_phone(who["phone"])
     st.text(
         f"{view.t('col.phone')}: {phone or '-'}    {view.t('col.branch_id')}: {who['branch_id']}    "
