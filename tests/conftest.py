@@ -308,13 +308,17 @@ def demo_view(db: Path | str, viewer: Any, rules: Rules, **kw: Any) -> Any:
 
 def view_arguments(session: Session, name: str, scope: Any) -> dict[str, Any]:
     """What a view needs besides the filters (views.VIEWS): the customer page's customer (the
-    scope's first customer on the dormant or near-threshold list) and its search box."""
-    from sqlalchemy import select
+    scope's first customer on the dormant or near-threshold list) and its search box (the start
+    of the scope's first customer id: it finds that customer and the ids that follow it)."""
+    from sqlalchemy import func, select
 
     from custdash.models import CustomerFact
 
     if name == "customer_search":
-        return {"query": "C0000001"}
+        first = session.execute(
+            select(func.min(CustomerFact.customer_id)).where(*scope.where(CustomerFact))
+        ).scalar_one()
+        return {"query": first[:-1]}
     if name == "customer":
         first = session.execute(
             select(CustomerFact.customer_id)
