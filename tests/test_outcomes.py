@@ -172,3 +172,18 @@ def test_the_demo_shows_contacting_doing_better_than_not(demo_db, rules):
     summary = outcome_summary(table)
     assert all(summary[name]["contacted"] > 0 for name in summary), summary
     assert {name: d["outcome_rate"] > d["control_rate"] for name, d in summary.items()} == dict.fromkeys(summary, True)
+
+
+def test_an_empty_list_has_nothing_to_measure(tmp_path, rules):
+    """A bank (or a demo of a few hundred customers) with nobody in honeymoon at the period's
+    start: every figure zero, the rates empty, no error."""
+    from custdash.queries.outcomes import outcome_check
+
+    session = build_store(tmp_path, as_of=AS_OF, customers=[customer("C1")])
+    table = outcome_table(session, as_of=A, rules=rules, scope=ALL, start=START)
+    empty = {"on_list": 0, "contacted": 0, "reached": 0, "outcome_rate": None, "control_rate": None}
+    assert outcome_summary(table) == dict.fromkeys(EXPECTED, empty)
+    for name in ("threshold", "dormant", "alliance-unused", "honeymoon"):
+        check = outcome_check(name, session, [], rules=rules, as_of=A, start=START, window=90)
+        assert callable(check)
+    session.close()

@@ -248,6 +248,8 @@ def outcome_check(
 
 
 def _honeymoon_outcome(session: Session, members: Sequence[Any], *, rules: Rules, as_of: date, limit: Any) -> Any:
+    if not members:  # nobody on the list: nothing to look up
+        return lambda _m, _d: False
     ids = [m.customer_id for m in members]
     products: dict[str, list[tuple[date, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
