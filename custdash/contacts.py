@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, exists, func, insert, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, exists, func, insert, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from custdash.db import utcnow
 from custdash.models import ContactLog, Customer, Meta
@@ -203,30 +203,33 @@ def _in_window(day: Any, *, as_of: date, days: int, until: date | None) -> Any:
     return day >= start if until is None else day.between(start, until)
 
 
-def latest_contacts(*, as_of: date, rules: Rules, until: date | None) -> Any:
-    """Per customer and list, the latest contact in the cycle window at `as_of` (rn = 1)."""
-    c = ContactLog
-    rank = func.row_number().over(
-        partition_by=(c.customer_id, c.list_name), order_by=(c.contacted_on.desc(), c.id.desc())
-    )
+def latest_outcome(customer: Any, list_name: Any, *, as_of: date, rules: Rules, until: date | None) -> Any:
+    """The outcome of the customer's latest contact for the list in the cycle window at `as_of`
+    (NULL: none), looked up per row through ix_contact_customer: a manager's list reads its
+    own customers' contacts, never the whole log."""
+    c = aliased(ContactLog, name="latest")
+    window = _in_window(c.contacted_on, as_of=as_of, days=rules.contact.cycle_days, until=until)
     return (
-        select(c.customer_id, c.list_name, c.outcome, rank.label("rn"))
-        .where(_in_window(c.contacted_on, as_of=as_of, days=rules.contact.cycle_days, until=until))
-        .subquery("latest")
+        select(c.outcome)
+        .where(c.customer_id == customer, c.list_name == list_name, window)
+        .order_by(c.contacted_on.desc(), c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
-def not_contactable(*, as_of: date, rules: Rules, until: date | None) -> Select[Any]:
-    """Customers a do_not_contact outcome keeps off every list at `as_of`."""
-    c = ContactLog
+def contactable(customer: Any, *, as_of: date, rules: Rules, until: date | None) -> Any:
+    """No do_not_contact outcome keeps this customer off the lists at `as_of` (a per-row lookup;
+    an alias, so it never correlates with a contact_log of the enclosing query)."""
+    c = aliased(ContactLog, name="dnc")
     window = _in_window(c.contacted_on, as_of=as_of, days=rules.contact.do_not_contact_days, until=until)
-    return select(c.customer_id).where(c.outcome == "do_not_contact", window)
+    return ~exists().where(c.customer_id == customer, c.outcome == "do_not_contact", window)
 
 
 def reachable(inner: Select[Any], *, as_of: date, rules: Rules, until: date | None) -> Select[Any]:
     """A list's rows without the do-not-contact customers, unordered (for counting)."""
     sub = inner.order_by(None).subquery("r")
-    return select(sub).where(sub.c.customer_id.not_in(not_contactable(as_of=as_of, rules=rules, until=until)))
+    return select(sub).where(contactable(sub.c.customer_id, as_of=as_of, rules=rules, until=until))
 
 
 WaveContact = Callable[[Any, Any], Any]
@@ -251,10 +254,10 @@ def wave_contacts(session: Session, *, as_of: date, rules: Rules) -> WaveContact
     return logged
 
 
-def status_case(outcome: Any) -> Any:
-    """A status from the latest outcome: none is `new`; a do_not_contact whose days have run
-    out (when they are shorter than the cycle) reads as declined."""
-    return case((outcome.is_(None), literal("new")), (outcome == "do_not_contact", literal("declined")), else_=outcome)
+def status_of(outcome: Any) -> Any:
+    """A status from the latest outcome, naming it once (it is a lookup): none is `new`; a
+    do_not_contact whose days have run out (when set shorter than the cycle) reads as declined."""
+    return func.coalesce(func.replace(outcome, "do_not_contact", "declined"), literal("new"))
 
 
 def any_contacts(session: Session, *, as_of: date, rules: Rules, until: date | None) -> bool:
@@ -292,16 +295,14 @@ def with_status(
     order = inner._order_by_clauses  # the list's order, kept as a row number
     ranked = inner.add_columns(func.row_number().over(order_by=order).label("list_order")).order_by(None)
     sub = ranked.subquery("l")
-    latest = latest_contacts(as_of=as_of, rules=rules, until=until)
     list_name = literal(key) if isinstance(key, str) else key(sub)
-    status = status_case(latest.c.outcome)
-    on = and_(latest.c.customer_id == sub.c.customer_id, latest.c.list_name == list_name, latest.c.rn == 1)
-    stmt = (
-        select(*[col for col in sub.c if col.name != "list_order"], status.label("contact_status"))
-        .select_from(sub)
-        .outerjoin(latest, on)
-        .where(sub.c.customer_id.not_in(not_contactable(as_of=as_of, rules=rules, until=until)))
+    status = status_of(latest_outcome(sub.c.customer_id, list_name, as_of=as_of, rules=rules, until=until))
+    rows = (
+        select(*sub.c, status.label("contact_status"))
+        .where(contactable(sub.c.customer_id, as_of=as_of, rules=rules, until=until))
+        .subquery("s")
     )
+    stmt = select(*[col for col in rows.c if col.name != "list_order"])
     if statuses is not None:
-        stmt = stmt.where(status.in_(list(statuses)))
-    return stmt.order_by(case((status == "new", 0), else_=1), sub.c.list_order)
+        stmt = stmt.where(rows.c.contact_status.in_(list(statuses)))
+    return stmt.order_by(case((rows.c.contact_status == "new", 0), else_=1), rows.c.list_order)

@@ -226,7 +226,10 @@ class ContactLog(SQLModel, table=True):
 
     __tablename__ = "contact_log"
     __table_args__ = (
-        Index("ix_contact_customer", "customer_id", "contacted_on"),
+        # A customer's latest contact for a list, and their do-not-contact: looked up per list row.
+        Index("ix_contact_customer", "customer_id", "list_name", "contacted_on"),
+        # Whether any contact for some lists counts at a date (the honeymoon waves' check).
+        Index("ix_contact_list", "list_name", "contacted_on"),
         Index("ix_contact_on", "contacted_on", "branch_id", "manager_id"),
         {"schema": AUTH_SCHEMA},
     )

@@ -93,3 +93,25 @@ def test_the_whole_dormant_list_is_read_from_its_index_alone(demo_db, rules):
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), "list:dormant", rules, ALL, as_of=DEMO_AS_OF))
     fact_steps = [step for step in steps if "customer_fact" in step]
     assert fact_steps == ["SEARCH customer_fact USING COVERING INDEX ix_fact_dormant (dormant=?)"]
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("name", ["list:dormant", "list:threshold", "list:honeymoon", "list:alliance-unused"])
+def test_a_managers_list_looks_up_only_its_customers_contacts(demo_db, rules, name):
+    """With the demo's contact history, a manager's list finds each row's status and
+    do-not-contact through ix_contact_customer: never a read of the whole contact log (at 1M a
+    manager's list went from 0.7 s to 0.2 s, My day from 3.1 s to 0.26 s)."""
+    from custdash.scope import Scope
+
+    mine = Scope(branch_id="B001", manager_id="M0001")
+    statements = _statements(str(demo_db), name, rules, mine, as_of=DEMO_AS_OF, limit=SCREEN_ROWS)
+    lists = [
+        steps
+        for steps in (_plan_steps(str(demo_db), [st]) for st in statements)
+        if any("customer_fact" in x for x in steps)
+    ]
+    lookups = [
+        step for steps in lists for step in steps if "contact" in step or step.split()[1:2] in (["latest"], ["dnc"])
+    ]
+    assert lookups, "the list read no contacts: is the demo's contact history there?"
+    assert [step for step in lookups if "(customer_id=?" not in step] == []

@@ -19,10 +19,10 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
-from custdash.contacts import counted_until, not_contactable
+from custdash.contacts import contactable, counted_until
 from custdash.models import ContactLog, Customer
 from custdash.rules import Rules
 from custdash.scope import Scope
@@ -97,29 +97,31 @@ def _worked_for(name: str, row: Any, waves: list[str]) -> str:
 
 def _follow_ups(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> list[dict[str, Any]]:
     """Customers in `scope` whose latest contact asked for a follow-up on or before the day
-    (at the extract date: today's), earliest first."""
+    (at the extract date: today's), earliest first. Read per customer of the scope."""
     c = ContactLog
     until = counted_until(session, as_of)
     day = until or max(as_of, date.today())
-    rank = func.row_number().over(partition_by=c.customer_id, order_by=(c.contacted_on.desc(), c.id.desc()))
-    dated = [] if until is None else [c.contacted_on <= until]
-    latest = select(c.customer_id, c.follow_up_on, rank.label("rn")).where(*dated).subquery("latest")
+    other = aliased(ContactLog)
+    dated = [] if until is None else [other.contacted_on <= until]
+    latest = (
+        select(other.id)
+        .where(other.customer_id == Customer.customer_id, *dated)
+        .order_by(other.contacted_on.desc(), other.id.desc())
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
     stmt = (
         select(
-            Customer.customer_id,
-            Customer.name,
-            Customer.phone,
-            Customer.branch_id,
-            Customer.manager_id,
-            latest.c.follow_up_on,
+            Customer.customer_id, Customer.name, Customer.phone, Customer.branch_id, Customer.manager_id, c.follow_up_on
         )
-        .join(latest, latest.c.customer_id == Customer.customer_id)
+        .join(c, c.customer_id == Customer.customer_id)
         .where(
-            latest.c.rn == 1,
-            latest.c.follow_up_on <= day,
-            Customer.customer_id.not_in(not_contactable(as_of=as_of, rules=rules, until=until)),
+            c.id == latest,
+            c.follow_up_on <= day,
+            contactable(Customer.customer_id, as_of=as_of, rules=rules, until=until),
             *scope.where(),
         )
-        .order_by(latest.c.follow_up_on, Customer.customer_id)
+        .order_by(c.follow_up_on, Customer.customer_id)
     )
     return [dict(r._mapping) for r in session.execute(stmt)]
