@@ -257,7 +257,8 @@ STORES_BEGIN, STORES_END = "<!-- stores:begin -->", "<!-- stores:end -->"
 
 # Blocks other benchmark scripts write into PERFORMANCE.md (their own runs, kept across ours).
 ASOF_BEGIN, ASOF_END = "<!-- asof:begin -->", "<!-- asof:end -->"
-KEPT_BLOCKS = [(STORES_BEGIN, STORES_END), (ASOF_BEGIN, ASOF_END)]
+WORK_BEGIN, WORK_END = "<!-- work:begin -->", "<!-- work:end -->"
+KEPT_BLOCKS = [(STORES_BEGIN, STORES_END), (ASOF_BEGIN, ASOF_END), (WORK_BEGIN, WORK_END)]
 
 
 def block(text: str, begin: str, end: str) -> str:

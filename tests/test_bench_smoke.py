@@ -69,3 +69,33 @@ def test_as_of_benchmark_runs_at_a_tiny_size(tmp_path):
         assert len(cells) == len(CASES) * len(SCOPES), label
         assert all(c.strip().strip("*").replace(".", "").isdigit() for c in cells), cells
     assert "Largest list at the extract date" in text and "peak RSS" in text
+
+
+def test_work_benchmark_runs_at_a_tiny_size(tmp_path):
+    """bench/work.py: gives a store the demo's contact history, then times every view of
+    working the lists for each scope and writes its block (keeping the others')."""
+    out = tmp_path / "perf.md"
+    out.write_text("# Performance\n\n<!-- asof:begin -->\nkept\n<!-- asof:end -->\n", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.work", "--sizes", "300", "--runs", "1", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert "<!-- asof:begin -->\nkept\n<!-- asof:end -->" in text
+    from bench.work import SKIP, TARGETS, VIEWS
+
+    for label in VIEWS:
+        cells = [
+            c.strip()
+            for c in next(line for line in text.splitlines() if line.startswith(f"| {label} |")).split("|")[2:-1]
+        ]
+        expected = ["-" if (label, scope) in SKIP else "number" for scope in TARGETS]
+        assert ["-" if c == "-" else "number" for c in cells if c == "-" or c.replace(".", "").isdigit()] == expected, (
+            cells
+        )
+    assert "Writing the demo's contact history into this store took" not in text  # the demo store has one
