@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from custdash.contacts import contact_history
 from custdash.queries.outcomes import outcome_summary
@@ -106,8 +107,7 @@ def test_a_row_of_my_day_is_logged_for_its_list(server, page, demo_db, rules):
     settle(page)
     page.get_by_role("button", name="Log a contact").click()
     dialog = page.get_by_role("dialog")
-    dialog.wait_for()
-    assert first["customer_id"] in dialog.inner_text()
+    expect(dialog).to_contain_text(first["customer_id"])  # the form renders a moment after the title
     dialog.get_by_role("button", name="Save").click()
     settle(page)
     assert exceptions(page) == []
