@@ -77,6 +77,18 @@ def _one_of(field: str, value: str, allowed: Sequence[str]) -> str:
     return value
 
 
+def worked_for(list_name: str, wave_status: Callable[[str], Any], rules: Rules) -> str:
+    """The contact list a row of call list `list_name` is worked for: the list itself, or for
+    the honeymoon list its first due or overdue wave (`wave_status("wave_k")` gives the row's
+    status of wave k; "other" when none is)."""
+    if list_name != "honeymoon":
+        return list_name
+    for w in rules.honeymoon.waves:
+        if wave_status(f"wave_{w.wave}") in ("due", "overdue"):
+            return f"honeymoon-{w.wave}"
+    return "other"
+
+
 def checked(contact: NewContact, *, rules: Rules, today: date) -> NewContact:
     """The contact with its fields checked and tidied (note stripped, the day filled in);
     ContactError naming the first field that is wrong."""

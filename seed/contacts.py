@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from custdash.contacts import CHANNELS
+from custdash.contacts import CHANNELS, worked_for
 from custdash.models import Branch, ContactLog
 from custdash.queries.outcomes import outcome_check
 from custdash.rules import Rules
@@ -130,7 +130,7 @@ def _round(
                 "customer_id": r.customer_id,
                 "branch_id": r.branch_id,
                 "manager_id": r.manager_id,
-                "list_name": _contact_list(list_name, r, waves),
+                "list_name": worked_for(list_name, lambda w, r=r: getattr(r, w, None), rules),
                 "channel": str(rng.choice(CHANNELS, p=CHANNEL_WEIGHTS)),
                 "outcome": outcome,
                 "note": str(rng.choice(NOTES)) or None,
@@ -139,10 +139,3 @@ def _round(
             }
         )
     return out
-
-
-def _contact_list(list_name: str, row: Any, waves: list[str]) -> str:
-    for w in waves:
-        if getattr(row, w) in ("due", "overdue"):
-            return f"honeymoon-{w.removeprefix('wave_')}"
-    return "alliance-unused" if list_name == "alliance-unused" else list_name

@@ -25,6 +25,7 @@ from custdash.importer.converters import (
     Enum,
 )
 from custdash.models import AumMonthly, Branch, Card, Customer, Manager, Product, Redemption, Touch, Txn
+from custdash.rules import PRODUCTS as RULE_PRODUCTS
 from custdash.rules import Rules
 
 
@@ -58,16 +59,7 @@ class FileSpec:
 
 
 CHANNELS = ("walk_in", "payroll", "alliance_cinema", "online", "referral")
-PRODUCTS = (
-    "mobile_banking",
-    "payroll_agreement",
-    "utility_autopay",
-    "time_deposit",
-    "wealth",
-    "fund",
-    "insurance",
-    "credit_card",
-)
+PRODUCTS = RULE_PRODUCTS  # the contract's product kinds (custdash.rules.PRODUCTS)
 
 SPECS: tuple[FileSpec, ...] = (
     FileSpec(

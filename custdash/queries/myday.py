@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from custdash.contacts import contactable, counted_until
+from custdash.contacts import contactable, counted_until, worked_for
 from custdash.models import ContactLog, Customer
 from custdash.rules import Rules
 from custdash.scope import Scope
@@ -78,21 +78,13 @@ def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope, lists: 
             if entry["contact_status"] is None:
                 entry["contact_status"] = r.contact_status
             if entry["contact_list"] is None:
-                entry["contact_list"] = _worked_for(name, r, waves)
+                entry["contact_list"] = worked_for(name, lambda w, r=r: getattr(r, w, None), rules)
     queue = list(rows.values())[:capacity]
     for entry in queue:
         entry["reasons"] = ",".join(["follow_up"] * (entry["follow_up_on"] is not None) + entry["reasons"])
         entry["contact_status"] = entry["contact_status"] or "new"
         entry["contact_list"] = entry["contact_list"] or "other"
     return pd.DataFrame(queue, columns=COLUMNS)
-
-
-def _worked_for(name: str, row: Any, waves: list[str]) -> str:
-    """The contact list of a queued row: the list's, or the honeymoon wave being worked."""
-    for w in waves if name == "honeymoon" else []:
-        if getattr(row, w) in ("due", "overdue"):
-            return f"honeymoon-{w.removeprefix('wave_')}"
-    return name
 
 
 def _follow_ups(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, end_of_day
+from custdash.contacts import worked_for
 from custdash.models import AumMonthly, Card, ContactLog, Product, Redemption, Txn
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -148,8 +149,8 @@ def _measure(
     if not members:
         return []
     ids = [m.customer_id for m in members]
-    worked_for = {m.customer_id: _worked_for(name, m, waves) for m in members}
-    first, reached = _contacts(session, ids, worked_for, start=start, end=end)
+    worked = {m.customer_id: worked_for(name, lambda w, m=m: getattr(m, w, None), rules) for m in members}
+    first, reached = _contacts(session, ids, worked, start=start, end=end)
     window = rules.contact.outcome_days
     happened = outcome_check(name, session, members, rules=rules, as_of=as_of, start=start, window=window)
     # The control group is measured from the contacted customers' median first contact (the
@@ -167,13 +168,6 @@ def _measure(
         }
         for m in members
     ]
-
-
-def _worked_for(name: str, member: Any, waves: list[str]) -> str:
-    for w in waves:
-        if getattr(member, w) in ("due", "overdue"):
-            return f"honeymoon-{w.removeprefix('wave_')}"
-    return name
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from custdash import charts
 from custdash.auth import record
+from custdash.contacts import worked_for
 from custdash.export import mask_phone
 from custdash.i18n import TEXT
 from custdash.ui.state import View, _writer, plain
@@ -80,7 +81,8 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
     if not who["opened"]:
         st.info(view.t("customer.not_yet"), icon=":material/event_busy:")
     first_list = next(iter(one["lists"]), None)
-    contact_for = _contact_list(first_list, one["lists"].get(first_list), view) if first_list else "other"
+    row = one["lists"].get(first_list, {}) if first_list else {}
+    contact_for = worked_for(first_list, row.get, view.rules) if first_list else "other"
     customer_actions(view, who["customer_id"], who["name"], contact_for, open_page=False)
     _standing(view, who)
     st.altair_chart(
@@ -125,15 +127,6 @@ def _standing(view: View, who: dict[str, Any]) -> None:
             now=who["entitlement"],
         )
     )
-
-
-def _contact_list(name: str, row: dict[str, Any] | None, view: View) -> str:
-    if name != "honeymoon" or row is None:
-        return name
-    for w in view.rules.honeymoon.waves:
-        if row.get(f"wave_{w.wave}") in ("due", "overdue"):
-            return f"honeymoon-{w.wave}"
-    return "other"
 
 
 def _lists(view: View, lists: dict[str, dict[str, Any]]) -> None:

@@ -6,21 +6,10 @@ import pandas as pd
 
 from custdash.export import to_csv_bytes
 from custdash.i18n import column_headers, percent
+from custdash.queries.outcomes import COLUMNS
 from custdash.ui.state import View, _options
 
-SHOWN = [
-    "list_name",
-    "manager_id",
-    "on_list",
-    "contacted",
-    "reached",
-    "contacted_outcomes",
-    "outcome_rate",
-    "control",
-    "control_outcomes",
-    "control_rate",
-    "difference",
-]
+SHOWN = [c for c in COLUMNS if c != "total"]  # the table without its total flag
 RATES = ("outcome_rate", "control_rate", "difference")
 
 

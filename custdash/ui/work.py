@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from custdash.auth import resume_session
-from custdash.contacts import CHANNELS, LOGGING_ROLES, OUTCOMES, STATUSES, ContactError, NewContact, list_names
+from custdash.contacts import (
+    CHANNELS,
+    LOGGING_ROLES,
+    OUTCOMES,
+    STATUSES,
+    ContactError,
+    NewContact,
+    list_names,
+    worked_for,
+)
 from custdash.contacts import log_contact as log_one
 from custdash.i18n import list_label as label_of
 from custdash.models import ContactLog
@@ -51,24 +60,13 @@ def status_filter(view: View, list_name: str) -> tuple[str, ...] | None:
     return tuple(chosen) or None
 
 
-def contact_list_of(list_name: str, row: pd.Series, view: View) -> str:
-    """The contact list a row of a call list is worked for (the honeymoon: its first due or
-    overdue wave)."""
-    if list_name != "honeymoon":
-        return list_name
-    for w in view.rules.honeymoon.waves:
-        if row.get(f"wave_{w.wave}") in ("due", "overdue"):
-            return f"honeymoon-{w.wave}"
-    return "other"
-
-
 def row_actions(view: View, list_name: str, shown: pd.DataFrame, selected: list[int]) -> None:
     """Under a call list: what can be done with the selected row."""
     if not selected or selected[0] >= len(shown):
         st.caption(view.t("contact.pick"))
         return
     row = shown.iloc[selected[0]]
-    customer_actions(view, str(row["customer_id"]), str(row["name"]), contact_list_of(list_name, row, view))
+    customer_actions(view, str(row["customer_id"]), str(row["name"]), worked_for(list_name, row.get, view.rules))
 
 
 def customer_actions(view: View, customer_id: str, name: str, list_name: str, *, open_page: bool = True) -> None:
