@@ -475,3 +475,25 @@ def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[
         )
         .properties(width=WIDTH, height=280)
     )
+
+
+def week_bars(
+    df: pd.DataFrame, *, value: str, value_title: str, lang: str, title: str, money: bool = False
+) -> alt.Chart:
+    """Bars of `value` per week (`week`: the week's first day). `money`: an amount, in 万 in Chinese."""
+    data = df.assign(week=[d.isoformat() for d in df["week"]])
+    if money:
+        data[value] = data[value] / money_scale(lang)
+    fmt = ",.2f" if money else ","
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar(color="#2a9d8f" if money else "#3b6ea8")
+        .encode(
+            x=alt.X("week:N", title=t("col.week", lang), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{value}:Q", title=value_title),
+            tooltip=[
+                alt.Tooltip("week:N", title=t("col.week", lang)),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+            ],
+        )
+    )

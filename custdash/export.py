@@ -26,6 +26,7 @@ from custdash.i18n import (
     LIST_COLS,
     MONEY_COLS,
     PCT_COLS,
+    PRODUCT_COLS,
     REASON_COLS,
     STATUS_COLS,
     TIER_COLS,
@@ -97,6 +98,9 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
             out[col] = [reasons_text(v, lang) for v in values]
         elif col in LIST_COLS:
             out[col] = [list_label(v, lang) for v in values]
+        elif col in PRODUCT_COLS:
+            names = {v: t(f"product.{v}", lang) for v in set(values)}
+            out[col] = [names[v] for v in values]
         elif col in MONEY_COLS:
             kinds[col] = "money"
         elif col in PCT_COLS:

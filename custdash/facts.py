@@ -6,7 +6,7 @@ refresh`) therefore writes, in the same transaction as the data:
 
 - `customer_fact`: one row per customer at the extract date (basis AUM and tier, previous
   tier, 12-month peak, card and dormancy facts, year-to-date alliance figures, segment,
-  honeymoon waves, cohort outcomes);
+  honeymoon waves, cohort outcomes, churn and downgrade figures);
 - `fact_rollup`: those facts summed by branch x manager x tier x previous tier x segment x
   channel, at the extract date and at the same day a month earlier (the overview's deltas);
 - `redemption_rollup`: the year-to-date heatmap by branch x manager x weekday x hour;
@@ -27,7 +27,7 @@ import time
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, month_before
@@ -37,13 +37,19 @@ from custdash.expressions import (
     alliance_acquired,
     aum_join,
     aum_value,
+    churn_aum_drop,
+    churn_outflow,
     cohort_conditions,
     cohort_first_day,
+    downgrade_risk,
+    earlier_join,
+    earlier_month,
     entitlement_case,
     flags,
     heatmap_select,
     in_window,
     near_threshold,
+    outflow_facts,
     redemption_facts,
     segment_case,
     segment_facts,
@@ -137,6 +143,11 @@ def fact_expressions(
     active = func.coalesce(cards.c.active_cards, 0)
     entitled = entitlement_case(rules, tier)
     free_used = func.coalesce(ytd.c.free_used, 0)
+    outflow = outflow_facts(as_of=as_of, rules=rules)
+    outflows = func.coalesce(outflow.c.outflows, 0)
+    outflow_total = func.coalesce(outflow.c.outflow_total, 0.0)
+    early, early_month = earlier_join(), earlier_month(as_of, rules)
+    earlier = aum_value(early)
 
     def ytd_sum(name: str, zero: Any = 0) -> Any:
         return func.coalesce(getattr(ytd.c, name), zero)
@@ -180,14 +191,22 @@ def fact_expressions(
         "honeymoon_overdue": and_(honeymoon, overdue),
         "deep_by_day_n": unless_rollup(case((in_cohort, deep), else_=None)),
         "v1_plus_at_day_n": unless_rollup(case((in_cohort, v1_plus), else_=None)),
+        "outflows": outflows,
+        "outflow_total": outflow_total,
+        "earlier_aum": earlier,
+        "churn_outflow": churn_outflow(rules, outflows, outflow_total),
+        "churn_aum_drop": churn_aum_drop(rules, aum, earlier),
+        "end_aum": basis.end_aum,
+        "downgrade": downgrade_risk(rules, aum, basis.end_aum),
     }
     joins = [] if rollup_only else [(peak, peak.c.customer_id == Customer.customer_id)]
-    joins += [(sub, sub.c.customer_id == Customer.customer_id) for sub in (cards, ytd, seg, touched)]
+    joins += [(sub, sub.c.customer_id == Customer.customer_id) for sub in (cards, ytd, seg, touched, outflow)]
     if not rollup_only:
         joins.append((cohort_aum, cohort_join))
     joins += [
         (basis, and_(basis.customer_id == Customer.customer_id, basis.month == month)),
         (prev, and_(prev.customer_id == Customer.customer_id, prev.month == add_months(month, -1))),
+        (early, and_(early.customer_id == Customer.customer_id, early.month == early_month)),
     ]
     return values, joins
 
@@ -230,6 +249,8 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
         "segment_redemptions": func.sum(f.c.segment_redemptions),
         **{k: func.sum(case((getattr(f.c, col), 1), else_=0)) for k, col in _FLAG_SUMS.items()},
         "unused": func.sum(case((f.c.remaining >= 1, 1), else_=0)),
+        "churn": func.sum(case((or_(f.c.churn_outflow, f.c.churn_aum_drop), 1), else_=0)),
+        "downgrade": func.sum(case((f.c.downgrade, 1), else_=0)),
     }
     cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
     by_name = {"as_of": literal(as_of, Date), **{k.name: k for k in keys}, **sums}

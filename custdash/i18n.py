@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from custdash.i18n_timing import TIMING_TEXT
 from custdash.i18n_work import WORK_TEXT
 from custdash.rules import Rules
 
@@ -313,6 +314,7 @@ TEXT: dict[str, dict[str, str]] = {
     "unit.percent": {"en": " (%)", "zh": "（%）"},
 }
 TEXT.update(WORK_TEXT)  # working the lists: custdash/i18n_work.py
+TEXT.update(TIMING_TEXT)  # the other timing points: custdash/i18n_timing.py
 
 
 def t(key: str, lang: str, **kw: object) -> str:
@@ -399,9 +401,26 @@ def percent(value: float | None, digits: int = 1) -> str:
 # What kind of value each column holds: the screen formats and the human-readable exports
 # (headers with units, Excel number formats) both follow this one table.
 
-MONEY_COLS = frozenset({"aum", "next_bound", "gap", "balance", "peak_aum_12m", "subsidy", "avg_aum"})
+MONEY_COLS = frozenset(
+    {
+        "aum",
+        "next_bound",
+        "gap",
+        "balance",
+        "peak_aum_12m",
+        "subsidy",
+        "avg_aum",
+        "outflow_total",
+        "earlier_aum",
+        "end_aum",
+        "shortfall",
+        "amount",
+    }
+)
 TIER_COLS = frozenset({"tier", "next_tier"})
-BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant"})
+BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant", "outflow", "aum_drop"})
+# Product kinds, translated as product.<value>.
+PRODUCT_COLS = frozenset({"product"})
 # A customer's status on a call list (contacts.STATUSES), translated as contact.status.<value>.
 STATUS_COLS = frozenset({"contact_status"})
 # Reasons of a queue row and the contact list it is logged for, in words.

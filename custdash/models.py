@@ -7,6 +7,8 @@ column. Columns marked *derived* are not in the extract: the importer fills them
 from the row itself (never from rules), so they stay valid whatever the rules say:
 
 - `customer.opened_month` — "YYYY-MM" of opened_on, for cohorts.
+- `customer.birth_md` — "MM-DD" of birth_date, so the birthday list is plain portable SQL
+  (and indexed).
 - `card.last_activity_at` — the time of the card's latest activity transaction in the
   whole extract (kinds outside `dormant.non_activity_kinds` of the rules in force at
   import; `meta.activity_excludes` records which). Queries use it for as-of dates on or
@@ -24,7 +26,7 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlmodel import Field, Index, SQLModel
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -56,6 +58,7 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_branch_manager", "branch_id", "manager_id"),
         Index("ix_customer_opened_on", "opened_on"),
         Index("ix_customer_manager", "manager_id"),
+        Index("ix_customer_birth_md", "birth_md"),
         {"sqlite_with_rowid": False},
     )
     customer_id: str = Field(primary_key=True, max_length=64)
@@ -68,6 +71,7 @@ class Customer(SQLModel, table=True):
     opened_on: date
     channel: str = Field(max_length=32)
     opened_month: str = Field(max_length=7)  # derived
+    birth_md: str | None = Field(default=None, max_length=5)  # derived
 
 
 # Every secondary index serves a view's or the importer's query plan; each costs import time
@@ -110,11 +114,17 @@ class Txn(SQLModel, table=True):
 
 class Product(SQLModel, table=True):
     __tablename__ = "product"
-    __table_args__ = (Index("ix_product_customer", "customer_id", "opened_on"),)
+    __table_args__ = (
+        Index("ix_product_customer", "customer_id", "opened_on"),
+        # The maturity list reads the next 30 days' maturities, and 回检 the last 90 days'.
+        Index("ix_product_matures", "matures_on"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="customer.customer_id", max_length=64)
     product: str = Field(max_length=32)
     opened_on: date
+    matures_on: date | None = None
+    amount: float | None = None
 
 
 class Touch(SQLModel, table=True):
@@ -338,6 +348,14 @@ class CustomerFact(SQLModel, table=True):
     honeymoon_overdue: bool
     deep_by_day_n: bool | None = None  # cohort customers only
     v1_plus_at_day_n: bool | None = None  # cohort customers only
+    # §6 churn warning and downgrade risk (expressions.churn_*, downgrade_*).
+    outflows: int  # outgoing transfers to other banks in the churn window
+    outflow_total: float
+    earlier_aum: float  # avg daily AUM aum_drop_months before the basis month
+    churn_outflow: bool
+    churn_aum_drop: bool
+    end_aum: float | None = None  # of the basis month
+    downgrade: bool
 
 
 class FactRollup(SQLModel, table=True):
@@ -369,6 +387,8 @@ class FactRollup(SQLModel, table=True):
     honeymoon_due: int
     honeymoon_overdue: int
     unused: int
+    churn: int
+    downgrade: int
 
 
 class RedemptionRollup(SQLModel, table=True):

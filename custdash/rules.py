@@ -94,6 +94,19 @@ class ChurnRules:
 
 
 @dataclass(frozen=True)
+class MaturityRules:
+    days_ahead: int  # on the list when A < matures_on <= A + days_ahead
+    retain_days: int  # retained: a new product within this many days after matures_on
+    retain_products: tuple[str, ...]
+    retained_window_days: int  # the rate covers products that matured in this many days up to A
+
+
+@dataclass(frozen=True)
+class BirthdayRules:
+    window_days: int  # birthdays in A .. A + window_days - 1
+
+
+@dataclass(frozen=True)
 class ContactRules:
     cycle_days: int
     do_not_contact_days: int
@@ -112,6 +125,8 @@ class Rules:
     alliance: AllianceRules
     honeymoon: HoneymoonRules
     churn: ChurnRules
+    maturity: MaturityRules
+    birthdays: BirthdayRules
     contact: ContactRules
     source: str
     fingerprint: str
@@ -168,6 +183,8 @@ _SECTIONS = {
         "aum_drop_floor",
         "aum_drop_months",
     },
+    "maturity": {"days_ahead", "retain_days", "retain_products", "retained_window_days"},
+    "birthdays": {"window_days"},
     "contact": {"cycle_days", "do_not_contact_days", "outcome_days", "daily_capacity", "wave_products"},
 }
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
@@ -233,7 +250,7 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
 
 # Sections no materialised fact depends on: editing them (or a release adding one) must not
 # send every view to the slow live path until `custdash refresh`.
-NOT_IN_FACTS = frozenset({"contact"})
+NOT_IN_FACTS = frozenset({"contact", "maturity", "birthdays"})
 
 
 def fingerprint_of(raw: dict[str, Any]) -> str:
@@ -286,6 +303,18 @@ def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str =
         aum_drop_floor=float(r.num("aum_drop_floor", lo=0)),
         aum_drop_months=r.num("aum_drop_months", lo=1, hi=24, integer=True),
     )
+    r = _Reader(src, "maturity", raw["maturity"], _SECTIONS["maturity"])
+    retain = r.table["retain_products"]
+    if not isinstance(retain, list) or not retain or any(p not in PRODUCTS for p in retain):
+        r.fail("retain_products", f"must be a non-empty list of products from {PRODUCTS}, got {retain!r}")
+    maturity = MaturityRules(
+        days_ahead=r.num("days_ahead", lo=1, hi=366, integer=True),
+        retain_days=r.num("retain_days", lo=0, hi=366, integer=True),
+        retain_products=tuple(retain),
+        retained_window_days=r.num("retained_window_days", lo=1, hi=366, integer=True),
+    )
+    r = _Reader(src, "birthdays", raw["birthdays"], _SECTIONS["birthdays"])
+    birthdays = BirthdayRules(window_days=r.num("window_days", lo=1, hi=31, integer=True))
     r = _Reader(src, "contact", raw["contact"], _SECTIONS["contact"])
     contact = ContactRules(
         cycle_days=r.num("cycle_days", lo=1, hi=366, integer=True),
@@ -294,7 +323,7 @@ def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str =
         daily_capacity=r.num("daily_capacity", lo=1, hi=1000, integer=True),
         wave_products=_wave_products(r, [w.wave for w in honeymoon.waves]),
     )
-    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, contact, src, fingerprint)
+    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, src, fingerprint)
 
 
 PRODUCTS = (
@@ -307,6 +336,8 @@ PRODUCTS = (
     "insurance",
     "credit_card",
 )
+# The products that mature (the contract's matures_on column is for these alone).
+MATURING = ("time_deposit", "wealth")
 
 
 def _wave_products(r: _Reader, waves: list[int]) -> dict[int, tuple[str, ...]]:

@@ -24,7 +24,21 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts
-from custdash.queries import alliance, customer, dormant, honeymoon, myday, outcomes, summary, threshold, tiers
+from custdash.queries import (
+    alliance,
+    birthdays,
+    churn,
+    customer,
+    dormant,
+    downgrade,
+    honeymoon,
+    maturity,
+    myday,
+    outcomes,
+    summary,
+    threshold,
+    tiers,
+)
 from custdash.queries.common import count_rows, frame
 from custdash.rules import Rules
 from custdash.scope import Scope
@@ -102,6 +116,42 @@ LISTS: dict[str, CallList] = {
             lambda _rules: list(alliance.UNUSED_COLUMNS),
             "alliance-unused",
         ),
+        CallList(
+            "churn",
+            "churn",
+            "churn",
+            churn.churn_select,
+            churn.shape_list,
+            lambda _r: list(churn.LIST_COLUMNS),
+            "churn",
+        ),
+        CallList(
+            "downgrade",
+            "downgrade",
+            "downgrade",
+            downgrade.downgrade_select,
+            downgrade.shape_list,
+            lambda _r: list(downgrade.LIST_COLUMNS),
+            "downgrade",
+        ),
+        CallList(
+            "maturity",
+            "maturity",
+            "maturing",
+            maturity.maturity_select,
+            maturity.shape_list,
+            lambda _r: list(maturity.LIST_COLUMNS),
+            "maturity",
+        ),
+        CallList(
+            "birthdays",
+            "birthdays",
+            "birthdays",
+            birthdays.birthdays_select,
+            birthdays.shape_list,
+            lambda _r: list(birthdays.LIST_COLUMNS),
+            "birthdays",
+        ),
     )
 }
 
@@ -123,6 +173,10 @@ PAGES: tuple[Page, ...] = (
     Page("dormant", "pages/dormant.py"),
     Page("alliance", "pages/alliance.py"),
     Page("honeymoon", "pages/honeymoon.py"),
+    Page("churn", "pages/churn.py"),
+    Page("downgrade", "pages/downgrade.py"),
+    Page("maturity", "pages/maturity.py"),
+    Page("birthdays", "pages/birthdays.py"),
     Page("myday", "pages/myday.py"),
     Page("customer", "pages/customer.py"),
     Page("outcomes", "pages/outcomes.py"),
@@ -144,6 +198,10 @@ OVERVIEW_TILES: tuple[tuple[str, str], ...] = (
     ("honeymoon_due", "honeymoon"),
     ("honeymoon_overdue", "honeymoon"),
     ("unused", "alliance"),
+    ("churn", "churn"),
+    ("downgrade", "downgrade"),
+    ("maturing", "maturity"),
+    ("birthdays", "birthdays"),
 )
 
 
@@ -285,6 +343,13 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "customer": customer_360,
     "dormant_by_tier": dormant.dormant_by_peak_tier,
     "dormant_by_months": dormant.dormant_by_months,
+    "churn_reasons": churn.churn_reasons,
+    "has_end_aum": downgrade.has_end_aum,
+    "has_maturity_dates": maturity.has_maturity_dates,
+    "downgrade_by_tier": downgrade.downgrade_by_tier,
+    "maturities_by_week": maturity.maturities_by_week,
+    "retention": maturity.retention,
+    "birthdays_by_day": birthdays.birthdays_by_day,
     **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
     **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
 }

@@ -26,8 +26,11 @@ st.subheader(view.t("overview.lists"))
 now = ui.data(view, "list_sizes")
 rule_now = ui.data(view, "list_sizes", worked=False)
 before = ui.data(prev_view, "list_sizes", worked=False)
-links = OVERVIEW_TILES
-for col, (key, target) in zip(st.columns(len(links)), links):
+# Rows of five: nine tiles in one row leave each too narrow for its label.
+tiles = [
+    (col, tile) for i in range(0, len(OVERVIEW_TILES), 5) for col, tile in zip(st.columns(5), OVERVIEW_TILES[i : i + 5])
+]
+for col, (key, target) in tiles:
     change = rule_now[key] - before[key]
     with col.container(border=True):
         st.metric(

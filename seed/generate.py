@@ -21,7 +21,7 @@ from faker import Faker
 
 from custdash.importer import CHANNELS as IMPORT_CHANNELS
 from custdash.importer import PRODUCTS as IMPORT_PRODUCTS
-from custdash.rules import Rules
+from custdash.rules import MATURING, Rules
 
 CHUNK = 25_000  # at most this many customers per chunk: with the store's page cache, the 1M demo stays under 1 GB
 MANAGERS_PER_BRANCH = 8
@@ -350,7 +350,46 @@ class Generator:
         has |= late
         has &= offset <= age[:, None]
         ci, pi = np.nonzero(has)
-        return {"customer_id": cid[ci], "product": PRODUCTS[pi], "opened_on": _dates(opened[ci] + offset[ci, pi] * DAY)}
+        who, kind, day = cid[ci], PRODUCTS[pi], opened[ci] + offset[ci, pi] * DAY
+        # A short deposit rolled over lately by some older customers: a share of them mature in
+        # the coming weeks (the maturity list, DOMAIN.md §6).
+        rolling = np.nonzero((age > 365) & (rng.random(n) < 0.08))[0]
+        who = np.concatenate([who, cid[rolling]])
+        kind = np.concatenate([kind, np.full(len(rolling), "time_deposit")])
+        day = np.concatenate([day, as_of - rng.integers(0, 91, len(rolling)) * DAY])
+        matures, amount = self._terms(kind, day, rolling=len(rolling))
+        # Some matured products were followed by a new one (retained); the others were not.
+        done = np.nonzero(~np.isnat(matures) & (matures <= as_of) & (rng.random(len(kind)) < 0.45))[0]
+        again = matures[done] + rng.integers(0, 45, len(done)) * DAY
+        done, again = done[again <= as_of], again[again <= as_of]
+        follow = rng.choice(np.array(["time_deposit", "wealth", "fund", "insurance"]), len(done), p=[0.5, 0.3, 0.1, 0.1])
+        f_matures, f_amount = self._terms(follow, again, rolling=0)
+        who = np.concatenate([who, who[done]])
+        kind = np.concatenate([kind, follow])
+        day = np.concatenate([day, again])
+        matures = np.concatenate([matures, f_matures])
+        amount = np.concatenate([amount, f_amount])
+        return {
+            "customer_id": who,
+            "product": kind,
+            "opened_on": _dates(day),
+            "matures_on": np.where(np.isnat(matures), "", _dates(matures)),
+            "amount": amount,
+        }
+
+    def _terms(self, kind: np.ndarray, opened: np.ndarray, *, rolling: int) -> tuple[np.ndarray, np.ndarray]:
+        """Maturity dates (NaT for products that do not mature) and amounts (NaN where the bank
+        records none) of products opened on `opened`; the last `rolling` are three-month deposits."""
+        rng = self.rng
+        m = len(kind)
+        term = rng.choice(np.array([91, 182, 365, 730]), m, p=[0.3, 0.3, 0.3, 0.1])
+        term[m - rolling :] = 91
+        matures = np.where(np.isin(kind, MATURING), opened + term * DAY, np.datetime64("NaT"))
+        amount = np.round(np.exp(rng.normal(np.log(50_000), 0.9, m)), -2)
+        # Amounts for the products a bank records them for (deposits, wealth, funds, insurance).
+        amount = np.where(np.isin(kind, ["time_deposit", "wealth", "fund", "insurance"]), amount, np.nan)
+        amount = np.where(rng.random(m) < 0.05, np.nan, amount)
+        return matures.astype("datetime64[D]"), amount
 
     def _touches(self, cid: np.ndarray, opened: np.ndarray) -> Columns:
         rng, as_of = self.rng, self.as_of

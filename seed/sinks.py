@@ -16,7 +16,9 @@ from seed.generate import Chunk
 
 SPEC_BY_FILE = {s.file: s for s in SPECS}
 # Text columns where the generator writes "" for "missing".
-NULLABLE_TEXT = {"manager_id", "counterparty", "outcome", "gender", "phone", "city"}
+NULLABLE_TEXT = {"manager_id", "counterparty", "outcome", "gender", "phone", "city", "matures_on"}
+# Number columns where the generator writes NaN for "missing".
+NULLABLE_NUMBER = {"amount"}
 
 
 def _db_values(name: str, a: np.ndarray) -> list[Any]:
@@ -26,6 +28,8 @@ def _db_values(name: str, a: np.ndarray) -> list[Any]:
     values = a.tolist()
     if name in NULLABLE_TEXT:
         values = [v if v != "" else None for v in values]
+    elif name in NULLABLE_NUMBER:
+        values = [None if v != v else v for v in values]
     return values
 
 
@@ -77,6 +81,8 @@ class CsvSink:
                 a = cols[n]
                 if np.issubdtype(a.dtype, np.datetime64):
                     values.append([s.replace("T", " ") for s in np.datetime_as_string(a, unit="s")])
+                elif n in NULLABLE_NUMBER:
+                    values.append(["" if v != v else v for v in a.tolist()])
                 else:
                     values.append(a.tolist())
             rows = list(zip(*values))

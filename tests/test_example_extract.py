@@ -31,7 +31,7 @@ A = EXAMPLE_AS_OF
 
 EXPECTED_SUMMARY = {
     "as_of": "2026-11-15",
-    "tiers": {"V0": 12, "V1": 4, "V2": 0, "V3": 0, "V4": 0, "V5": 1, "V6": 1},
+    "tiers": {"V0": 29, "V1": 7, "V2": 1, "V3": 0, "V4": 0, "V5": 1, "V6": 1},
     "threshold": 3,
     "dormant": 3,
     "honeymoon": {"in_window": 4, "due": 4, "overdue": 1},
@@ -39,8 +39,13 @@ EXPECTED_SUMMARY = {
         "peak_redemptions": 4,
         "off_peak_redemptions": 7,
         "free_tickets_used_ytd": 11,
-        "free_tickets_entitled": 58,
+        "free_tickets_entitled": 76,
     },
+    # DOMAIN.md §6 (README table, C10 and C20-C40).
+    "churn": 3,
+    "downgrade": 2,
+    "maturing": 4,
+    "birthdays": 3,
 }
 
 
@@ -58,6 +63,7 @@ def test_summary_whole_dict(example_session, rules):
                 "tiers": {"V0": 7, "V1": 3, "V2": 0, "V3": 0, "V4": 0, "V5": 0, "V6": 0},
                 "threshold": 2,
                 "dormant": 2,
+                "churn": 1,
                 "honeymoon": {"in_window": 3, "due": 3, "overdue": 0},
                 "alliance": {
                     "peak_redemptions": 2,
@@ -83,9 +89,30 @@ def test_summary_whole_dict(example_session, rules):
                 },
             },
         ),
+        (
+            Scope(branch_id="B3"),
+            {
+                "as_of": "2026-11-15",
+                "tiers": {"V0": 17, "V1": 3, "V2": 1, "V3": 0, "V4": 0, "V5": 0, "V6": 0},
+                "threshold": 0,
+                "dormant": 0,
+                "honeymoon": {"in_window": 0, "due": 0, "overdue": 0},
+                "alliance": {
+                    "peak_redemptions": 0,
+                    "off_peak_redemptions": 0,
+                    "free_tickets_used_ytd": 0,
+                    "free_tickets_entitled": 18,
+                },
+                "churn": 2,
+                "downgrade": 2,
+                "maturing": 4,
+                "birthdays": 3,
+            },
+        ),
     ],
 )
 def test_summary_scoped(example_session, rules, scope, expected):
+    expected = {**{k: 0 for k in ("churn", "downgrade", "maturing", "birthdays")}, **expected}
     assert summary(example_session, as_of=A, rules=rules, scope=scope) == expected
 
 
@@ -95,7 +122,16 @@ def test_summary_scoped(example_session, rules, scope, expected):
         ("threshold", ["C01", "C03", "C06"]),
         ("dormant", ["C10", "C08", "C11"]),
         ("honeymoon", ["C17", "C16", "C15", "C14"]),
-        ("alliance-unused", ["C05", "C06", "C04", "C18", "C02"]),
+        ("alliance-unused", ["C05", "C06", "C26", "C04", "C18", "C27", "C28", "C29", "C02"]),
+        # Earlier AUM descending: C10 (70,000, AUM fell), C23 (exactly 70% of the 50,000 floor),
+        # C20 (three transfers out totalling exactly 50,000, the first on day 90 of the window).
+        ("churn", ["C10", "C23", "C20"]),
+        # Shortfall ascending: C26 0.01 below V2's bound, C27 10,000 below V1's.
+        ("downgrade", ["C26", "C27"]),
+        # One row per product: 16 Nov (300,000 before 200,000), then A+30 (5,000 before no amount).
+        ("maturity", ["C32", "C30", "C32", "C31"]),
+        # 15 Nov (V2 before V0), 21 Nov (A+6).
+        ("birthdays", ["C26", "C37", "C38"]),
     ],
 )
 def test_call_lists_in_order(example_session, rules, name, ids):
@@ -106,8 +142,10 @@ def test_tier_distribution(example_session, rules):
     df = tier_distribution(example_session, as_of=A, rules=rules)
     assert df.to_dict("list") == {
         "tier": ["V0", "V1", "V2", "V3", "V4", "V5", "V6"],
-        "customers": [12, 4, 0, 0, 0, 1, 1],
-        "aum": [50999.99, 289999.99, 0.0, 0.0, 0.0, 5400000.0, 6000000.0],
+        # B3 adds 17 in V0 (C23 35,000 and C24 35,000.01), C27-C29 in V1 (60,000 + 60,000 + 55,000)
+        # and C26 in V2 (100,000).
+        "customers": [29, 7, 1, 0, 0, 1, 1],
+        "aum": [121000.0, 464999.99, 100000.0, 0.0, 0.0, 5400000.0, 6000000.0],
     }
 
 
@@ -120,20 +158,24 @@ def test_tier_distribution_by_branch(example_session, rules):
         ("B2", "V1", 1),
         ("B2", "V5", 1),
         ("B2", "V6", 1),
+        ("B3", "V0", 17),
+        ("B3", "V1", 3),
+        ("B3", "V2", 1),
     ]
 
 
 def test_tier_migration(example_session, rules):
     df = tier_migration(example_session, as_of=A, rules=rules)
     assert [tuple(r) for r in df.itertuples(index=False)] == [
-        ("V0", "V0", 11, "same"),
-        ("V0", "V1", 2, "up"),
+        ("V0", "V0", 28, "same"),
+        ("V0", "V1", 5, "up"),  # C27-C29 have no September row
+        ("V0", "V2", 1, "up"),  # C26
         ("V1", "V0", 1, "down"),
         ("V1", "V1", 2, "same"),
         ("V5", "V5", 1, "same"),
         ("V5", "V6", 1, "up"),
     ]
-    assert migration_summary(df) == {"up": 3, "down": 1, "same": 14}
+    assert migration_summary(df) == {"up": 7, "down": 1, "same": 31}
 
 
 def test_threshold_list_columns(example_session, rules):
@@ -230,15 +272,15 @@ def test_cohorts(example_session, rules):
 def test_alliance_by_tier(example_session, rules):
     df = alliance_by_tier(example_session, as_of=A, rules=rules).set_index("tier")
     assert df.loc["V1"].to_dict() == {
-        "customers": 4,
+        "customers": 7,  # C27-C29 redeemed nothing
         "peak_redemptions": 2,
         "off_peak_redemptions": 2,
         "peak_tickets": 4,
         "off_peak_tickets": 3,
         "free_used": 6,
         "subsidy": 332.0,
-        "entitled": 16,
-        "utilisation": 0.375,
+        "entitled": 28,
+        "utilisation": 0.2143,
     }
     assert df.loc["V6"].to_dict() == {
         "customers": 1,
@@ -284,19 +326,19 @@ def test_alliance_channel_aum(example_session, rules):
     df = alliance_channel_aum(example_session, as_of=A, rules=rules)
     assert df[["group", "customers", "aum"]].to_dict("list") == {
         "group": ["alliance", "other"],
-        "customers": [3, 15],
-        "aum": [140000.0, 11600999.98],
+        "customers": [3, 36],  # B3's 21 walk-in customers: 70,000.01 + 275,000 more
+        "aum": [140000.0, 11945999.99],
     }
 
 
 def test_unused_entitlement_whole(example_session, rules):
     df = unused_entitlement(example_session, as_of=A, rules=rules)
     assert df[["customer_id", "tier", "entitled", "free_used_ytd", "remaining"]].to_dict("list") == {
-        "customer_id": ["C05", "C06", "C04", "C18", "C02"],
-        "tier": ["V6", "V5", "V1", "V1", "V1"],
-        "entitled": [24, 18, 4, 4, 4],
-        "free_used_ytd": [2, 3, 0, 0, 2],
-        "remaining": [22, 15, 4, 4, 2],
+        "customer_id": ["C05", "C06", "C26", "C04", "C18", "C27", "C28", "C29", "C02"],
+        "tier": ["V6", "V5", "V2", "V1", "V1", "V1", "V1", "V1", "V1"],
+        "entitled": [24, 18, 6, 4, 4, 4, 4, 4, 4],
+        "free_used_ytd": [2, 3, 0, 0, 0, 0, 0, 0, 2],
+        "remaining": [22, 15, 6, 4, 4, 4, 4, 4, 2],
     }
 
 

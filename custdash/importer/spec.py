@@ -25,8 +25,8 @@ from custdash.importer.converters import (
     Enum,
 )
 from custdash.models import AumMonthly, Branch, Card, Customer, Manager, Product, Redemption, Touch, Txn
+from custdash.rules import MATURING, Rules
 from custdash.rules import PRODUCTS as RULE_PRODUCTS
-from custdash.rules import Rules
 
 
 class ImportFailed(ValueError):
@@ -131,6 +131,8 @@ SPECS: tuple[FileSpec, ...] = (
             Col("customer_id", TEXT),
             Col("product", Enum(PRODUCTS)),
             Col("opened_on", DATE, as_of_candidate=True),
+            Col("matures_on", DATE, True),
+            Col("amount", POSITIVE, True),
         ),
     ),
     FileSpec(
@@ -166,7 +168,7 @@ SPEC_BY_FILE = {s.file: s for s in SPECS}
 # --- derived columns (from the row alone, never from rules; see models.py) -----------
 
 DERIVED: dict[type, list[str]] = {
-    Customer: ["opened_month"],
+    Customer: ["opened_month", "birth_md"],
     Redemption: ["screen_date", "weekday", "minute_of_day", "month_day"],
 }
 
@@ -175,6 +177,7 @@ def derive_row(table: type, row: dict[str, Any]) -> dict[str, Any]:
     """Fill the derived columns of one row of Python values."""
     if table is Customer:
         row["opened_month"] = row["opened_on"].strftime("%Y-%m")
+        row["birth_md"] = row["birth_date"].strftime("%m-%d") if row["birth_date"] else None
     elif table is Redemption:
         ts: datetime = row["ts"]
         row["screen_date"] = ts.date()
@@ -188,6 +191,7 @@ def derive_columns(table: type, values: dict[str, list[Any]]) -> None:
     """Fill the derived columns of a batch of storage values (ISO text dates and times)."""
     if table is Customer:
         values["opened_month"] = [d[:7] for d in values["opened_on"]]
+        values["birth_md"] = [d[5:10] if d else None for d in values["birth_date"]]
     elif table is Redemption:
         ts = values["ts"]
         values["screen_date"] = days = [v[:10] for v in ts]
@@ -222,6 +226,11 @@ def check_row(spec: FileSpec, row: dict[str, Any], rules: Rules) -> None:
         if not (row["wave"].isascii() and row["wave"].isdigit() and 1 <= int(row["wave"]) <= n):
             raise RowBad(f"wave must be a whole number from 1 to {n}, got {row['wave']!r}", "wave")
         row["wave"] = int(row["wave"])
+    elif spec.table is Product and row["matures_on"] is not None:
+        if row["product"] not in MATURING:
+            raise RowBad(f"matures_on is only for {', '.join(MATURING)}, not {row['product']}", "matures_on")
+        if row["matures_on"] <= row["opened_on"]:
+            raise RowBad("matures_on must be after opened_on", "matures_on")
     elif spec.table is Redemption:
         if row["child_tickets"] > row["tickets"]:
             raise RowBad("child_tickets must not exceed tickets", "child_tickets")
@@ -237,6 +246,10 @@ def check_columns(spec: FileSpec, values: dict[str, list[Any]], rules: Rules) ->
             raise Bad
         values["wave"] = waves = list(map(int, waves))
         if waves and (min(waves) < 1 or max(waves) > len(rules.honeymoon.waves)):
+            raise Bad
+    elif spec.table is Product:
+        rows = zip(values["product"], values["opened_on"], values["matures_on"])
+        if any(m is not None and (p not in MATURING or m <= o) for p, o, m in rows):
             raise Bad
     elif spec.table is Redemption:
         t, child, free = values["tickets"], values["child_tickets"], values["free_tickets"]

@@ -15,7 +15,11 @@ For a period `start` .. `end` (up to the as-of date A) and each call list:
 The outcome of each list: near-threshold, a later basis month in a higher tier than at the
 contact's day; dormant, activity on an active card; alliance-unused, a redemption; honeymoon
 wave k, a product of `contact.wave_products[k]` opened by the wave's last day (a wave not
-listed: the second tier or above at day `honeymoon.days`).
+listed: the second tier or above at day `honeymoon.days`); churn, a later basis month's AUM
+at least the one at the contact's day; downgrade, the next basis month still in the tier (or
+above); maturity, a product on the list retained (a `maturity.retain_products` product opened
+within `retain_days` of its maturity, after the contact). A customer with two maturing
+products counts once.
 
 The list members come from the list's own SELECT; the events are read for those customers
 only (never a whole table), in chunks.
@@ -39,7 +43,8 @@ from custdash.models import AumMonthly, Card, ContactLog, Product, Redemption, T
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
-OUTCOME_LISTS = ("threshold", "dormant", "alliance-unused", "honeymoon")
+# DOMAIN.md §7 names an outcome for each list but birthdays (a courtesy call): 回检 leaves it out.
+OUTCOME_LISTS = ("threshold", "dormant", "alliance-unused", "honeymoon", "churn", "downgrade", "maturity")
 REACHED = ("reached", "converted")
 CHUNK = 5000
 COLUMNS = [
@@ -145,7 +150,9 @@ def _measure(
     sub = lists(name, session, as_of=start, rules=rules, scope=scope).subquery("m")
     waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves] if name == "honeymoon" else []
     extra = [sub.c.opened_on, *[sub.c[w] for w in waves]] if waves else []
-    members = session.execute(select(sub.c.customer_id, sub.c.manager_id, *extra)).all()
+    members = list(
+        {m.customer_id: m for m in session.execute(select(sub.c.customer_id, sub.c.manager_id, *extra))}.values()
+    )
     if not members:
         return []
     ids = [m.customer_id for m in members]
@@ -238,7 +245,58 @@ def outcome_check(
             return False
 
         return higher
-    return _honeymoon_outcome(session, members, rules=rules, as_of=as_of, limit=limit)
+    if name in ("churn", "downgrade"):
+        aum = _aum(session, ids, first=basis_month(start), last=basis_month(as_of))
+
+        def held(m: Any, d: date) -> bool:
+            months = aum.get(m.customer_id, {})
+            here = basis_month(d)
+            if name == "downgrade":  # the next basis month, once it is one by the window's end
+                month = add_months(here, 1)
+                rank = rules.tier_codes.index
+                return month <= basis_month(limit(d)) and rank(rules.tier_of(months.get(month, 0.0))) >= rank(
+                    rules.tier_of(months.get(here, 0.0))
+                )
+            then = months.get(here, 0.0)
+            month, last = add_months(here, 1), basis_month(limit(d))
+            while month <= last:
+                if months.get(month, 0.0) >= then:
+                    return True
+                month = add_months(month, 1)
+            return False
+
+        return held
+    if name == "maturity":
+        return _maturity_outcome(session, ids, rules=rules, start=start, limit=limit)
+    if name == "honeymoon":
+        return _honeymoon_outcome(session, members, rules=rules, as_of=as_of, limit=limit)
+    raise ValueError(f"no outcome is measured for the {name!r} list")
+
+
+def _maturity_outcome(session: Session, ids: Sequence[str], *, rules: Rules, start: date, limit: Any) -> Any:
+    """Retained (DOMAIN.md §6): a product maturing as the list stood at `start` was followed by
+    a retaining product within `retain_days` of its maturity, opened after the contact."""
+    m = rules.maturity
+    held: dict[str, list[tuple[date, str, date | None]]] = defaultdict(list)
+    for chunk in _chunks(list(ids)):
+        stmt = select(Product.customer_id, Product.opened_on, Product.product, Product.matures_on).where(
+            Product.customer_id.in_(chunk)
+        )
+        for cid, opened, product, matures in session.execute(stmt):
+            held[cid].append((opened, product, matures))
+    ahead = start + timedelta(days=m.days_ahead)
+
+    def retained(member: Any, d: date) -> bool:
+        products = held.get(member.customer_id, [])
+        due = [mt for op, _p, mt in products if mt is not None and start < mt <= ahead and op <= start]
+        return any(
+            mt <= op <= mt + timedelta(days=m.retain_days) and d < op <= limit(d)
+            for mt in due
+            for op, p, _mt in products
+            if p in m.retain_products
+        )
+
+    return retained
 
 
 def _honeymoon_outcome(session: Session, members: Sequence[Any], *, rules: Rules, as_of: date, limit: Any) -> Any:

@@ -11,13 +11,20 @@ from sqlalchemy.orm import Session
 from custdash import contacts, facts
 from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
+from custdash.queries.birthdays import birthdays_select
+from custdash.queries.churn import churn_select
 from custdash.queries.common import count_rows
 from custdash.queries.dormant import dormant_select
+from custdash.queries.downgrade import downgrade_select
 from custdash.queries.honeymoon import honeymoon_counts
+from custdash.queries.maturity import maturity_select
 from custdash.queries.threshold import threshold_select
 from custdash.queries.tiers import tier_distribution
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
+
+# DOMAIN.md §6's lists in the summary (their list_sizes keys).
+TIMING_POINTS = ("churn", "downgrade", "maturing", "birthdays")
 
 
 def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, Any]:
@@ -30,6 +37,7 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         "dormant": sizes["dormant"],
         "honeymoon": honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope),
         "alliance": alliance_totals(alliance_by_tier(session, as_of=as_of, rules=rules, scope=scope)),
+        **{key: sizes[key] for key in TIMING_POINTS},
     }
 
 
@@ -42,24 +50,30 @@ def list_sizes(
     overview compares over a month, from the rollups)."""
     until = contacts.counted_until(session, as_of)
     worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
-    if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
-        r = FactRollup
-        names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused"]
-        row = session.execute(
-            select(*[func.sum(getattr(r, n)) for n in names]).where(r.as_of == as_of, *scope.where(r))
-        ).one()
-        return {n: int(v or 0) for n, v in zip(names, row)}
-    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
 
-    def size(stmt: Any) -> int:
+    def size(select_list: Any) -> int:
+        stmt = select_list(session, as_of=as_of, rules=rules, scope=scope)
         if worked:
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
         return count_rows(session, stmt)
 
+    # Maturities and birthdays are read through their own indexes, never from the rollup.
+    live = {"maturing": size(maturity_select), "birthdays": size(birthdays_select)}
+    if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+        r = FactRollup
+        names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused", "churn", "downgrade"]
+        row = session.execute(
+            select(*[func.sum(getattr(r, n)) for n in names]).where(r.as_of == as_of, *scope.where(r))
+        ).one()
+        return {**{n: int(v or 0) for n, v in zip(names, row)}, **live}
+    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
     return {
-        "threshold": size(threshold_select(session, as_of=as_of, rules=rules, scope=scope)),
-        "dormant": size(dormant_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "threshold": size(threshold_select),
+        "dormant": size(dormant_select),
         "honeymoon_due": counts["due"],
         "honeymoon_overdue": counts["overdue"],
-        "unused": size(unused_select(session, as_of=as_of, rules=rules, scope=scope)),
+        "unused": size(unused_select),
+        "churn": size(churn_select),
+        "downgrade": size(downgrade_select),
+        **live,
     }

@@ -18,6 +18,7 @@ from custdash.i18n import (
     LIST_COLS,
     MONEY_COLS,
     PCT_COLS,
+    PRODUCT_COLS,
     REASON_COLS,
     STATUS_COLS,
     TIER_COLS,
@@ -127,6 +128,8 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
             out[col] = [reasons_text(v, view.lang) for v in out[col]]
         elif col in LIST_COLS:
             out[col] = [list_label(v, view.lang) for v in out[col]]
+        elif col in PRODUCT_COLS:
+            out[col] = [view.t(f"product.{v}") for v in out[col]]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col in MONEY_COLS:

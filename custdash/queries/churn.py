@@ -1,0 +1,106 @@
+"""Churn warning (流失预警, DOMAIN.md §6): money leaving for other banks, or AUM falling away."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from custdash import facts
+from custdash.calendar import basis_month
+from custdash.expressions import (
+    aum_join,
+    aum_value,
+    churn_aum_drop,
+    churn_outflow,
+    customers_at,
+    earlier_join,
+    earlier_month,
+    outflow_facts,
+    person_columns,
+    tier_case,
+    with_aum,
+)
+from custdash.models import Customer, CustomerFact
+from custdash.rules import Rules
+from custdash.scope import ALL, Scope
+
+LIST_COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "branch_id",
+    "manager_id",
+    "tier",
+    "outflows",
+    "outflow_total",
+    "earlier_aum",
+    "aum",
+    "outflow",
+    "aum_drop",
+]
+REASONS = ("outflow", "aum_drop")
+
+
+def churn_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
+    """Customers with a churn reason at `as_of`, in list order: the earlier AUM descending (most
+    to lose first), then customer id."""
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        return (
+            select(
+                *person_columns(f),
+                f.tier,
+                f.outflows,
+                f.outflow_total,
+                f.earlier_aum,
+                f.basis_aum.label("aum"),
+                f.churn_outflow.label("outflow"),
+                f.churn_aum_drop.label("aum_drop"),
+            )
+            .where(or_(f.churn_outflow, f.churn_aum_drop), *scope.where(f))
+            .order_by(f.earlier_aum.desc(), f.customer_id)
+        )
+    month, early_month = basis_month(as_of), earlier_month(as_of, rules)
+    basis, early = aum_join(month), earlier_join()
+    aum, earlier = aum_value(basis), aum_value(early)
+    out = outflow_facts(as_of=as_of, rules=rules, scope=scope)
+    n = func.coalesce(out.c.outflows, 0)
+    total = func.coalesce(out.c.outflow_total, 0.0)
+    by_outflow, by_drop = churn_outflow(rules, n, total), churn_aum_drop(rules, aum, earlier)
+    stmt = select(
+        *person_columns(),
+        tier_case(rules, aum).label("tier"),
+        n.label("outflows"),
+        total.label("outflow_total"),
+        earlier.label("earlier_aum"),
+        aum.label("aum"),
+        by_outflow.label("outflow"),
+        by_drop.label("aum_drop"),
+    ).select_from(Customer)
+    stmt = with_aum(stmt.outerjoin(out, out.c.customer_id == Customer.customer_id), basis, month)
+    stmt = stmt.outerjoin(early, and_(early.customer_id == Customer.customer_id, early.month == early_month))
+    return stmt.where(*customers_at(as_of, scope), or_(by_outflow, by_drop)).order_by(
+        earlier.desc(), Customer.customer_id
+    )
+
+
+def shape_list(df: pd.DataFrame, **_: Any) -> pd.DataFrame:
+    """The rows of `churn_select` as the list shows them."""
+    for col in ("outflow_total", "earlier_aum", "aum"):
+        df[col] = df[col].astype(float).round(2)
+    df["outflows"] = df["outflows"].astype(int)
+    for col in REASONS:
+        df[col] = df[col].astype(bool)
+    return df[LIST_COLUMNS]
+
+
+def churn_reasons(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
+    """How many customers on the list hold each reason (both: counted under each).
+    Columns: reason, customers."""
+    sub = churn_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("c")
+    row = session.execute(select(*[func.sum(case((getattr(sub.c, r), 1), else_=0)) for r in REASONS])).one()
+    return pd.DataFrame({"reason": list(REASONS), "customers": [int(v or 0) for v in row]})
