@@ -362,7 +362,9 @@ class Generator:
         done = np.nonzero(~np.isnat(matures) & (matures <= as_of) & (rng.random(len(kind)) < 0.45))[0]
         again = matures[done] + rng.integers(0, 45, len(done)) * DAY
         done, again = done[again <= as_of], again[again <= as_of]
-        follow = rng.choice(np.array(["time_deposit", "wealth", "fund", "insurance"]), len(done), p=[0.5, 0.3, 0.1, 0.1])
+        follow = rng.choice(
+            np.array(["time_deposit", "wealth", "fund", "insurance"]), len(done), p=[0.5, 0.3, 0.1, 0.1]
+        )
         f_matures, f_amount = self._terms(follow, again, rolling=0)
         who = np.concatenate([who, who[done]])
         kind = np.concatenate([kind, follow])
