@@ -31,6 +31,18 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 CASES = {
+    "matures_on_on_a_fund": (
+        lambda f: _edit(f / "products.csv", "C34,fund,2026-10-02,,", "C34,fund,2026-10-02,2027-10-02,"),
+        "products.csv, line 19, column matures_on: matures_on is only for time_deposit, wealth, not fund",
+    ),
+    "matures_before_opening": (
+        lambda f: _edit(f / "products.csv", "C30,wealth,2026-05-16,2026-11-16", "C30,wealth,2026-05-16,2026-05-16"),
+        "products.csv, line 9, column matures_on: matures_on must be after opened_on",
+    ),
+    "zero_product_amount": (
+        lambda f: _edit(f / "products.csv", "2026-11-16,200000", "2026-11-16,0"),
+        "products.csv, line 9, column amount: must be > 0, got '0'",
+    ),
     "missing_file": (lambda f: (f / "customers.csv").unlink(), "customers.csv: required file missing"),
     "missing_column": (
         lambda f: _edit(f / "cards.csv", ",status,", ",state,"),
@@ -210,7 +222,7 @@ def test_bom_header_is_accepted(tmp_path, bad):
     p = bad / "customers.csv"
     p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
     result = import_extract(bad, fresh_store(tmp_path))
-    assert result.rows["customers.csv"] == 19
+    assert result.rows["customers.csv"] == 40
 
 
 def test_gb18030_extract_imports_with_encoding(tmp_path, bad):
@@ -223,17 +235,17 @@ def test_gb18030_extract_imports_with_encoding(tmp_path, bad):
 
 def test_columns_in_any_order_and_extra_columns_ignored(tmp_path, bad):
     (bad / "branches.csv").write_text(
-        "note,city,branch_name,branch_id\nx,上海,浦东陆家嘴支行,B1\ny,上海,徐汇,B2\n", encoding="utf-8"
+        "note,city,branch_name,branch_id\nx,上海,浦东陆家嘴支行,B1\ny,上海,徐汇,B2\nz,上海,静安,B3\n", encoding="utf-8"
     )
     result = import_extract(bad, fresh_store(tmp_path))
-    assert result.rows["branches.csv"] == 2
+    assert result.rows["branches.csv"] == 3
 
 
 def test_optional_files_may_be_absent(tmp_path, bad):
     for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
         (bad / f"{name}.csv").unlink()
     result = import_extract(bad, fresh_store(tmp_path))
-    assert result.rows["cards.csv"] == 0 and result.rows["customers.csv"] == 19
+    assert result.rows["cards.csv"] == 0 and result.rows["customers.csv"] == 40
 
 
 def test_as_of_defaults_to_latest_date_without_extract_json(tmp_path, bad):
@@ -247,7 +259,7 @@ def test_valid_import_replaces_previous_extract(store, tmp_path, bad):
     _edit(bad / "customers.csv", "C07,B2,,郑七", "C07,B2,,郑七改")
     import_extract(bad, str(store))
     assert fetch(store, "SELECT name FROM customer WHERE customer_id='C07'") == [("郑七改",)]
-    assert fetch(store, "SELECT count(*) FROM customer") == [(19,)]
+    assert fetch(store, "SELECT count(*) FROM customer") == [(40,)]
 
 
 def test_import_into_store_of_other_schema_version_is_refused(store, bad):
@@ -282,7 +294,7 @@ def test_import_keeps_the_store_in_wal_mode_with_its_page_size_and_leaves_no_fil
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert con.execute("PRAGMA page_size").fetchone() == (8192,)
-    assert con.execute("SELECT count(*) FROM customer").fetchone() == (19,)
+    assert con.execute("SELECT count(*) FROM customer").fetchone() == (40,)
     con.close()
     assert residue(db) == ["bad", "big-pages.db", "big-pages.db-auth"]  # `bad` is the extract folder
 

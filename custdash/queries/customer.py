@@ -130,13 +130,14 @@ def cards(session: Session, *, customer_id: str, as_of: date, rules: Rules) -> p
 
 
 def products(session: Session, *, customer_id: str, as_of: date) -> pd.DataFrame:
-    """Products opened by `as_of`, oldest first. Columns: product, opened_on."""
+    """Products opened by `as_of`, oldest first. Columns: product, opened_on, matures_on and
+    amount (None where the extract has none)."""
     stmt = (
-        select(Product.product, Product.opened_on)
+        select(Product.product, Product.opened_on, Product.matures_on, Product.amount)
         .where(Product.customer_id == customer_id, Product.opened_on <= as_of)
-        .order_by(Product.opened_on, Product.product)
+        .order_by(Product.opened_on, Product.product, Product.id)
     )
-    return frame(session, stmt, ["product", "opened_on"])
+    return frame(session, stmt, ["product", "opened_on", "matures_on", "amount"])
 
 
 def redemptions_ytd(session: Session, *, customer_id: str, as_of: date) -> dict[str, int]:

@@ -3,6 +3,7 @@ everything views.customer_360 returns (masked, translated, plain text)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -13,7 +14,7 @@ from custdash import charts
 from custdash.auth import record
 from custdash.contacts import worked_for
 from custdash.export import mask_phone
-from custdash.i18n import TEXT
+from custdash.i18n import TEXT, money_exact
 from custdash.ui.state import View, _writer, plain
 from custdash.ui.tables import data, localise
 from custdash.ui.work import customer_actions, list_label
@@ -166,8 +167,10 @@ def _waves(view: View, row: dict[str, Any] | None) -> None:
 def _products(df: pd.DataFrame, view: View) -> pd.DataFrame:
     out = df.copy()
     out["product"] = [_word(view, "product", p) for p in out["product"]]
-    out["opened_on"] = [d.isoformat() for d in out["opened_on"]]
-    return out.rename(columns={"product": view.t("col.product"), "opened_on": view.t("col.opened_on")})
+    for col in ("opened_on", "matures_on"):
+        out[col] = [d.isoformat() if isinstance(d, date) else "" for d in out[col]]
+    out["amount"] = [money_exact(v, view.lang) for v in out["amount"]]
+    return out.rename(columns={c: view.t(f"col.{c}") for c in out.columns})
 
 
 def _timeline(view: View, df: pd.DataFrame) -> None:
