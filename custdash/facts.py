@@ -63,6 +63,7 @@ from custdash.models import (
     CustomerFact,
     FactRollup,
     Meta,
+    Product,
     RedemptionRollup,
     Touch,
 )
@@ -75,6 +76,8 @@ log = logging.getLogger("custdash.facts")
 AS_OF_KEY = "facts_as_of"
 RULES_KEY = "facts_rules"
 ROLLUP_DATES_KEY = "facts_rollup_dates"
+HAS_END_AUM = "has_end_aum"
+HAS_MATURITY_DATES = "has_maturity_dates"
 
 FACT_COLUMNS = [c.name for c in CustomerFact.__table__.columns]
 DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "last_at"]
@@ -285,7 +288,19 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
     heat_cols = [c.name for c in RedemptionRollup.__table__.columns if c.name != "id"]
     conn.execute(insert(RedemptionRollup).from_select(heat_cols, heat.order_by(None)))
+    # Whether the extract holds the optional columns two lists need (an older one may not): the
+    # pages say so; asked at every page view, it would be a whole-table scan on such a store.
+    present = {
+        key: "1" if conn.execute(select(column).where(column.is_not(None)).limit(1)).first() else "0"
+        for key, column in ((HAS_END_AUM, AumMonthly.end_aum), (HAS_MATURITY_DATES, Product.matures_on))
+    }
+    write_meta(conn, **present)
     log.info("facts built as of %s (rules %s) in %.1f s", as_of, rules.fingerprint[:8], time.perf_counter() - started)
     write_meta(
         conn, **{AS_OF_KEY: as_of.isoformat(), RULES_KEY: rules.fingerprint, ROLLUP_DATES_KEY: f"{as_of},{before}"}
     )
+
+
+def extract_has(session: Session, key: str) -> bool:
+    """Did the load find the optional column behind `key` (HAS_END_AUM, HAS_MATURITY_DATES)?"""
+    return session.execute(select(Meta.value).where(Meta.key == key)).scalar() == "1"

@@ -33,7 +33,7 @@ OUTCOMES = {"reached": 0.42, "no_answer": 0.28, "declined": 0.12, "converted": 0
 # later shows the list's outcome more often than the rest, and reach them more often, so the
 # demo's contacted group does better than its control group (the data itself is untouched:
 # the demo store stays exactly what its CSV extract imports to).
-CONTACTED_IF_OUTCOME, CONTACTED_OTHERWISE = 0.7, 0.2
+CONTACTED_IF_OUTCOME, CONTACTED_OTHERWISE = 0.85, 0.15
 OUTCOMES_IF_OUTCOME = {"reached": 0.45, "no_answer": 0.05, "declined": 0.0, "converted": 0.5, "do_not_contact": 0.0}
 CHANNEL_WEIGHTS = [0.62, 0.18, 0.08, 0.12]  # phone, sms, visit, wechat (contacts.CHANNELS order)
 # When: this month's round works today's lists over the last 30 days; an earlier round, for
@@ -110,7 +110,9 @@ def _round(
         None if current else outcome_check(list_name, session, found, rules=rules, as_of=as_of, start=on, window=window)
     )
     managers = sorted({r.manager_id for r in found if r.manager_id})
-    working = {m for m in managers if rng.random() < WORKING_MANAGERS or m == always}
+    # In the earlier round every manager worked the lists (the campaign 回检 measures); in this
+    # month's, some have not started yet.
+    working = {m for m in managers if rng.random() < WORKING_MANAGERS or m == always or not current}
     out: list[dict[str, Any]] = []
     outcomes, weights = list(OUTCOMES), list(OUTCOMES.values())
     for r in found:

@@ -212,17 +212,27 @@ class Generator:
         peak = rng.uniform(55_000, 400_000, n)
         fade = np.clip((k - 1) / 6.0, 0, 1)
         path = np.where(once_rich[:, None], path + peak[:, None] * fade, path)
+        # Money that left and came back: half the AUM gone three and four months before the
+        # basis month, then back. On the churn list a quarter ago (AUM fell), rescued since: what
+        # 回检 shows contacting did (the fading dormant customers above never come back).
+        dip = ~dormant & (base >= 60_000) & (rng.random(n) < 0.10)
+        path = np.where(dip[:, None] & ((k == 3) | (k == 4)), path * 0.5, path)
         month_of = self.basis - k  # (1, months) datetime64[M]
         exists = opened.astype("datetime64[M]")[:, None] <= month_of
         who, kk = np.nonzero(exists)
         values = np.round(path[who, kk], 2)
+        coming = path[:, :1] * np.exp(rng.normal(0.0, 0.07, (n, 1)))
+        after = np.concatenate([coming, path[:, :-1]], axis=1)  # month k's next month (k - 1)
         return {
             "basis": np.where(exists[:, 0], np.round(path[:, 0], 2), 0.0),
             "who": who,
             "rows": {
                 "month": np.datetime_as_string(month_of[0, kk], unit="M"),
                 "avg_daily_aum": values,
-                "end_aum": np.round(values * rng.uniform(0.9, 1.1, len(values)), 2),
+                # A month's closing balance is where the next month's average starts (the basis
+                # month's: where the coming month, one more step of the walk, starts): a month-end
+                # below a tier's bound is a warning (downgrade risk) that usually comes true.
+                "end_aum": np.round(after[who, kk] * rng.uniform(0.99, 1.01, len(values)), 2),
             },
         }
 

@@ -73,6 +73,10 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "customer": "Customer",
         "outcomes": "Did it work",
         "myday": "My day",
+        "churn": "Churn warning",
+        "downgrade": "Downgrade risk",
+        "maturity": "Maturities",
+        "birthdays": "Birthdays",
     }
     assert at.title[0].value == titles[page]
     assert not at.error
@@ -91,6 +95,10 @@ def test_overview_figures_match_query_layer(env, rules):
         "Waves due": f"{sizes['honeymoon_due']:,}",
         "Waves overdue": f"{sizes['honeymoon_overdue']:,}",
         "Tickets unused": f"{sizes['unused']:,}",
+        "Churn warning": f"{sizes['churn']:,}",
+        "Downgrade risk": f"{sizes['downgrade']:,}",
+        "Maturing products": f"{sizes['maturing']:,}",
+        "Birthdays this week": f"{sizes['birthdays']:,}",
     }
 
 

@@ -333,6 +333,10 @@ def test_lists_hold_only_the_viewers_customers(env, rules, name, viewer):
     with Session(engine) as s:
         expected = call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=viewer.scope)
     engine.dispose()
+    if expected.empty:  # a short list (birthdays, downgrade) can be empty for one manager's book
+        assert [i.value for i in at.info][-1] == "Nobody matches these filters."
+        assert not [d for d in at.dataframe if "Customer ID" in d.value.columns]
+        return
     shown = at.dataframe[-1].value
     assert list(shown["Customer ID"]) == list(expected["customer_id"].head(500))
     assert set(shown["Branch"]) == {"B001"}

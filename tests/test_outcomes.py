@@ -43,10 +43,17 @@ def _aum(cid: str, **months: float) -> list[dict]:
 # In honeymoon on 1 October with wave 1 due: H1 (opened 28 September) contacted on 2 October
 # and bound mobile banking on day 6 (an outcome); H2 (opened 27 September) not contacted, bound
 # it on day 9, after the wave's last day (none).
+# Churn on 1 October (basis September, 40,000 <= 70% of June's 60,000): C1 contacted 5 October
+# and October's AUM back to 41,000 (an outcome); C2 not contacted, 39,000 in October (none).
+# Downgrade risk on 1 October (September: average 120,000, V2; month-end below 100,000): G1
+# contacted 3 October and still V2 in October (an outcome); G2 not contacted, V1 in October.
+# (Both V2: on the cinema list too, uncontacted, with no redemption.)
+# Maturity on 1 October: P1's deposit matures 10 October, contacted 2 October and renewed on 12
+# October (retained: an outcome); P2's wealth product matures 20 October, not renewed.
 FILES = {
     "customers": [
-        *[customer(c, manager_id="M1") for c in ("D1", "D2", "T1")],
-        *[customer(c, manager_id="M2") for c in ("D3", "T2", "T3")],
+        *[customer(c, manager_id="M1") for c in ("D1", "D2", "T1", "C1", "G1", "P1")],
+        *[customer(c, manager_id="M2") for c in ("D3", "T2", "T3", "C2", "G2", "P2")],
         customer("H1", opened_on="2026-09-28", manager_id="M1"),
         customer("H2", opened_on="2026-09-27", manager_id="M2"),
     ],
@@ -61,10 +68,19 @@ FILES = {
         *_aum("T1", **{"2026_09": 48000, "2026_10": 52000}),
         *_aum("T2", **{"2026_09": 48000, "2026_10": 47000}),
         *_aum("T3", **{"2026_09": 46000, "2026_10": 51000}),
+        *_aum("C1", **{"2026_06": 60000, "2026_09": 40000, "2026_10": 41000}),
+        *_aum("C2", **{"2026_06": 60000, "2026_09": 40000, "2026_10": 39000}),
+        {"customer_id": "G1", "month": "2026-09", "avg_daily_aum": 120000, "end_aum": 95000},
+        {"customer_id": "G1", "month": "2026-10", "avg_daily_aum": 110000, "end_aum": 110000},
+        {"customer_id": "G2", "month": "2026-09", "avg_daily_aum": 120000, "end_aum": 90000},
+        {"customer_id": "G2", "month": "2026-10", "avg_daily_aum": 80000, "end_aum": 80000},
     ],
     "products": [
         {"customer_id": "H1", "product": "mobile_banking", "opened_on": "2026-10-04"},
         {"customer_id": "H2", "product": "mobile_banking", "opened_on": "2026-10-06"},
+        {"customer_id": "P1", "product": "time_deposit", "opened_on": "2026-04-10", "matures_on": "2026-10-10"},
+        {"customer_id": "P1", "product": "time_deposit", "opened_on": "2026-10-12", "amount": 100000},
+        {"customer_id": "P2", "product": "wealth", "opened_on": "2026-04-20", "matures_on": "2026-10-20"},
     ],
 }
 MANAGERS = [
@@ -77,14 +93,20 @@ CONTACTS = [
     ("T1", "threshold", "converted", date(2026, 10, 5)),
     ("T2", "threshold", "declined", date(2026, 10, 6)),
     ("H1", "honeymoon-1", "reached", date(2026, 10, 2)),
+    ("C1", "churn", "reached", date(2026, 10, 5)),
+    ("G1", "downgrade", "reached", date(2026, 10, 3)),
+    ("P1", "maturity", "converted", date(2026, 10, 2)),
     # Before the period: not a contact of this period (T3 stays in the control group).
     ("T3", "threshold", "reached", date(2026, 9, 30)),
 ]
 EXPECTED = {
     "threshold": {"on_list": 3, "contacted": 2, "reached": 1, "outcome_rate": 0.5, "control_rate": 1.0},
     "dormant": {"on_list": 3, "contacted": 2, "reached": 1, "outcome_rate": 0.5, "control_rate": 1.0},
-    "alliance-unused": {"on_list": 0, "contacted": 0, "reached": 0, "outcome_rate": None, "control_rate": None},
+    "alliance-unused": {"on_list": 2, "contacted": 0, "reached": 0, "outcome_rate": None, "control_rate": 0.0},
     "honeymoon": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
+    "churn": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
+    "downgrade": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
+    "maturity": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
 }
 
 
@@ -116,8 +138,15 @@ def test_managers_side_by_side_and_each_managers_own(worked, rules):
         ["threshold", "M2", 2, 1, 0.0, 1.0],
         ["dormant", "M1", 2, 2, 0.5, None],
         ["dormant", "M2", 1, 0, None, 1.0],
+        ["alliance-unused", "M1", 1, 0, None, 0.0],
+        ["alliance-unused", "M2", 1, 0, None, 0.0],
         ["honeymoon", "M1", 1, 1, 1.0, None],
         ["honeymoon", "M2", 1, 0, None, 0.0],
+        *[
+            row
+            for name in ("churn", "downgrade", "maturity")
+            for row in ([name, "M1", 1, 1, 1.0, None], [name, "M2", 1, 0, None, 0.0])
+        ],
     ]
     mine = outcome_table(worked, as_of=A, rules=rules, scope=Scope(branch_id="B1", manager_id="M1"), start=START)
     assert outcome_summary(mine)["dormant"] == {
@@ -183,7 +212,7 @@ def test_an_empty_list_has_nothing_to_measure(tmp_path, rules):
     table = outcome_table(session, as_of=A, rules=rules, scope=ALL, start=START)
     empty = {"on_list": 0, "contacted": 0, "reached": 0, "outcome_rate": None, "control_rate": None}
     assert outcome_summary(table) == dict.fromkeys(EXPECTED, empty)
-    for name in ("threshold", "dormant", "alliance-unused", "honeymoon"):
+    for name in EXPECTED:
         check = outcome_check(name, session, [], rules=rules, as_of=A, start=START, window=90)
         assert callable(check)
     session.close()

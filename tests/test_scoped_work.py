@@ -58,7 +58,9 @@ def test_a_scoped_view_at_an_earlier_date_reads_only_its_scope(demo_db, rules, n
 @pytest.mark.sqlite_only("reads SQLite's query plans")
 # The honeymoon list may start from its 100-day opening window instead (a few per cent of the
 # bank, read from a covering index): the planner weighs the two by the statistics.
-@pytest.mark.parametrize("name", sorted(set(LISTS) - {"honeymoon"}))
+# Maturities and birthdays find their rows through their own indexes (ix_product_matures,
+# ix_customer_birth_md), not the facts: the next test.
+@pytest.mark.parametrize("name", sorted(set(LISTS) - {"honeymoon", "maturity", "birthdays"}))
 def test_a_managers_lists_at_the_extract_date_read_the_managers_facts(demo_db, rules, name):
     """From the facts, a manager's list (its screen rows and its count) is read through the
     scope index with both the branch and the manager, never by walking a whole-bank index
@@ -72,6 +74,20 @@ def test_a_managers_lists_at_the_extract_date_read_the_managers_facts(demo_db, r
     assert plans
     for step in plans:
         assert "ix_fact_scope_aum (branch_id=? AND manager_id=?" in step, step
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("name", ["maturity", "birthdays"])
+def test_maturities_and_birthdays_are_found_through_their_indexes(demo_db, rules, name):
+    """A manager's list reads their customers' rows only (through whichever index the planner
+    prefers); the whole bank's reads the window through the list's own index, no table scan."""
+    index = {"maturity": "ix_product_matures", "birthdays": "ix_customer_birth_md"}[name]
+    for scope in (Scope(branch_id="B001", manager_id="M0001"), Scope()):
+        for view, extra in ((f"list:{name}", {"limit": SCREEN_ROWS}), (f"count:{name}", {})):
+            statements = _statements(str(demo_db), view, rules, scope, as_of=DEMO_AS_OF, **extra)
+            assert _full_scans(str(demo_db), statements) == []
+            if scope.is_all:
+                assert any(index in step for step in _plan_steps(str(demo_db), statements)), view
 
 
 def _plan_steps(db: str, statements: list[tuple[str, object]]) -> list[str]:

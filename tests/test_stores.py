@@ -187,9 +187,9 @@ def test_readers_see_the_old_extract_or_the_new_one_never_a_mix(pg, tmp_path):
         done.set()
         reader.join()
         engine.dispose()
-    # The boundary example has 19 customers, 18 of them opened by its as-of date (facts).
-    assert seen <= {(19, 18), (3000, 3000)}, seen
-    assert (19, 18) in seen
+    # The boundary example has 40 customers, 39 of them opened by its as-of date (facts).
+    assert seen <= {(40, 39), (3000, 3000)}, seen
+    assert (40, 39) in seen
 
 
 def test_users_and_audit_live_beside_the_data_and_survive_imports(pg, tmp_path):

@@ -22,7 +22,7 @@ from custdash.expressions import (
     tier_case,
     with_aum,
 )
-from custdash.models import AumMonthly, Customer, CustomerFact
+from custdash.models import Customer, CustomerFact
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -81,9 +81,6 @@ def downgrade_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Sco
     )
 
 
-def has_end_aum(session: Session, **_: Any) -> bool:
-    """Does the extract hold month-end balances at all (an older one may not)?"""
-    return (
-        session.execute(select(AumMonthly.customer_id).where(AumMonthly.end_aum.is_not(None)).limit(1)).first()
-        is not None
-    )
+def has_end_aum(session: Session, **kw: Any) -> bool:
+    """Does the extract hold month-end balances at all (an older one may not)? Recorded at load."""
+    return facts.extract_has(session, facts.HAS_END_AUM)

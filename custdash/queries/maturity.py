@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from custdash import facts
 from custdash.calendar import trailing_start
 from custdash.expressions import customers_at, maturing, person_columns, retained
 from custdash.models import Customer, Product
@@ -96,6 +97,6 @@ def retention(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL
     return {"matured": matured, "retained": kept, "rate": round(kept / matured, 4) if matured else None}
 
 
-def has_maturity_dates(session: Session, **_: Any) -> bool:
-    """Does the extract hold maturity dates at all (an older one may not)?"""
-    return session.execute(select(Product.id).where(Product.matures_on.is_not(None)).limit(1)).first() is not None
+def has_maturity_dates(session: Session, **kw: Any) -> bool:
+    """Does the extract hold maturity dates at all (an older one may not)? Recorded at load."""
+    return facts.extract_has(session, facts.HAS_MATURITY_DATES)

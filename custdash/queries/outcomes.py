@@ -16,8 +16,8 @@ The outcome of each list: near-threshold, a later basis month in a higher tier t
 contact's day; dormant, activity on an active card; alliance-unused, a redemption; honeymoon
 wave k, a product of `contact.wave_products[k]` opened by the wave's last day (a wave not
 listed: the second tier or above at day `honeymoon.days`); churn, a later basis month's AUM
-at least the one at the contact's day; downgrade, the next basis month still in the tier (or
-above); maturity, a product on the list retained (a `maturity.retain_products` product opened
+at least the one at the contact's day; downgrade, the month after the one the list flagged
+still in the tier (or above); maturity, a product on the list retained (a `maturity.retain_products` product opened
 within `retain_days` of its maturity, after the contact). A customer with two maturing
 products counts once.
 
@@ -251,7 +251,11 @@ def outcome_check(
         def held(m: Any, d: date) -> bool:
             months = aum.get(m.customer_id, {})
             here = basis_month(d)
-            if name == "downgrade":  # the next basis month, once it is one by the window's end
+            if name == "downgrade":
+                # The tier the list flagged (its basis month at `start`) held in the next basis
+                # month, once that is one by the window's end: a call late in the period still
+                # asks whether the customer kept the tier they were at risk of losing.
+                here = basis_month(start)
                 month = add_months(here, 1)
                 rank = rules.tier_codes.index
                 return month <= basis_month(limit(d)) and rank(rules.tier_of(months.get(month, 0.0))) >= rank(

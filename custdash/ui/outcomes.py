@@ -20,6 +20,7 @@ def outcome_list_labels(view: View) -> dict[str, str]:
         "dormant": view.t("page.dormant"),
         "alliance-unused": view.t("outcomes.list.alliance-unused"),
         "honeymoon": view.t("outcomes.list.honeymoon"),
+        **{name: view.t(f"page.{name}") for name in ("churn", "downgrade", "maturity")},
     }
 
 
