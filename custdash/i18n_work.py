@@ -6,11 +6,11 @@ from __future__ import annotations
 WORK_TEXT: dict[str, dict[str, str]] = {
     "page.myday": {"en": "My day", "zh": "我的今日"},
     "myday.caption": {
-        "en": "Today's calls: follow-ups due first, then the honeymoon waves, near-threshold, dormant and cinema "
-        "lists in their own order; customers already reached, declined or converted in the last {cycle} days "
-        "wait. At most {capacity} customers.",
-        "zh": "今日待联系：先到期回访，再依次为蜜月期、临界客户、睡眠客户、观影权益名单（各按名单顺序）；近 {cycle} "
-        "天已接通、婉拒或已转化的客户暂不重复联系。最多 {capacity} 位。",
+        "en": "Today's calls: follow-ups due first, then the honeymoon waves, maturities, churn warning, downgrade "
+        "risk, near-threshold, birthdays, dormant and cinema lists in their own order; customers already reached, "
+        "declined or converted in the last {cycle} days wait. At most {capacity} customers.",
+        "zh": "今日待联系：先到期回访，再依次为蜜月期、到期承接、流失预警、保级预警、临界客户、生日关怀、睡眠客户、观影权益名单"
+        "（各按名单顺序）；近 {cycle} 天已接通、婉拒或已转化的客户暂不重复联系。最多 {capacity} 位。",
     },
     "myday.pick_manager": {
         "en": "Choose a manager in the sidebar to see their day.",

@@ -27,7 +27,18 @@ from custdash.models import ContactLog, Customer
 from custdash.rules import Rules
 from custdash.scope import Scope
 
-QUEUE_ORDER = ("honeymoon", "threshold", "dormant", "alliance-unused")
+# Dated chances first (a honeymoon wave's window, a maturity date), then money about to leave
+# or a tier about to be lost, then the rest; birthdays before the slow lists (within the week).
+QUEUE_ORDER = (
+    "honeymoon",
+    "maturity",
+    "churn",
+    "downgrade",
+    "threshold",
+    "birthdays",
+    "dormant",
+    "alliance-unused",
+)
 TO_WORK = ("new", "no_answer")
 COLUMNS = [
     "customer_id",
@@ -74,6 +85,8 @@ def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope, lists: 
                     "contact_list": None,
                 },
             )
+            if name in entry["reasons"]:  # a second maturing product: one reason
+                continue
             entry["reasons"].append(name)
             if entry["contact_status"] is None:
                 entry["contact_status"] = r.contact_status
