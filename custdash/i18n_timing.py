@@ -4,6 +4,10 @@ in the same shape as custdash.i18n.TEXT, which merges them."""
 from __future__ import annotations
 
 TIMING_TEXT: dict[str, dict[str, str]] = {
+    # the navigation's groups (views.PAGES)
+    "nav.analysis": {"en": "Analysis", "zh": "经营分析"},
+    "nav.lists": {"en": "Call lists", "zh": "名单"},
+    "nav.work": {"en": "Working the lists", "zh": "名单经营"},
     "page.churn": {"en": "Churn warning", "zh": "流失预警"},
     "page.downgrade": {"en": "Downgrade risk", "zh": "保级预警"},
     "page.maturity": {"en": "Maturities", "zh": "到期承接"},
@@ -56,6 +60,7 @@ TIMING_TEXT: dict[str, dict[str, str]] = {
         "en": "This extract has no maturity dates (products.csv, column matures_on): the list is empty.",
         "zh": "本次数据没有到期日（products.csv 的 matures_on 列），名单为空。",
     },
+    "maturity.rows": {"en": "{n:,} products", "zh": "{n:,} 个产品"},
     "maturity.by_week": {"en": "Maturing per week", "zh": "每周到期"},
     "maturity.amount_by_week": {"en": "Amount maturing per week", "zh": "每周到期金额"},
     "maturity.retained": {"en": "Retained after maturity", "zh": "到期承接率"},

@@ -154,3 +154,13 @@ def test_no_import_cycle_inside_custdash():
 def test_no_module_over_500_lines(path):
     n = len((ROOT / path).read_text(encoding="utf-8").splitlines())
     assert n <= 500, f"{path} has {n} lines: split it by idea"
+
+
+def test_every_navigation_group_is_named_in_both_languages():
+    from custdash.i18n import TEXT
+
+    groups = {p.section for p in views.PAGES if p.section}
+    assert groups == {"analysis", "lists", "work"}
+    assert all(set(TEXT[f"nav.{g}"]) == {"en", "zh"} for g in groups)
+    # Every call list's page sits in the lists group.
+    assert {views.PAGE[c.page].section for c in views.LISTS.values()} <= {"lists", "analysis"}

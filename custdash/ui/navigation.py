@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -35,8 +36,11 @@ def run_app() -> None:
     ]
     _nav.active = True
     _nav.pages = {spec.name: p for spec, p in zip(shown, pages)}
+    sections: dict[str, list[Any]] = {}
+    for spec, p in zip(shown, pages):
+        sections.setdefault(t(f"nav.{spec.section}", lang) if spec.section else "", []).append(p)
     try:
-        st.navigation(pages).run()
+        st.navigation(sections, expanded=True).run()
     except Exception as e:  # the last line of defence: no traceback reaches a browser
         _incident(e, lang)
     finally:

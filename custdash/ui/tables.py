@@ -21,6 +21,7 @@ from custdash.i18n import (
     PRODUCT_COLS,
     REASON_COLS,
     STATUS_COLS,
+    TEXT,
     TIER_COLS,
     column_headers,
     is_wave_col,
@@ -188,7 +189,8 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
     if not total:
         st.info(view.t("common.empty"), icon=":material/person_off:")
         return
-    st.caption(view.t("common.rows", n=total))
+    # A list counts customers, the maturity list products (a row each).
+    st.caption(view.t(f"{list_name}.rows" if f"{list_name}.rows" in TEXT else "common.rows", n=total))
     shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
     # On screen the status comes right after who the customer is (the files keep the contract's
     # order, status last).
