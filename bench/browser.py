@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from load import APP, ARGS, PAGES, TITLES, free_port, start_server
+from load import APP, ARGS, PAGES, TITLES, free_port, nav_link, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def _walk(page, url: str, times: dict[str, list[float]], visits: int) -> None:
             if visit == 0 and name == "":
                 continue
             t0 = time.monotonic()
-            page.locator("[data-testid=stSidebarNav] a").nth(PAGES.index(name)).click()
+            nav_link(page, name).click()
             _ready(page, title)
             times.setdefault(name or "overview", []).append(time.monotonic() - t0)
 

@@ -33,6 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = ["", "tiers", "threshold", "dormant", "alliance", "honeymoon"]
 TITLES = ["Today", "Tiers", "Near threshold", "Dormant", "Alliance (cinema)", "Honeymoon"]
+
+
+def nav_link(page, name: str):
+    """The sidebar's link to page `name` ("" for the overview), by its address: the navigation
+    groups its pages, so a link's position is not the page's place in PAGES."""
+    return page.locator(f'[data-testid=stSidebarNav] a[href$="/{name}"]')
+
+
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -105,7 +113,7 @@ async def session(browser, url: str, n: int, stop_at: float, totals: set[str], r
     while time.monotonic() < stop_at:
         name = PAGES[i % len(PAGES)]
         i += 1
-        link = page.locator("[data-testid=stSidebarNav] a").nth(PAGES.index(name))
+        link = nav_link(page, name)
         t0 = time.monotonic()
         await link.click()
         # The page is there when its own title is (a rerun under load may start late).

@@ -258,7 +258,13 @@ STORES_BEGIN, STORES_END = "<!-- stores:begin -->", "<!-- stores:end -->"
 # Blocks other benchmark scripts write into PERFORMANCE.md (their own runs, kept across ours).
 ASOF_BEGIN, ASOF_END = "<!-- asof:begin -->", "<!-- asof:end -->"
 WORK_BEGIN, WORK_END = "<!-- work:begin -->", "<!-- work:end -->"
-KEPT_BLOCKS = [(STORES_BEGIN, STORES_END), (ASOF_BEGIN, ASOF_END), (WORK_BEGIN, WORK_END)]
+TIMING_BEGIN, TIMING_END = "<!-- timing:begin -->", "<!-- timing:end -->"
+KEPT_BLOCKS = [
+    (STORES_BEGIN, STORES_END),
+    (ASOF_BEGIN, ASOF_END),
+    (WORK_BEGIN, WORK_END),
+    (TIMING_BEGIN, TIMING_END),
+]
 
 
 def block(text: str, begin: str, end: str) -> str:

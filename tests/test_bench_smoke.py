@@ -99,3 +99,29 @@ def test_work_benchmark_runs_at_a_tiny_size(tmp_path):
             cells
         )
     assert "Writing the demo's contact history into this store took" not in text  # the demo store has one
+
+
+def test_timing_points_benchmark_runs_at_a_tiny_size(tmp_path):
+    """bench/timing.py: the four §6 pages' queries for each as-of case and scope, a number in
+    every cell, its block written and the others' kept."""
+    out = tmp_path / "perf.md"
+    out.write_text("# Performance\n\n<!-- work:begin -->\nkept\n<!-- work:end -->\n", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.timing", "--sizes", "300", "--runs", "1", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert "<!-- work:begin -->\nkept\n<!-- work:end -->" in text
+    from bench.asof import CASES, SCOPES
+    from bench.timing import QUERIES
+
+    for label in QUERIES:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+        cells = [c.strip() for c in row.split("|")[2:-1]]
+        assert len(cells) == len(CASES) * len(SCOPES) and all(c.replace(".", "").isdigit() for c in cells), cells
+    assert "the bank's lists at the extract date: churn" in text

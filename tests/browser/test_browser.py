@@ -222,9 +222,10 @@ def test_language_switch_then_every_sidebar_control(fresh_server, browser, tmp_p
     settle(page)
     assert exceptions(page) == [] and "as_of=2026-10-31" in page.url
     for name in ("tiers", "threshold", "dormant", "alliance", "honeymoon"):
-        page.locator("[data-testid=stSidebarNav] a").nth(list(PAGES).index(name)).click()
+        page.locator(f'[data-testid=stSidebarNav] a[href$="/{PAGES[name]}"]').click()
         settle(page)
         assert exceptions(page) == [], name
+        assert page.url.split("?")[0].endswith(f"/{PAGES[name]}"), (name, page.url)
     context.close()
     log = (tmp_path / "streamlit.log").read_text()
     assert "Traceback" not in log and "Exception" not in log, log[-3000:]
