@@ -47,18 +47,29 @@ def _objects(df: pd.DataFrame) -> pd.DataFrame:
 def _scopes(db: Path | str) -> list[Scope]:
     engine = make_engine(str(db))
     with Session(engine) as s:
-        branch, manager = s.execute(select(Customer.branch_id, Customer.manager_id).limit(1)).one()
+        # The same customer on every store (no ORDER BY left PostgreSQL free to pick another).
+        branch, manager = s.execute(
+            select(Customer.branch_id, Customer.manager_id)
+            .where(Customer.manager_id.is_not(None))
+            .order_by(Customer.customer_id)
+            .limit(1)
+        ).one()
     engine.dispose()
     return [ALL, Scope(branch_id=branch), Scope(branch_id=branch, manager_id=manager)]
 
 
 @pytest.mark.parametrize("name", sorted(VIEWS))
 def test_every_view_equals_the_live_query_on_the_demo_store(demo_db, rules, name):
+    bank = None
     for scope in _scopes(demo_db):
         fast = _run(demo_db, name, as_of=DEMO_AS_OF, rules=rules, scope=scope, live=False)
         live = _run(demo_db, name, as_of=DEMO_AS_OF, rules=rules, scope=scope, live=True)
         _same(fast, live)
-    # The views are not trivially empty on the demo store (or the comparison proves little).
+        if bank is None:
+            bank = fast
+    # The views are not trivially empty on the demo store (or the comparison proves little):
+    # the whole bank's (one manager's book may hold nobody on a short list).
+    fast = bank
     if isinstance(fast, int):
         assert fast > 0
     elif name not in ("honeymoon_counts", "list_sizes"):
