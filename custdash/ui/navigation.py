@@ -17,7 +17,7 @@ from custdash.db import StoreError, check_store, error_cause, held_a_store, stor
 from custdash.i18n import t
 from custdash.rules import Rules, RulesError
 from custdash.ui.filters import _sidebar, url_params
-from custdash.ui.session import _signed_in
+from custdash.ui.session import _signed_in, cookie_role
 from custdash.ui.state import ROOT, View, _engine, _generation_lock, _writer, current_lang, log, plain, rules_now
 from custdash.ui.work import flash
 from custdash.views import pages_for
@@ -29,7 +29,10 @@ def run_app() -> None:
     """app.py's body: navigation over the pages, then the chosen page."""
     lang = current_lang()
     viewer: Viewer | None = st.session_state.get("viewer")
-    shown = pages_for(viewer.role if viewer is not None else None)
+    # A reload starts a new Streamlit session with only the cookie: without reading it here the
+    # first run listed every page (the audit trail to a manager) until the next click.
+    role = viewer.role if viewer is not None else cookie_role(config.db_url())
+    shown = pages_for(role)
     pages = [
         st.Page(str(ROOT / p.path), title=t(f"page.{p.name}", lang), url_path=p.name, default=(i == 0))
         for i, p in enumerate(shown)

@@ -43,6 +43,22 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) else None
 
 
+def cookie_role(target: str) -> str | None:
+    """The role behind the browser's session cookie, for a new Streamlit session's first run
+    (a reload, a link opened in a new tab), before the page checks the viewer: the navigation
+    then lists only that role's pages. None when there is no such session or it cannot be read
+    (the page's own check then decides, as always)."""
+    token = _cookie()
+    if token is None:
+        return None
+    try:
+        with Session(_writer(target)) as s:
+            viewer = resume_session(s, token, idle_minutes=_idle_minutes())
+    except Exception:  # no store yet, a damaged one: the page says what is wrong
+        return None
+    return viewer.role if viewer is not None else None
+
+
 def served_with_routes() -> bool:
     """Is this dashboard served by custdash.server (the sign-in route that sets the cookie)?"""
     return os.environ.get("CUSTDASH_ASGI") == "1"

@@ -47,6 +47,22 @@ def test_reload_and_a_second_tab_stay_signed_in_with_an_httponly_cookie(server, 
     assert _h1(other) == "Tiers" and exceptions(other) == []
 
 
+def test_a_reload_lists_only_the_pages_of_the_viewers_role(server, context):
+    """A new tab (a new Streamlit session, only the cookie to go by) shows a manager their
+    pages from its first run: no audit trail in the navigation, then or after a click."""
+    page = context.new_page()
+    open_page(page, f"{server}/?lang=en", user="manager")
+    other = context.new_page()
+    other.goto(f"{server}/myday?lang=en")
+    settle(other, started=True)
+    links = [t.strip() for t in other.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+    assert "My day" in links and "Audit" not in links, links
+    other.locator('[data-testid=stSidebarNav] a[href$="/churn"]').click()
+    settle(other)
+    links = [t.strip() for t in other.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+    assert _h1(other) == "Churn warning" and "Audit" not in links, links
+
+
 def test_sign_out_ends_the_session_in_every_tab(server, context):
     page = context.new_page()
     open_page(page, f"{server}/?lang=en", user="manager")
