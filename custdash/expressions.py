@@ -391,12 +391,6 @@ def tier_bound(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[float]:
     return case(*whens, else_=literal(rules.tiers[0].lower_bound))
 
 
-def tier_rank(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[int]:
-    """0 for the first tier, 1 for the next, …: tiers in order (the birthday list sorts by it)."""
-    whens = [(aum >= t.lower_bound, literal(k)) for k, t in reversed(list(enumerate(rules.tiers)))][:-1]
-    return case(*whens, else_=literal(0))
-
-
 def downgrade_risk(rules: Rules, aum: Any, end_aum: Any) -> ColumnElement[bool]:
     """Tier V1 or above by the basis month's average, but its month-end balance below the
     tier's bound. No end balance: not at risk."""

@@ -18,8 +18,8 @@ from custdash.expressions import (
     birthday_offset,
     customers_at,
     person_columns,
+    tier_bound,
     tier_case,
-    tier_rank,
     with_aum,
 )
 from custdash.models import Customer, CustomerFact
@@ -52,7 +52,10 @@ def birthdays_select(session: Session, *, as_of: date, rules: Rules, scope: Scop
             month,
         )
     return stmt.where(Customer.birth_md.in_(mds), *customers_at(as_of, scope)).order_by(
-        offset, tier_rank(rules, aum).desc(), Customer.customer_id
+        # Tier descending: the tiers' bounds rise strictly (the rules check), so by bound.
+        offset,
+        tier_bound(rules, aum).desc(),
+        Customer.customer_id,
     )
 
 
