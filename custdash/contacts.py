@@ -244,6 +244,15 @@ def reachable(inner: Select[Any], *, as_of: date, rules: Rules, until: date | No
     return select(sub).where(contactable(sub.c.customer_id, as_of=as_of, rules=rules, until=until))
 
 
+def worked_rows(session: Session, inner: Select[Any], *, as_of: date, rules: Rules) -> Select[Any]:
+    """A list's rows as it is worked, unordered: without the do-not-contact customers when any
+    contact can count at `as_of`, else the list as it is (and its own plan)."""
+    until = counted_until(session, as_of)
+    if not any_contacts(session, as_of=as_of, rules=rules, until=until):
+        return inner.order_by(None)
+    return reachable(inner, as_of=as_of, rules=rules, until=until)
+
+
 WaveContact = Callable[[Any, Any], Any]
 
 

@@ -264,8 +264,16 @@ def lists_of(
 
 
 def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope: Scope, **extra: Any) -> int:
-    """How many rows the whole list has."""
-    return count_rows(session, list_select(name, session, as_of=as_of, rules=rules, scope=scope, **extra))
+    """How many rows the whole list has (with `status`: in those statuses)."""
+    status = extra.pop("status", None)
+    if status is not None:
+        stmt = list_select(name, session, as_of=as_of, rules=rules, scope=scope, status=status, **extra)
+        return count_rows(session, stmt)
+    # Every status: the list's own rows less the do-not-contact customers, counted without
+    # the statuses and the list order (ranking the whole list only to count it took the
+    # bank's dormant count at an earlier date from 2 s to 4.6 s at a million customers).
+    inner = call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra)
+    return count_rows(session, contacts.worked_rows(session, inner, as_of=as_of, rules=rules))
 
 
 def call_list_spec(name: str) -> CallList:

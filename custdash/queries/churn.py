@@ -83,7 +83,7 @@ def churn_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
     ).select_from(Customer)
     stmt = with_aum(stmt.outerjoin(out, out.c.customer_id == Customer.customer_id), basis, month)
     stmt = stmt.outerjoin(early, and_(early.customer_id == Customer.customer_id, early.month == early_month))
-    return stmt.where(*customers_at(as_of, scope), or_(by_outflow, by_drop)).order_by(
+    return stmt.where(*customers_at(as_of, scope, key_order=True), or_(by_outflow, by_drop)).order_by(
         earlier.desc(), Customer.customer_id
     )
 

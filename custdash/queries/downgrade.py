@@ -53,7 +53,7 @@ def downgrade_select(session: Session, *, as_of: date, rules: Rules, scope: Scop
     ).select_from(Customer)
     return (
         with_aum(stmt, basis, month)
-        .where(*customers_at(as_of, scope), downgrade_risk(rules, aum, basis.end_aum))
+        .where(*customers_at(as_of, scope, key_order=True), downgrade_risk(rules, aum, basis.end_aum))
         .order_by(shortfall, Customer.customer_id)
     )
 

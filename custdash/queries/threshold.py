@@ -73,7 +73,7 @@ def threshold_select(
             select(*person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), nxt).select_from(Customer),
             a,
             month,
-        ).where(*customers_at(as_of, scope), in_ranges(aum, ranges))
+        ).where(*customers_at(as_of, scope, key_order=True), in_ranges(aum, ranges))
     return stmt.order_by(nxt - aum, stmt.selected_columns.customer_id).limit(limit)
 
 
@@ -154,7 +154,9 @@ def threshold_bands(
     if fast:
         stmt = select(*cols).where(widest, *scope.where(CustomerFact))
     else:
-        stmt = with_aum(select(*cols).select_from(Customer), a, month).where(*customers_at(as_of, scope), widest)
+        stmt = with_aum(select(*cols).select_from(Customer), a, month).where(
+            *customers_at(as_of, scope, key_order=True), widest
+        )
     values = session.execute(stmt).one()
     return pd.DataFrame(
         [{"next_tier": nxt, "band": band, "customers": int(v or 0)} for (nxt, band), v in zip(labels, values)]

@@ -48,7 +48,7 @@ def tier_distribution(
                 a,
                 month,
             )
-            .where(*customers_at(as_of, scope))
+            .where(*customers_at(as_of, scope, key_order=True))
             .group_by(*keys, tier)
         )
     df = frame(session, stmt)
@@ -88,7 +88,7 @@ def tier_migration(session: Session, *, as_of: date, rules: Rules, scope: Scope 
             b,
             prev,
         )
-        stmt = stmt.where(*customers_at(as_of, scope)).group_by(from_tier, to_tier)
+        stmt = stmt.where(*customers_at(as_of, scope, key_order=True)).group_by(from_tier, to_tier)
     df = frame(session, stmt)
     df["customers"] = df["customers"].astype(int)
     order = {c: i for i, c in enumerate(rules.tier_codes)}
