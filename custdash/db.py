@@ -129,6 +129,7 @@ def make_engine(
     staging: bool = False,
     page_size: int | None = None,
     writer: bool = False,
+    mapped: bool = True,
 ) -> Engine:
     """An engine for a SQLite path or SQLAlchemy URL.
 
@@ -150,6 +151,10 @@ def make_engine(
     but foreign keys stay on (they reject dangling references) and the rollback journal is
     kept in memory, so a savepoint can still be rolled back to find a bad row. `page_size`
     sets a new file's page size (the importer matches the store's, as the backup requires).
+
+    `mapped=False` reads through SQLite's page cache instead of mapping the file: for a batch
+    job (the demo generator's contact history) whose resident size should stay its own, not
+    every page of the store it read (2.4 GB at a million customers mapped, against 1 GB).
     """
     path = sqlite_path(target)
     if path is not None and create_dirs:
@@ -218,7 +223,8 @@ def make_engine(
             else:
                 # Memory-mapped reads and a larger page cache: at a million customers the
                 # views read hundreds of MB, and per-page read() calls dominated the time.
-                cur.execute("PRAGMA mmap_size=8589934592")
+                if mapped:
+                    cur.execute("PRAGMA mmap_size=8589934592")
                 cur.execute("PRAGMA cache_size=-131072")
                 cur.execute("PRAGMA foreign_keys=ON")
                 try:

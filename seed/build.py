@@ -89,7 +89,7 @@ def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None)
         for leftover in (auth_path(Path(build_target)), Path(f"{auth_path(Path(build_target))}-journal")):
             leftover.unlink(missing_ok=True)
     # Demo users go into the store's own users file (kept across rebuilds and imports).
-    engine = make_engine(target)
+    engine = make_engine(target, mapped=False)
     try:
         create_store(engine)
         with Session(engine) as session:
