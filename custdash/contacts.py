@@ -313,11 +313,39 @@ def with_status(
         if statuses is not None and "new" not in statuses:
             return inner.add_columns(literal("new").label("contact_status")).where(literal(False))
         return inner.add_columns(literal("new").label("contact_status"))
-    order = inner._order_by_clauses  # the list's order, kept as a row number
-    ranked = inner.add_columns(func.row_number().over(order_by=order).label("list_order")).order_by(None)
-    sub = ranked.subquery("l")
-    list_name = literal(key) if isinstance(key, str) else key(sub)
-    status = status_of(latest_outcome(sub.c.customer_id, list_name, as_of=as_of, rules=rules, until=until))
+    if not isinstance(key, str):
+        return _ranked_with_status(inner, as_of=as_of, rules=rules, until=until, key=key, statuses=statuses)
+    # The status is computed in the list's own SELECT and the rows ordered by it and the list's
+    # own order: ranking the list in a subquery first (a window function over the whole list)
+    # and sorting again cost the bank's dormant download 0.7 s at a million customers.
+    rows = inner.selected_columns
+    status = status_of(latest_outcome(rows.customer_id, literal(key), as_of=as_of, rules=rules, until=until))
+    stmt = inner.add_columns(status.label("contact_status")).where(
+        contactable(rows.customer_id, as_of=as_of, rules=rules, until=until)
+    )
+    if statuses is not None:
+        stmt = stmt.where(status.in_(list(statuses)))
+    order = inner._order_by_clauses
+    return stmt.order_by(None).order_by(case((status == "new", 0), else_=1), *order)
+
+
+def _ranked_with_status(
+    inner: Select[Any],
+    *,
+    as_of: date,
+    rules: Rules,
+    until: date | None,
+    key: Callable[[Any], Any],
+    statuses: Sequence[str] | None,
+) -> Select[Any]:
+    """`with_status` for a list whose contact list is worked out per row (the honeymoon list's
+    wave): the list is ranked in a subquery, so that expression is computed once per row and
+    the contact lookups stay on the customer index (written into the lookup, the planner
+    read the contact log by list name instead). The honeymoon list is short: the 100 days'
+    new customers."""
+    ranked = inner.add_columns(func.row_number().over(order_by=inner._order_by_clauses).label("list_order"))
+    sub = ranked.order_by(None).subquery("l")
+    status = status_of(latest_outcome(sub.c.customer_id, key(sub.c), as_of=as_of, rules=rules, until=until))
     rows = (
         select(*sub.c, status.label("contact_status"))
         .where(contactable(sub.c.customer_id, as_of=as_of, rules=rules, until=until))

@@ -152,9 +152,8 @@ def make_engine(
     kept in memory, so a savepoint can still be rolled back to find a bad row. `page_size`
     sets a new file's page size (the importer matches the store's, as the backup requires).
 
-    `mapped=False` reads through SQLite's page cache instead of mapping the file: for a batch
-    job (the demo generator's contact history) whose resident size should stay its own, not
-    every page of the store it read (2.4 GB at a million customers mapped, against 1 GB).
+    `mapped=False` reads through the page cache, not a memory map: for a batch job (the demo's
+    contact history) whose resident size must not count every page it read (2.4 GB at 1M).
     """
     path = sqlite_path(target)
     if path is not None and create_dirs:

@@ -69,9 +69,9 @@ def _honeymoon_select(session: Session, **kw: Any) -> Any:
 def _honeymoon_key(rules: Rules) -> Callable[[Any], Any]:
     """A honeymoon row is worked for its first due or overdue wave (honeymoon-k)."""
 
-    def key(sub: Any) -> Any:
+    def key(rows: Any) -> Any:
         waves = rules.honeymoon.waves
-        col = {w.wave: getattr(sub.c, f"wave_{w.wave}") for w in waves}
+        col = {w.wave: rows[f"wave_{w.wave}"] for w in waves}
         return case(*[(col[w.wave].in_(("due", "overdue")), literal(f"honeymoon-{w.wave}")) for w in waves])
 
     return key
