@@ -20,7 +20,6 @@ from custdash.expressions import (
     customers_at,
     entitlement_case,
     free_used_facts,
-    has_unused,
     heatmap_select,
     person_columns,
     redemption_facts,
@@ -220,7 +219,7 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
             month,
         )
         .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
-        .where(*customers_at(as_of, scope, key_order=True), has_unused(rules, tier, used))
+        .where(*customers_at(as_of, scope, key_order=True), entitled - used >= 1)
     )
     stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
     return stmt.order_by((entitled - used).desc(), Customer.customer_id)
