@@ -39,7 +39,7 @@ from custdash.queries import (
     threshold,
     tiers,
 )
-from custdash.queries.common import count_rows, frame
+from custdash.queries.common import count_rows, frame, ids_only
 from custdash.rules import Rules
 from custdash.scope import Scope
 
@@ -272,7 +272,7 @@ def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope:
     # Every status: the list's own rows less the do-not-contact customers, counted without
     # the statuses and the list order (ranking the whole list only to count it took the
     # bank's dormant count at an earlier date from 2 s to 4.6 s at a million customers).
-    inner = call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra)
+    inner = ids_only(call_list_spec(name).select(session, as_of=as_of, rules=rules, scope=scope, **extra))
     return count_rows(session, contacts.worked_rows(session, inner, as_of=as_of, rules=rules))
 
 

@@ -39,7 +39,10 @@ def _full_scans(db: str, statements: list[tuple[str, object]]) -> list[str]:
         for sql, params in statements:
             for row in con.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params):
                 step = row[-1]
-                if any(step == f"SCAN {t}" or step.startswith(f"SCAN {t} ") for t in BIG):
+                # A month of the AUM index is every customer's row for that month.
+                if any(step == f"SCAN {t}" or step.startswith(f"SCAN {t} ") for t in BIG) or step.endswith(
+                    "ix_aum_month_value (month=?)"
+                ):
                     found.append(f"{step}  <-  {sql.split(chr(10))[0][:80]}")
     engine.dispose()
     return found
@@ -134,15 +137,13 @@ def test_a_managers_list_looks_up_only_its_customers_contacts(demo_db, rules, na
 
 
 # The whole bank's live views that read every customer with a per-customer row (AUM month,
-# the year's redemption sums, the churn window's outflows).
-WALK_EVERY_CUSTOMER = [
-    "tiers",
-    "migration",
+# the year's redemption sums).
+WALK_EVERY_CUSTOMER = ["tiers", "migration", "alliance_by_tier", "alliance_channel"]
+# ... and those whose rule needs an AUM of at least some bound: only the customers with it.
+AUM_BOUNDED = [
     "list:threshold",
     "count:threshold",
     "threshold_bands",
-    "alliance_by_tier",
-    "alliance_channel",
     "list:alliance-unused",
     "count:alliance-unused",
     "list:churn",
@@ -173,15 +174,48 @@ def test_the_bank_at_an_earlier_date_walks_the_customers_in_key_order(demo_db, r
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("name", AUM_BOUNDED)
+def test_the_bank_at_an_earlier_date_looks_up_only_the_customers_a_rule_can_hold(demo_db, rules, name):
+    """A whole-bank rule that needs an AUM of at least some bound (near threshold, downgrade,
+    unused tickets, churn by AUM) finds those customers in ix_aum_month_value and looks up only
+    them, in key order (at 1M: the near-threshold count went from 1.4 s to 0.2 s, churn from
+    2.7 s to 1.3 s): no walk over every customer, no opening-date index."""
+    from custdash.scope import ALL
+
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
+    assert [step for step in steps if "ix_aum_month_value (month=? AND avg_daily_aum>?" in step], steps
+    assert "SEARCH customer USING PRIMARY KEY (customer_id=?)" in steps, steps
+    assert [step for step in steps if "(customer_id>?)" in step and step.split()[1] == "customer"] == []
+    assert [step for step in steps if "INDEX ix_customer" in step] == []
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 @pytest.mark.parametrize("name", ["list:churn", "count:churn", "churn_reasons"])
 def test_the_banks_churn_window_reads_only_the_outflows(demo_db, rules, name):
     """The churn window's transfers to other banks come from the partial index that holds only
-    them (about 4% of the transactions), not from every card's transactions."""
+    them (about 4% of the transactions), not from every card's transactions, and from the
+    index alone: it covers the columns it is defined by (0.42 s against 0.10 s at 1M)."""
     from custdash.scope import ALL
 
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     txn_steps = [step for step in steps if step.split()[1:2] == ["txn"]]
-    assert txn_steps == ["SEARCH txn USING INDEX ix_txn_outflow (ts>? AND ts<?)"]
+    assert txn_steps and set(txn_steps) == {"SEARCH txn USING COVERING INDEX ix_txn_outflow (ts>? AND ts<?)"}
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("name", ["list:dormant", "count:dormant"])
+def test_the_banks_dormant_cards_are_read_from_the_periods_indexes_alone(demo_db, rules, name):
+    """Away from the extract date the dormancy periods covering the date, and each customer's
+    periods, come from their indexes with no lookup of each period in its table (a third of the
+    bank's dormant count at 1M). The count computes no list column it does not need: the
+    12-month peak, a subquery per row, is not in its plan."""
+    from custdash.scope import ALL
+
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
+    periods = [step for step in steps if step.split()[1:2] == ["card_dormancy"]]
+    assert periods and all("USING COVERING INDEX" in step for step in periods), periods
+    if name.startswith("count:"):
+        assert [step for step in steps if "aum_monthly" in step] == [], steps
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")

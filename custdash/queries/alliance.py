@@ -14,6 +14,7 @@ from custdash.calendar import basis_month
 from custdash.expressions import (
     alliance_acquired,
     alliance_group,
+    aum_in_ranges,
     aum_join,
     aum_value,
     basis_tier,
@@ -208,8 +209,10 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
     # subquery it ran three times per row (select list, filter, order), 8-10 s at 1M.
     ytd = free_used_facts(as_of=as_of, scope=scope)
     used = func.coalesce(ytd.c.used, 0)
-    # Only tiers with an entitlement can have any left: filter on AUM first (index range).
+    # Only tiers with an entitlement can have any left: only customers with at least the lowest
+    # such tier's AUM are looked up (ix_aum_month_value).
     min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
+    among = None if min_bound is None else aum_in_ranges(month, [(min_bound, None)])
     stmt = (
         with_aum(
             select(
@@ -219,7 +222,7 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
             month,
         )
         .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
-        .where(*customers_at(as_of, scope, key_order=True), entitled - used >= 1)
+        .where(*customers_at(as_of, scope, key_order=True, among=among), entitled - used >= 1)
     )
     stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
     return stmt.order_by((entitled - used).desc(), Customer.customer_id)

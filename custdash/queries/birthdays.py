@@ -11,17 +11,8 @@ from sqlalchemy.orm import Session
 
 from custdash import facts
 from custdash.calendar import basis_month
-from custdash.expressions import (
-    aum_join,
-    aum_value,
-    birthday_days,
-    birthday_offset,
-    customers_at,
-    person_columns,
-    tier_bound,
-    tier_case,
-    with_aum,
-)
+from custdash.expressions import aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
+from custdash.expressions_timing import birthday_days, birthday_offset, tier_bound
 from custdash.models import Customer, CustomerFact
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope

@@ -22,3 +22,10 @@ def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = N
 def count_rows(session: Session, stmt: Select[Any]) -> int:
     """How many rows a statement returns, counted in the database (a list is never read out)."""
     return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+
+
+def ids_only(stmt: Select[Any]) -> Select[Any]:
+    """A list's statement reduced to its customer ids, unordered: what counting it needs. The
+    database may otherwise compute every column of every row first (the dormant list's
+    12-month peak is a subquery per row)."""
+    return stmt.with_only_columns(stmt.selected_columns.customer_id).order_by(None)

@@ -12,16 +12,8 @@ from sqlalchemy.orm import Session
 
 from custdash import facts
 from custdash.calendar import basis_month
-from custdash.expressions import (
-    aum_join,
-    aum_value,
-    customers_at,
-    downgrade_risk,
-    person_columns,
-    tier_bound,
-    tier_case,
-    with_aum,
-)
+from custdash.expressions import aum_in_ranges, aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
+from custdash.expressions_timing import downgrade_risk, tier_bound
 from custdash.models import Customer, CustomerFact
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -53,7 +45,11 @@ def downgrade_select(session: Session, *, as_of: date, rules: Rules, scope: Scop
     ).select_from(Customer)
     return (
         with_aum(stmt, basis, month)
-        .where(*customers_at(as_of, scope, key_order=True), downgrade_risk(rules, aum, basis.end_aum))
+        .where(
+            # Only a tier above the first can be at risk: those customers are looked up, not all.
+            *customers_at(as_of, scope, among=aum_in_ranges(month, [(rules.tiers[1].lower_bound, None)])),
+            downgrade_risk(rules, aum, basis.end_aum),
+        )
         .order_by(shortfall, Customer.customer_id)
     )
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from custdash import facts
 from custdash.calendar import trailing_start
-from custdash.expressions import customers_at, maturing, person_columns, retained
+from custdash.expressions import customers_at, person_columns
+from custdash.expressions_timing import maturing, retained
 from custdash.models import Customer, Product
 from custdash.rules import MATURING, Rules
 from custdash.scope import ALL, Scope

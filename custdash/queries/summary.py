@@ -13,7 +13,7 @@ from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
 from custdash.queries.birthdays import birthdays_select
 from custdash.queries.churn import churn_select
-from custdash.queries.common import count_rows
+from custdash.queries.common import count_rows, ids_only
 from custdash.queries.dormant import dormant_select
 from custdash.queries.downgrade import downgrade_select
 from custdash.queries.honeymoon import honeymoon_counts
@@ -52,7 +52,7 @@ def list_sizes(
     worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
 
     def size(select_list: Any) -> int:
-        stmt = select_list(session, as_of=as_of, rules=rules, scope=scope)
+        stmt = ids_only(select_list(session, as_of=as_of, rules=rules, scope=scope))
         if worked:
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
         return count_rows(session, stmt)

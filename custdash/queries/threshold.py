@@ -13,6 +13,7 @@ from custdash import facts
 from custdash.calendar import basis_month
 from custdash.expressions import (
     Range,
+    aum_in_ranges,
     aum_join,
     aum_value,
     customers_at,
@@ -20,6 +21,7 @@ from custdash.expressions import (
     near_ranges,
     next_bound,
     person_columns,
+    range_bounds,
     tier_case,
     with_aum,
 )
@@ -73,7 +75,7 @@ def threshold_select(
             select(*person_columns(), tier_case(rules, aum).label("tier"), aum.label("aum"), nxt).select_from(Customer),
             a,
             month,
-        ).where(*customers_at(as_of, scope, key_order=True), in_ranges(aum, ranges))
+        ).where(*customers_at(as_of, scope, among=aum_in_ranges(month, range_bounds(ranges))), in_ranges(aum, ranges))
     return stmt.order_by(nxt - aum, stmt.selected_columns.customer_id).limit(limit)
 
 
@@ -150,12 +152,13 @@ def threshold_bands(
         for lo, hi, _cur, nxt in near_ranges(rules, band):
             cols.append(func.sum(case((and_(aum >= lo, aum < hi), 1), else_=0)))
             labels.append((nxt, band))
-    widest = in_ranges(aum, near_ranges(rules, max(bands)))
+    widest_ranges = near_ranges(rules, max(bands))
+    widest = in_ranges(aum, widest_ranges)
     if fast:
         stmt = select(*cols).where(widest, *scope.where(CustomerFact))
     else:
         stmt = with_aum(select(*cols).select_from(Customer), a, month).where(
-            *customers_at(as_of, scope, key_order=True), widest
+            *customers_at(as_of, scope, among=aum_in_ranges(month, range_bounds(widest_ranges))), widest
         )
     values = session.execute(stmt).one()
     return pd.DataFrame(
