@@ -27,7 +27,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import text
 from sqlmodel import Field, Index, SQLModel
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -135,6 +135,18 @@ class Txn(SQLModel, table=True):
             sqlite_where=text(_OUTFLOW_SQL),
             postgresql_where=text(_OUTFLOW_SQL),
         ),
+        # The same rows by card, for a branch's or a manager's churn window: only its cards'
+        # outflows (through ix_txn_card_ts each of their transactions was read from the table
+        # to test it: 0.28 s against 0.16 s for a branch at 1M; 1.5 s to build).
+        Index(
+            "ix_txn_outflow_card",
+            "card_id",
+            "ts",
+            "amount",
+            *OUTFLOW,
+            sqlite_where=text(_OUTFLOW_SQL),
+            postgresql_where=text(_OUTFLOW_SQL),
+        ),
         {"sqlite_with_rowid": False},
     )
     txn_id: str = Field(primary_key=True, max_length=64)
@@ -149,7 +161,8 @@ class Txn(SQLModel, table=True):
 class Product(SQLModel, table=True):
     __tablename__ = "product"
     __table_args__ = (
-        Index("ix_product_customer", "customer_id", "opened_on"),
+        # With the product and its maturity, a scope's maturity count reads the index alone.
+        Index("ix_product_customer", "customer_id", "opened_on", "product", "matures_on"),
         # The maturity list reads the next 30 days' maturities, and 回检 the last 90 days'.
         Index("ix_product_matures", "matures_on"),
     )

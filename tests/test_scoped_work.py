@@ -203,6 +203,21 @@ def test_the_banks_churn_window_reads_only_the_outflows(demo_db, rules, name):
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("scope", [Scope(branch_id="B001", manager_id="M0001"), Scope(branch_id="B001")], ids=str)
+@pytest.mark.parametrize("name", ["count:churn", "count:maturity"])
+def test_a_scopes_churn_and_maturity_counts_read_indexes_alone(demo_db, rules, name, scope):
+    """A branch's or a manager's churn window reads its cards' outflows from the partial index
+    by card, and its maturity count the product index by customer, with no row looked up in the
+    table (at 1M: a branch's churn count 0.28 s to 0.16 s, its maturities 0.18 s to 0.14 s)."""
+    table = {"count:churn": "txn", "count:maturity": "product"}[name]
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, scope))
+    reads = [step for step in steps if step.split()[1:2] == [table]]
+    assert reads and all("USING COVERING INDEX" in step for step in reads), reads
+    if table == "txn":
+        assert all("ix_txn_outflow_card (card_id=?" in step for step in reads), reads
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 @pytest.mark.parametrize("name", ["list:dormant", "count:dormant"])
 def test_the_banks_dormant_cards_are_read_from_the_periods_indexes_alone(demo_db, rules, name):
     """Away from the extract date the dormancy periods covering the date, and each customer's
