@@ -60,7 +60,11 @@ def mask_frame(df: pd.DataFrame, *, reveal: bool = False) -> pd.DataFrame:
     if "phone" not in df.columns or reveal:
         return df
     out = df.copy()
-    out["phone"] = [mask_phone(p) for p in out["phone"].tolist()]
+    # The common case (a phone of 8 characters or more) inline: a call per row was most of it.
+    out["phone"] = [
+        p[:3] + "*" * (len(p) - 7) + p[-4:] if type(p) is str and len(p) >= 8 else mask_phone(p)
+        for p in out["phone"].tolist()
+    ]
     return out
 
 
@@ -109,7 +113,9 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
             kinds[col] = "pct"
         elif pd.api.types.is_integer_dtype(out[col]):
             kinds[col] = "int"
-        elif any(isinstance(v, date) for v in values):
+        elif isinstance(next((v for v in values if v is not None), None), date):
+            # A column holds dates or nothing: its first value says which (testing every cell
+            # of every column was a tenth of the largest list's CSV).
             kinds[col] = "date"
         kinds.setdefault(col, "text")
     return out, kinds
