@@ -16,6 +16,7 @@ from typing import Any
 import holidays
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     case,
@@ -54,7 +55,7 @@ from custdash.sql import add_days
 
 
 def customers_at(
-    as_of: date, scope: Scope, *, key_order: bool = False, among: Select[Any] | None = None
+    as_of: date, scope: Scope, *, key_order: bool = False, among: Select[Any] | CompoundSelect | None = None
 ) -> list[ColumnElement[bool]]:
     """Customers that exist at the as-of date, inside the scope.
 
@@ -81,7 +82,7 @@ def customers_at(
 Bounds = list[tuple[float, float | None]]  # [from AUM, to AUM (exclusive; None: no limit)]
 
 
-def aum_in_ranges(month: str, bounds: Bounds) -> Select[Any] | None:
+def aum_in_ranges(month: str, bounds: Bounds) -> Select[Any] | CompoundSelect | None:
     """Customers whose AUM of `month` lies in one of `bounds`, read from ix_aum_month_value
     (one index range each). None when a range reaches down to 0: a customer without an AUM row
     counts as 0 (docs/RULES.md §1) and has no row to find. At a million customers the near-
