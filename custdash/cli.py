@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
-from custdash import config, facts
+from custdash import config, facts, month_ends
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
 from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
 from custdash.cli_work import add_work_parsers, cmd_contact, cmd_outcomes
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rules = load_rules()
         return _COMMANDS[args.command](args, target, rules)
-    except (RulesError, ImportFailed, UsageError) as e:
+    except (RulesError, ImportFailed, UsageError, config.SettingError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except StoreError as e:
@@ -170,6 +170,8 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
         print(file=sys.stderr)
     rows = ", ".join(f"{f} {n:,}" for f, n in result.rows.items())
     print(f"imported {args.folder} into {shown(target)}: as of {result.as_of.isoformat()}; {rows}")
+    if result.month_ends:
+        print(f"month-end figures written for {', '.join(d.isoformat() for d in result.month_ends)}")
     return 0
 
 
@@ -268,6 +270,7 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
+    count = config.month_end_facts()  # checked before any work
     engine, info = _open(target)
     if info.as_of is None:
         raise UsageError("the store is empty: nothing to refresh")
@@ -277,6 +280,12 @@ def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
         facts.build(conn, as_of=info.as_of, rules=rules)
         write_meta(conn, data_version=uuid.uuid4().hex)
     print(f"facts rebuilt for {info.as_of.isoformat()} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    started = time.monotonic()
+    written = month_ends.complete(engine, rules=rules, count=count)
+    print(
+        f"month-end figures written for {len(written)} month-ends in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

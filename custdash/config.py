@@ -45,6 +45,12 @@ SETTINGS = [
         "this many days after the import day is refused (a typo would otherwise become the as-of date).",
     ),
     Setting(
+        "CUSTDASH_MONTH_END_FACTS",
+        "12",
+        "How many month-ends before the extract date get their figures written after each load, so the "
+        "overview answers them as fast as the extract date (0 to 24; 0: computed live when asked).",
+    ),
+    Setting(
         "CUSTDASH_IDLE_MINUTES",
         "30",
         "Minutes without activity after which a dashboard session has to sign in again.",
@@ -55,6 +61,23 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 
 def setting(name: str) -> str:
     return _BY_NAME[name].get()
+
+
+MAX_MONTH_END_FACTS = 24
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names the setting and what it accepts."""
+
+
+def month_end_facts() -> int:
+    """CUSTDASH_MONTH_END_FACTS, checked: a whole number from 0 to MAX_MONTH_END_FACTS."""
+    raw = setting("CUSTDASH_MONTH_END_FACTS").strip()
+    if not raw.isdigit() or int(raw) > MAX_MONTH_END_FACTS:
+        raise SettingError(
+            f"CUSTDASH_MONTH_END_FACTS must be a whole number from 0 to {MAX_MONTH_END_FACTS}, got {raw!r}"
+        )
+    return int(raw)
 
 
 def db_url() -> str:

@@ -78,6 +78,9 @@ log = logging.getLogger("custdash.facts")
 AS_OF_KEY = "facts_as_of"
 RULES_KEY = "facts_rules"
 ROLLUP_DATES_KEY = "facts_rollup_dates"
+# The dates `redemption_rollup` and `month_end_list` hold (custdash/month_ends.py adds month-ends).
+HEATMAP_DATES_KEY = "facts_heatmap_dates"
+LIST_DATES_KEY = "facts_list_dates"
 HAS_END_AUM = "has_end_aum"
 HAS_MATURITY_DATES = "has_maturity_dates"
 
@@ -88,18 +91,19 @@ DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "
 LIVE = "custdash_live"
 
 
-def usable(session: Session | Connection, *, as_of: date, rules: Rules, rollup: bool = False) -> bool:
-    """May a view answer `as_of` under `rules` from the facts? With `rollup`, the rollup's
-    dates count too (the rollup alone holds the month-earlier figures)."""
+def usable(
+    session: Session | Connection, *, as_of: date, rules: Rules, rollup: bool = False, dates_key: str = AS_OF_KEY
+) -> bool:
+    """May a view answer `as_of` under `rules` from the facts? By default from `customer_fact`
+    (the extract date alone); with `rollup` from `fact_rollup` (also a month earlier and the
+    last month-ends); with `dates_key` HEATMAP_DATES_KEY or LIST_DATES_KEY from that table."""
     if session.info.get(LIVE) or not rules.fingerprint:
         return False
-    keys = [AS_OF_KEY, RULES_KEY, ROLLUP_DATES_KEY]
-    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(keys))).all())
+    key = ROLLUP_DATES_KEY if rollup else dates_key
+    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_([RULES_KEY, key]))).all())
     if meta.get(RULES_KEY) != rules.fingerprint:
         return False
-    if rollup:
-        return as_of.isoformat() in meta.get(ROLLUP_DATES_KEY, "").split(",")
-    return meta.get(AS_OF_KEY) == as_of.isoformat()
+    return as_of.isoformat() in meta.get(key, "").split(",")
 
 
 def fact_expressions(
@@ -239,6 +243,26 @@ _FLAG_SUMS = {
 }
 
 
+def write_rollup(conn: Connection, *, as_of: date, rules: Rules, customers: Any = None) -> None:
+    """Sum the facts at `as_of` into `fact_rollup`: of `customers` (a table of fact rows for
+    that date), else computed here without the columns the rollup never sums."""
+    f = (
+        customers
+        if customers is not None
+        else fact_select(conn, as_of=as_of, rules=rules, rollup_only=True).subquery("f")
+    )
+    cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
+    conn.execute(insert(FactRollup).from_select(cols, _rollup_select(f, as_of)))
+
+
+def write_heatmap(conn: Connection, *, as_of: date) -> None:
+    """The year-to-date redemptions at `as_of` by branch x manager x weekday x hour."""
+    heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
+    cols = [c.name for c in RedemptionRollup.__table__.columns if c.name not in ("id", "as_of")]
+    stmt = select(literal(as_of, Date).label("as_of"), *heat.order_by(None).subquery("h").c)
+    conn.execute(insert(RedemptionRollup).from_select(["as_of", *cols], stmt))
+
+
 def _rollup_select(f: Any, as_of: date) -> Select[Any]:
     """Facts of one as-of date summed into `fact_rollup`'s columns (in table order)."""
     keys = [f.c.branch_id, f.c.manager_id, f.c.tier, f.c.prev_tier, f.c.segment, f.c.alliance_channel]
@@ -281,15 +305,11 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     conn.exec_driver_sql("ANALYZE customer_fact")
     # The periods now follow these rules: the month-earlier rollup below reads them.
     write_meta(conn, **{RULES_KEY: rules.fingerprint})
-    rollup_cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
-    conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(CustomerFact.__table__, as_of)))
+    write_rollup(conn, as_of=as_of, rules=rules, customers=CustomerFact.__table__)
     # A month earlier: no customer rows are kept, only their sums.
     before = month_before(as_of)
-    earlier = fact_select(conn, as_of=before, rules=rules, rollup_only=True).subquery("f")
-    conn.execute(insert(FactRollup).from_select(rollup_cols, _rollup_select(earlier, before)))
-    heat = heatmap_select(as_of=as_of, scope=ALL, keys=[Customer.branch_id, Customer.manager_id])
-    heat_cols = [c.name for c in RedemptionRollup.__table__.columns if c.name != "id"]
-    conn.execute(insert(RedemptionRollup).from_select(heat_cols, heat.order_by(None)))
+    write_rollup(conn, as_of=before, rules=rules)
+    write_heatmap(conn, as_of=as_of)
     # Whether the extract holds the optional columns two lists need (an older one may not): the
     # pages say so; asked at every page view, it would be a whole-table scan on such a store.
     present = {
@@ -299,7 +319,14 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     write_meta(conn, **present)
     log.info("facts built as of %s (rules %s) in %.1f s", as_of, rules.fingerprint[:8], time.perf_counter() - started)
     write_meta(
-        conn, **{AS_OF_KEY: as_of.isoformat(), RULES_KEY: rules.fingerprint, ROLLUP_DATES_KEY: f"{as_of},{before}"}
+        conn,
+        **{
+            AS_OF_KEY: as_of.isoformat(),
+            RULES_KEY: rules.fingerprint,
+            ROLLUP_DATES_KEY: f"{as_of},{before}",
+            HEATMAP_DATES_KEY: as_of.isoformat(),
+            LIST_DATES_KEY: "",
+        },
     )
 
 

@@ -87,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "数据库繁忙（数据加载即将完成），请稍后重试（事件编号 {incident}）。",
     },
     "rules.error": {"en": "The rules file is invalid.", "zh": "规则文件无效。"},
+    "setting.error": {"en": "A setting is invalid.", "zh": "配置项无效。"},
     # login
     "login.title": {"en": "Sign in", "zh": "登录"},
     "login.username": {"en": "User name", "zh": "用户名"},

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from custdash import config, month_ends
 from custdash.auth import ensure_demo_users
 from custdash.db import (
     StoreError,
@@ -46,6 +47,7 @@ def build_demo_store(
 
 
 def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None) -> dict[str, int]:
+    month_end_count = config.month_end_facts()  # checked before any work
     path = sqlite_path(target)
     source = store_source(target)
     if source not in (None, "demo"):
@@ -67,15 +69,28 @@ def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None)
             clear_data(conn)
             indexes = drop_indexes(conn) if fresh else []
             sink = StoreSink(conn)
-            # Generation is about three quarters of the work; indexes and facts the rest.
-            steps = spec.customers * 4 // 3 + 2
+            # Generation is about three fifths of the work; indexes, facts and month-ends the rest.
+            per_month_end = spec.customers // 24
+            steps = spec.customers * 4 // 3 + 2 + month_end_count * per_month_end
             generate(spec, rules, sink, progress and (lambda done, _total: progress(done, steps)))
             create_indexes(conn, indexes)
+            before_facts = steps - 2 - spec.customers // 6 - month_end_count * per_month_end
             if progress:
-                progress(steps - 2 - spec.customers // 6, steps)
+                progress(before_facts, steps)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
+        done = steps - month_end_count * per_month_end
+
+        def month_end_written(_day: object) -> None:
+            nonlocal done
+            done += per_month_end
             if progress:
-                progress(steps, steps)
+                progress(done, steps)
+
+        if progress:
+            progress(done, steps)
+        month_ends.complete(engine, rules=rules, count=month_end_count, progress=month_end_written)
+        if progress:
+            progress(steps, steps)
         if fresh:
             raw = engine.raw_connection()  # outside any transaction, as SQLite requires
             try:

@@ -146,7 +146,13 @@ def test_facts_cover_every_customer_and_rollup_sums_match(demo_db):
     assert fact_ids == customers
     assert rolled == len(customers)
     assert meta[facts.AS_OF_KEY] == DEMO_AS_OF.isoformat()
-    assert meta[facts.ROLLUP_DATES_KEY] == f"{DEMO_AS_OF},{month_before(DEMO_AS_OF)}"
+    month_ends = [f"{m}-{d}" for m, d in [("2026-10", 31), ("2026-09", 30), ("2026-08", 31), ("2026-07", 31)]]
+    month_ends += [f"{m}-{d}" for m, d in [("2026-06", 30), ("2026-05", 31), ("2026-04", 30), ("2026-03", 31)]]
+    month_ends += ["2026-02-28", "2026-01-31", "2025-12-31", "2025-11-30"]
+    rolled_up = sorted([DEMO_AS_OF.isoformat(), month_before(DEMO_AS_OF).isoformat(), *month_ends], reverse=True)
+    assert meta[facts.ROLLUP_DATES_KEY] == ",".join(rolled_up)
+    assert meta[facts.HEATMAP_DATES_KEY] == ",".join([DEMO_AS_OF.isoformat(), *month_ends])
+    assert meta[facts.LIST_DATES_KEY] == ",".join(month_ends)
 
 
 def test_fingerprint_follows_content_not_comments(tmp_path):

@@ -17,7 +17,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +50,7 @@ from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, 
 from custdash.importer.worker import read_in_worker
 from custdash.loadlock import StoreBusy, load_lock
 from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, Card, Customer, Manager, Meta, Txn
+from custdash.month_ends import complete as complete_month_ends
 from custdash.rules import Rules, load_rules
 
 log = logging.getLogger("custdash.importer")
@@ -173,6 +174,7 @@ class ImportResult:
     as_of: date
     rows: dict[str, int]
     reader: str  # "inline" or "process": where the extract was read
+    month_ends: list[date] = field(default_factory=list)  # whose figures were written after the load
 
 
 def import_extract(
@@ -185,14 +187,18 @@ def import_extract(
     reader: ReaderMode = "auto",
     batch_size: int = BATCH_SIZE,
     columnwise: bool = True,
+    month_ends: int | None = None,
 ) -> ImportResult:
-    """Validate and load an extract folder into the store at `target`, all or nothing.
+    """Validate and load an extract folder into the store at `target`, all or nothing; then
+    write the figures of the last `month_ends` month-ends (default: CUSTDASH_MONTH_END_FACTS;
+    custdash/month_ends.py), each in its own transaction after the load has committed.
 
     `reader`: "inline" reads in this process, "process" in a second one while this one
     inserts, "auto" picks the second process from PARALLEL_FROM_BYTES of CSV on.
     `batch_size` rows are converted and inserted at a time; `columnwise=False` converts
     every row through the checked cell parsers (slower, same result)."""
     rules = rules or load_rules()
+    month_end_count = config.month_end_facts() if month_ends is None else month_ends  # checked before any work
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportFailed(str(folder), "not a folder")
@@ -228,6 +234,11 @@ def import_extract(
         sum(result.rows.values()),
         time.perf_counter() - started,
     )
+    engine = make_engine(target)
+    try:
+        result.month_ends = complete_month_ends(engine, rules=rules, count=month_end_count)
+    finally:
+        engine.dispose()
     return result
 
 

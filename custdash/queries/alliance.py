@@ -107,7 +107,7 @@ def alliance_totals(by_tier: pd.DataFrame) -> dict[str, int | float]:
 
 def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Year-to-date redemptions by weekday (0 = Monday) and hour of screening."""
-    if facts.usable(session, as_of=as_of, rules=rules):
+    if facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.HEATMAP_DATES_KEY):
         r = RedemptionRollup
         stmt = (
             select(
@@ -116,7 +116,7 @@ def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scop
                 func.sum(r.redemptions).label("redemptions"),
                 func.sum(r.tickets).label("tickets"),
             )
-            .where(*scope.where(r))
+            .where(r.as_of == as_of, *scope.where(r))
             .group_by(r.weekday, r.hour)
             .order_by(r.weekday, r.hour)
         )

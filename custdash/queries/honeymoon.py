@@ -132,9 +132,12 @@ def _with_logged(
     return lambda w: or_(done(w), logged(w, customer))
 
 
-def honeymoon_counts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
-    """Customers in honeymoon, and those with at least one due / overdue wave."""
-    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
+def honeymoon_counts(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, logged_contacts: bool = True
+) -> dict[str, int]:
+    """Customers in honeymoon, and those with at least one due / overdue wave; a logged
+    contact counts as a touch unless `logged_contacts` is False (the rules alone)."""
+    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules) if logged_contacts else None
     if logged is None and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
         stmt = select(func.sum(r.in_honeymoon), func.sum(r.honeymoon_due), func.sum(r.honeymoon_overdue)).where(

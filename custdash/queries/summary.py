@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts, facts
-from custdash.models import FactRollup
+from custdash.models import FactRollup, MonthEndList
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
 from custdash.queries.birthdays import birthdays_select
 from custdash.queries.churn import churn_select
@@ -25,6 +25,16 @@ from custdash.scope import ALL, Scope
 
 # DOMAIN.md §6's lists in the summary (their list_sizes keys).
 TIMING_POINTS = ("churn", "downgrade", "maturing", "birthdays")
+# The lists a rule finds among all customers (list_sizes keys): kept for the last month-ends
+# in `month_end_list` (custdash/month_ends.py). Maturities and birthdays are read through their
+# own indexes at any date; the honeymoon counts come from the rollup or live.
+RULE_LISTS: dict[str, Any] = {
+    "threshold": threshold_select,
+    "dormant": dormant_select,
+    "unused": unused_select,
+    "churn": churn_select,
+    "downgrade": downgrade_select,
+}
 
 
 def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, Any]:
@@ -51,14 +61,21 @@ def list_sizes(
     until = contacts.counted_until(session, as_of)
     worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
 
-    def size(select_list: Any) -> int:
-        stmt = ids_only(select_list(session, as_of=as_of, rules=rules, scope=scope))
+    # A month-end's lists were written after the load (month_end_list): count those rows.
+    members = facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.LIST_DATES_KEY)
+
+    def size(name: str, select_list: Any) -> int:
+        if members and name in RULE_LISTS:
+            m = MonthEndList
+            stmt = select(m.customer_id).where(m.as_of == as_of, m.list_name == name, *scope.where(m))
+        else:
+            stmt = ids_only(select_list(session, as_of=as_of, rules=rules, scope=scope))
         if worked:
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
         return count_rows(session, stmt)
 
     # Maturities and birthdays are read through their own indexes, never from the rollup.
-    live = {"maturing": size(maturity_select), "birthdays": size(birthdays_select)}
+    live = {"maturing": size("maturing", maturity_select), "birthdays": size("birthdays", birthdays_select)}
     if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
         names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused", "churn", "downgrade"]
@@ -66,14 +83,15 @@ def list_sizes(
             select(*[func.sum(getattr(r, n)) for n in names]).where(r.as_of == as_of, *scope.where(r))
         ).one()
         return {**{n: int(v or 0) for n, v in zip(names, row)}, **live}
-    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope)
+    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=worked)
+    rule_lists = {name: size(name, select_list) for name, select_list in RULE_LISTS.items()}
     return {
-        "threshold": size(threshold_select),
-        "dormant": size(dormant_select),
+        "threshold": rule_lists["threshold"],
+        "dormant": rule_lists["dormant"],
         "honeymoon_due": counts["due"],
         "honeymoon_overdue": counts["overdue"],
-        "unused": size(unused_select),
-        "churn": size(churn_select),
-        "downgrade": size(downgrade_select),
+        "unused": rule_lists["unused"],
+        "churn": rule_lists["churn"],
+        "downgrade": rule_lists["downgrade"],
         **live,
     }

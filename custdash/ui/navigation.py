@@ -136,6 +136,10 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
         _stop(t("store.gone", lang), target, t("store.gone_fix", lang))
     from seed import DemoSpec, build_demo_store
 
+    try:
+        config.month_end_facts()
+    except config.SettingError as e:
+        _stop(t("setting.error", lang), str(e), "CUSTDASH_MONTH_END_FACTS=12")
     with _generation_lock():
         if not store_exists(target):  # another session may have built it meanwhile
             bar = st.progress(0.0, text=t("store.generating", lang, n=n))

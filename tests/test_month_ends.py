@@ -1,0 +1,212 @@
+"""The last month-ends' figures, written after each load (custdash/month_ends.py).
+
+They answer exactly what the live path answers, they are what a month-end reads (no live
+list is computed for the overview), and they never outlive the data or rules they describe.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlmodel import Session
+
+from custdash import cli, facts, month_ends
+from custdash.db import make_engine, read_meta, write_meta
+from custdash.models import FactRollup, MonthEndList
+from custdash.queries.summary import list_sizes, summary
+from custdash.views import VIEWS
+from tests.conftest import DEMO_AS_OF, copy_store, same_answer
+from tests.test_facts import _run, _scopes
+
+# Every view a month-end answers from what was written for it.
+FROM_MONTH_END = [
+    "list_sizes",
+    "tiers",
+    "migration",
+    "alliance_by_tier",
+    "alliance_heatmap",
+    "alliance_segments",
+    "alliance_channel",
+    "honeymoon_counts",
+]
+
+
+def test_the_month_ends_are_the_twelve_before_the_extract_date():
+    assert month_ends.month_ends(date(2026, 11, 22), 3) == [date(2026, 10, 31), date(2026, 9, 30), date(2026, 8, 31)]
+    assert month_ends.month_ends(date(2026, 3, 31), 2) == [date(2026, 2, 28), date(2026, 1, 31)]
+    assert month_ends.month_ends(date(2024, 3, 1), 1) == [date(2024, 2, 29)]
+    assert month_ends.month_ends(date(2026, 11, 22), 0) == []
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 31), date(2026, 2, 28), date(2025, 11, 30)])
+@pytest.mark.parametrize("name", FROM_MONTH_END)
+def test_a_month_end_answers_what_the_live_path_answers(demo_db, rules, name, day):
+    assert name in VIEWS
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        assert facts.usable(s, as_of=day, rules=rules, rollup=True)
+        assert facts.usable(s, as_of=day, rules=rules, dates_key=facts.LIST_DATES_KEY)
+        assert facts.usable(s, as_of=day, rules=rules, dates_key=facts.HEATMAP_DATES_KEY)
+        assert not facts.usable(s, as_of=day, rules=rules)  # no customer rows for a month-end
+    engine.dispose()
+    for scope in _scopes(demo_db):
+        fast = _run(demo_db, name, as_of=day, rules=rules, scope=scope, live=False)
+        live = _run(demo_db, name, as_of=day, rules=rules, scope=scope, live=True)
+        same_answer(fast, live)
+
+
+@pytest.mark.parametrize("split", ["branch", "manager"])
+def test_a_month_ends_tiers_split_by_branch_or_manager_equal_live(demo_db, rules, split):
+    from custdash.queries.tiers import tier_distribution
+
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        fast = tier_distribution(s, as_of=date(2026, 10, 31), rules=rules, split=split)
+        s.info[facts.LIVE] = True
+        live = tier_distribution(s, as_of=date(2026, 10, 31), rules=rules, split=split)
+    engine.dispose()
+    same_answer(fast, live)
+    assert fast["customers"].sum() > 0
+
+
+def test_a_month_ends_summary_and_unworked_sizes_equal_live(demo_db, rules):
+    day = date(2026, 9, 30)
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        fast = summary(s, as_of=day, rules=rules)
+        unworked = list_sizes(s, as_of=day, rules=rules, worked=False)
+        s.info[facts.LIVE] = True
+        assert summary(s, as_of=day, rules=rules) == fast
+        assert list_sizes(s, as_of=day, rules=rules, worked=False) == unworked
+    engine.dispose()
+    assert fast["dormant"] > 0 and fast["threshold"] > 0 and fast["churn"] > 0 and fast["downgrade"] > 0
+
+
+def test_a_month_ends_list_sizes_read_the_written_lists_not_the_data(demo_db, rules):
+    """The overview's sizes at a month-end read month_end_list and the contact log; of the
+    data tables only what maturities and birthdays read through their own indexes."""
+    engine = make_engine(str(demo_db))
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, stmt, *_: seen.append(stmt.lower()))
+    with Session(engine) as s:
+        sizes = list_sizes(s, as_of=date(2026, 10, 31), rules=rules)
+    engine.dispose()
+    assert sizes["dormant"] > 0
+    read = " ".join(seen)
+    assert "month_end_list" in read
+    for table in ("txn", "card_dormancy", "redemption", "card "):
+        assert f"from {table}" not in read and f"join {table}" not in read, table
+    # The AUM table only for the birthday list's tiers (the rule lists read it to find their rows).
+    assert [stmt for stmt in seen if "aum_monthly" in stmt and "birth_md" not in stmt] == []
+
+
+def test_each_list_holds_the_ids_its_live_list_holds(demo_db, rules):
+    """Whole lists, id for id, at one month-end and for the bank."""
+    from custdash.queries.common import ids_only
+    from custdash.queries.summary import RULE_LISTS
+
+    day = date(2026, 10, 31)
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        for name, select_list in RULE_LISTS.items():
+            written = s.execute(
+                select(MonthEndList.customer_id)
+                .where(MonthEndList.as_of == day, MonthEndList.list_name == name)
+                .order_by(MonthEndList.customer_id)
+            ).scalars()
+            s.info[facts.LIVE] = True
+            stmt = ids_only(select_list(s, as_of=day, rules=rules)).subquery()
+            live = s.execute(select(stmt.c.customer_id).order_by(stmt.c.customer_id)).scalars()
+            assert list(written) == list(live), name
+    engine.dispose()
+
+
+def test_month_ends_are_not_written_for_data_that_was_replaced(demo_db, rules, tmp_path, monkeypatch):
+    """A load or refresh that commits while month-ends are written makes the writer stop: its
+    rows would describe the data that was replaced."""
+    db = copy_store(demo_db, tmp_path / "store.db")
+    engine = make_engine(str(db))
+    with engine.begin() as conn:
+        conn.execute(MonthEndList.__table__.delete())
+        write_meta(conn, **{facts.LIST_DATES_KEY: ""})
+    real = month_ends._meta
+    calls = []
+
+    def stale_at_start(conn):
+        meta = real(conn)
+        calls.append(1)
+        return {**meta, "data_version": "an earlier load"} if len(calls) == 1 else meta
+
+    monkeypatch.setattr(month_ends, "_meta", stale_at_start)
+    assert month_ends.complete(engine, rules=rules, count=12) == []
+    with Session(engine) as s:
+        assert read_meta(s)[facts.LIST_DATES_KEY] == ""
+        assert s.execute(select(func.count()).select_from(MonthEndList)).scalar_one() == 0
+    monkeypatch.setattr(month_ends, "_meta", real)
+    # Nothing stale: the missing month-ends are written, the ones held are left alone.
+    assert month_ends.complete(engine, rules=rules, count=2) == [date(2026, 10, 31), date(2026, 9, 30)]
+    assert month_ends.complete(engine, rules=rules, count=3) == [date(2026, 8, 31)]
+    with Session(engine) as s:
+        assert read_meta(s)[facts.LIST_DATES_KEY] == "2026-10-31,2026-09-30,2026-08-31"
+        rolled = s.execute(select(func.sum(FactRollup.customers)).where(FactRollup.as_of == date(2026, 9, 30)))
+        assert rolled.scalar_one() > 0
+    engine.dispose()
+
+
+def test_month_ends_of_other_rules_are_not_used(demo_db, rules):
+    from dataclasses import replace
+
+    other = replace(rules, fingerprint="other")
+    engine = make_engine(str(demo_db))
+    with Session(engine) as s:
+        for key in (facts.LIST_DATES_KEY, facts.HEATMAP_DATES_KEY, facts.ROLLUP_DATES_KEY):
+            assert not facts.usable(s, as_of=date(2026, 10, 31), rules=other, dates_key=key)
+        assert month_ends.complete(engine, rules=other) == []  # facts of other rules: nothing to add
+    engine.dispose()
+
+
+def test_refresh_rewrites_the_month_ends(demo_db, tmp_path, capsys):
+    db = copy_store(demo_db, tmp_path / "store.db")
+    assert cli.main(["refresh", "--db", str(db)]) == 0
+    assert "month-end figures written for 12 month-ends" in capsys.readouterr().err
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        meta = read_meta(s)
+        written = s.execute(select(func.count(func.distinct(MonthEndList.as_of)))).scalar_one()
+    engine.dispose()
+    assert written == 12 and len(meta[facts.LIST_DATES_KEY].split(",")) == 12
+    assert meta[facts.AS_OF_KEY] == DEMO_AS_OF.isoformat()
+
+
+@pytest.mark.parametrize("value", ["-1", "25", "twelve", "1.5"])
+def test_an_invalid_month_end_setting_is_named_before_any_work(demo_db, tmp_path, monkeypatch, capsys, value):
+    db = copy_store(demo_db, tmp_path / "store.db")
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        before = read_meta(s)
+    engine.dispose()
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", value)
+    assert cli.main(["refresh", "--db", str(db)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: CUSTDASH_MONTH_END_FACTS must be a whole number from 0 to 24, got {value!r}"
+    )
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        assert read_meta(s) == before  # nothing was rebuilt
+    engine.dispose()
+
+
+def test_no_month_ends_with_the_setting_at_zero(demo_db, tmp_path, monkeypatch, rules):
+    db = copy_store(demo_db, tmp_path / "store.db")
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", "0")
+    assert cli.main(["refresh", "--db", str(db)]) == 0
+    engine = make_engine(str(db))
+    with Session(engine) as s:
+        assert read_meta(s)[facts.LIST_DATES_KEY] == ""
+        assert not facts.usable(s, as_of=date(2026, 10, 31), rules=rules, rollup=True)
+        fast = list_sizes(s, as_of=date(2026, 10, 31), rules=rules)
+        s.info[facts.LIVE] = True
+        assert list_sizes(s, as_of=date(2026, 10, 31), rules=rules) == fast  # live, as before
+    engine.dispose()
