@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts, facts
@@ -51,6 +51,15 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     }
 
 
+def written_list(session: Session, *, name: str, as_of: date, rules: Rules, scope: Scope) -> Select[Any] | None:
+    """The customer ids on list `name` (a list_sizes key) at a month-end whose lists were written
+    after the load (custdash/month_ends.py), or None when they were not: then compute it."""
+    if name not in RULE_LISTS or not facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.LIST_DATES_KEY):
+        return None
+    m = MonthEndList
+    return select(m.customer_id).where(m.as_of == as_of, m.list_name == name, *scope.where(m))
+
+
 def list_sizes(
     session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, worked: bool = True
 ) -> dict[str, int]:
@@ -61,14 +70,9 @@ def list_sizes(
     until = contacts.counted_until(session, as_of)
     worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
 
-    # A month-end's lists were written after the load (month_end_list): count those rows.
-    members = facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.LIST_DATES_KEY)
-
     def size(name: str, select_list: Any) -> int:
-        if members and name in RULE_LISTS:
-            m = MonthEndList
-            stmt = select(m.customer_id).where(m.as_of == as_of, m.list_name == name, *scope.where(m))
-        else:
+        stmt = written_list(session, name=name, as_of=as_of, rules=rules, scope=scope)
+        if stmt is None:
             stmt = ids_only(select_list(session, as_of=as_of, rules=rules, scope=scope))
         if worked:
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
