@@ -214,3 +214,37 @@ def test_no_month_ends_with_the_setting_at_zero(demo_db, tmp_path, monkeypatch, 
         s.info[facts.LIVE] = True
         assert list_sizes(s, as_of=date(2026, 10, 31), rules=rules) == fast  # live, as before
     engine.dispose()
+
+
+def test_an_import_writes_the_month_ends_after_its_commit(tmp_path, monkeypatch, capsys):
+    from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, fresh_store
+
+    target = fresh_store(tmp_path)
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", "2")
+    assert cli.main(["import", str(EXAMPLE), "--db", target]) == 0
+    expected = month_ends.month_ends(EXAMPLE_AS_OF, 2)
+    assert len(expected) == 2
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"month-end figures written for {expected[0].isoformat()}, {expected[1].isoformat()}"
+    )
+    engine = make_engine(target)
+    with Session(engine) as s:
+        meta = read_meta(s)
+        held = s.execute(select(MonthEndList.as_of).distinct().order_by(MonthEndList.as_of.desc())).scalars().all()
+    engine.dispose()
+    assert meta[facts.LIST_DATES_KEY] == ",".join(d.isoformat() for d in expected)
+    assert held == expected
+
+
+def test_an_import_with_an_invalid_month_end_setting_loads_nothing(tmp_path, monkeypatch, capsys):
+    from custdash.db import store_exists
+    from tests.conftest import EXAMPLE, fresh_store
+
+    target = fresh_store(tmp_path)
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", "all")
+    assert cli.main(["import", str(EXAMPLE), "--db", target]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == "error: CUSTDASH_MONTH_END_FACTS must be a whole number from 0 to 24, got 'all'"
+    )
+    assert not store_exists(target)
