@@ -20,6 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "boundary"
 EXAMPLE_AS_OF = date(2026, 11, 15)
 DEMO_AS_OF = date(2026, 11, 22)
+# Each import and refresh writes this many month-ends (custdash/month_ends.py) unless a test says
+# otherwise: one keeps that path in every test's stores at a twelfth of the time (twelve added
+# five minutes to the suite); the shared demo store holds all twelve (`demo_db`).
+os.environ.setdefault("CUSTDASH_MONTH_END_FACTS", "1")
+DEMO_MONTH_ENDS = "12"
 
 
 STORES = ["sqlite", "postgresql"]
@@ -154,7 +159,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
 
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     target = str(db) if on_sqlite() else pg_server().database()
-    build_demo_store(target, DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
+    before = os.environ.get("CUSTDASH_MONTH_END_FACTS")
+    os.environ["CUSTDASH_MONTH_END_FACTS"] = DEMO_MONTH_ENDS
+    try:
+        build_demo_store(target, DemoSpec(customers=2000, seed=11, as_of=DEMO_AS_OF))
+    finally:
+        if before is None:
+            os.environ.pop("CUSTDASH_MONTH_END_FACTS")
+        else:
+            os.environ["CUSTDASH_MONTH_END_FACTS"] = before
     return db if on_sqlite() else target
 
 

@@ -171,7 +171,8 @@ def test_month_ends_of_other_rules_are_not_used(demo_db, rules):
     engine.dispose()
 
 
-def test_refresh_rewrites_the_month_ends(demo_db, tmp_path, capsys):
+def test_refresh_rewrites_the_month_ends(demo_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", "12")
     db = copy_store(demo_db, tmp_path / "store.db")
     assert cli.main(["refresh", "--db", str(db)]) == 0
     assert "month-end figures written for 12 month-ends" in capsys.readouterr().err
