@@ -24,7 +24,7 @@ from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
 from custdash.queries.threshold import threshold_bands, threshold_list
 from custdash.queries.tiers import tier_distribution, tier_migration
 from seed import DemoSpec, build_demo_store, write_demo_extract
-from tests.conftest import ROOT, fresh_store, table_digests
+from tests.conftest import DEMO_MONTH_ENDS, ROOT, fresh_store, table_digests
 
 AS_OF = date(2026, 11, 22)
 SPEC = DemoSpec(customers=2000, seed=11, as_of=AS_OF)
@@ -49,13 +49,15 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
     assert da["customers.csv"] != dc["customers.csv"] and da["transactions.csv"] != dc["transactions.csv"]
 
 
-def test_store_is_deterministic(demo_db, tmp_path):
+def test_store_is_deterministic(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", DEMO_MONTH_ENDS)  # as the demo store was built
     again = fresh_store(tmp_path, "again.db")
     build_demo_store(again, SPEC)
     assert _table_digests(again) == _table_digests(demo_db)
 
 
-def test_csv_extract_imports_to_the_same_store(demo_db, tmp_path):
+def test_csv_extract_imports_to_the_same_store(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_MONTH_END_FACTS", DEMO_MONTH_ENDS)  # as the demo store was built
     folder = tmp_path / "extract"
     write_demo_extract(folder, SPEC)
     target = fresh_store(tmp_path, "i.db")
