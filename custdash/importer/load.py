@@ -234,7 +234,9 @@ def import_extract(
         sum(result.rows.values()),
         time.perf_counter() - started,
     )
-    engine = make_engine(target)
+    # Unmapped: a batch job that reads the store a month-end at a time must not count every page
+    # it read as its own memory (mapped, the 1M import's peak went from 0.7 to 1.4 GB).
+    engine = make_engine(target, mapped=False)
     try:
         result.month_ends = complete_month_ends(engine, rules=rules, count=month_end_count)
     finally:
