@@ -65,6 +65,7 @@ from custdash.models import (
     CustomerFact,
     FactRollup,
     Meta,
+    MonthEndList,
     Product,
     RedemptionRollup,
     Touch,
@@ -289,7 +290,7 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
 def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     """(Re)write all facts for `as_of` under `rules`, inside the caller's transaction."""
     started = time.perf_counter()
-    for table in (CustomerFact, FactRollup, RedemptionRollup, CardDormancy):
+    for table in (CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList):
         conn.execute(delete(table))
     # One sorted index build after the insert beats maintaining the indexes row by row.
     indexes = [*CustomerFact.__table__.indexes, *CardDormancy.__table__.indexes]

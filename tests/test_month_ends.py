@@ -210,6 +210,8 @@ def test_no_month_ends_with_the_setting_at_zero(demo_db, tmp_path, monkeypatch, 
     engine = make_engine(str(db))
     with Session(engine) as s:
         assert read_meta(s)[facts.LIST_DATES_KEY] == ""
+        # The refresh dropped the month-ends the store held (of the facts it replaced).
+        assert s.execute(select(func.count()).select_from(MonthEndList)).scalar_one() == 0
         assert not facts.usable(s, as_of=date(2026, 10, 31), rules=rules, rollup=True)
         fast = list_sizes(s, as_of=date(2026, 10, 31), rules=rules)
         s.info[facts.LIVE] = True
