@@ -281,11 +281,7 @@ def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
         write_meta(conn, data_version=uuid.uuid4().hex)
     print(f"facts rebuilt for {info.as_of.isoformat()} in {time.monotonic() - started:.1f} s", file=sys.stderr)
     started = time.monotonic()
-    batch = make_engine(target, mapped=False)  # as the import does (importer.load)
-    try:
-        written = month_ends.complete(batch, rules=rules, count=count)
-    finally:
-        batch.dispose()
+    written = month_ends.complete_store(target, rules=rules, count=count)
     print(
         f"month-end figures written for {len(written)} month-ends in {time.monotonic() - started:.1f} s",
         file=sys.stderr,

@@ -299,7 +299,7 @@ def create_indexes(conn, indexes: list) -> None:
         ix.create(conn)
 
 
-def read_meta(session: Session) -> dict[str, str]:
+def read_meta(session: Session | Connection) -> dict[str, str]:
     return {k: v for k, v in session.execute(select(Meta.key, Meta.value)).all()}
 
 

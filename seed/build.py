@@ -71,23 +71,22 @@ def _build(target: str, spec: DemoSpec, rules: Rules, progress: Progress | None)
             sink = StoreSink(conn)
             # Generation is about three fifths of the work; indexes, facts and month-ends the rest.
             per_month_end = spec.customers // 24
-            steps = spec.customers * 4 // 3 + 2 + month_end_count * per_month_end
+            loaded = spec.customers * 4 // 3 + 2
+            steps = loaded + month_end_count * per_month_end
             generate(spec, rules, sink, progress and (lambda done, _total: progress(done, steps)))
             create_indexes(conn, indexes)
-            before_facts = steps - 2 - spec.customers // 6 - month_end_count * per_month_end
             if progress:
-                progress(before_facts, steps)
+                progress(loaded - 2 - spec.customers // 6, steps)
             finish_load(conn, rules, as_of=spec.as_of, source="demo")
-        done = steps - month_end_count * per_month_end
+        written: list[object] = []
 
-        def month_end_written(_day: object) -> None:
-            nonlocal done
-            done += per_month_end
+        def month_end_written(day: object) -> None:
+            written.append(day)
             if progress:
-                progress(done, steps)
+                progress(loaded + len(written) * per_month_end, steps)
 
         if progress:
-            progress(done, steps)
+            progress(loaded, steps)
         month_ends.complete(engine, rules=rules, count=month_end_count, progress=month_end_written)
         if progress:
             progress(steps, steps)

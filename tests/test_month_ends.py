@@ -135,20 +135,20 @@ def test_month_ends_are_not_written_for_data_that_was_replaced(demo_db, rules, t
     with engine.begin() as conn:
         conn.execute(MonthEndList.__table__.delete())
         write_meta(conn, **{facts.LIST_DATES_KEY: ""})
-    real = month_ends._meta
+    real = month_ends.read_meta
     calls = []
 
-    def stale_at_start(conn):
-        meta = real(conn)
+    def stale_at_start(session):
+        meta = real(session)
         calls.append(1)
         return {**meta, "data_version": "an earlier load"} if len(calls) == 1 else meta
 
-    monkeypatch.setattr(month_ends, "_meta", stale_at_start)
+    monkeypatch.setattr(month_ends, "read_meta", stale_at_start)
     assert month_ends.complete(engine, rules=rules, count=12) == []
     with Session(engine) as s:
         assert read_meta(s)[facts.LIST_DATES_KEY] == ""
         assert s.execute(select(func.count()).select_from(MonthEndList)).scalar_one() == 0
-    monkeypatch.setattr(month_ends, "_meta", real)
+    monkeypatch.setattr(month_ends, "read_meta", real)
     # Nothing stale: the missing month-ends are written, the ones held are left alone.
     assert month_ends.complete(engine, rules=rules, count=2) == [date(2026, 10, 31), date(2026, 9, 30)]
     assert month_ends.complete(engine, rules=rules, count=3) == [date(2026, 8, 31)]
@@ -167,7 +167,7 @@ def test_month_ends_of_other_rules_are_not_used(demo_db, rules):
     with Session(engine) as s:
         for key in (facts.LIST_DATES_KEY, facts.HEATMAP_DATES_KEY, facts.ROLLUP_DATES_KEY):
             assert not facts.usable(s, as_of=date(2026, 10, 31), rules=other, dates_key=key)
-        assert month_ends.complete(engine, rules=other) == []  # facts of other rules: nothing to add
+        assert month_ends.complete(engine, rules=other, count=12) == []  # facts of other rules: nothing to add
     engine.dispose()
 
 

@@ -50,7 +50,7 @@ from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, 
 from custdash.importer.worker import read_in_worker
 from custdash.loadlock import StoreBusy, load_lock
 from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, Card, Customer, Manager, Meta, Txn
-from custdash.month_ends import complete as complete_month_ends
+from custdash.month_ends import complete_store as complete_month_ends
 from custdash.rules import Rules, load_rules
 
 log = logging.getLogger("custdash.importer")
@@ -234,13 +234,7 @@ def import_extract(
         sum(result.rows.values()),
         time.perf_counter() - started,
     )
-    # Unmapped: a batch job that reads the store a month-end at a time must not count every page
-    # it read as its own memory (mapped, the 1M import's peak went from 0.7 to 1.4 GB).
-    engine = make_engine(target, mapped=False)
-    try:
-        result.month_ends = complete_month_ends(engine, rules=rules, count=month_end_count)
-    finally:
-        engine.dispose()
+    result.month_ends = complete_month_ends(target, rules=rules, count=month_end_count)
     return result
 
 

@@ -54,10 +54,22 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
 def written_list(session: Session, *, name: str, as_of: date, rules: Rules, scope: Scope) -> Select[Any] | None:
     """The customer ids on list `name` (a list_sizes key) at a month-end whose lists were written
     after the load (custdash/month_ends.py), or None when they were not: then compute it."""
-    if name not in RULE_LISTS or not facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.LIST_DATES_KEY):
+    if name not in RULE_LISTS or not _lists_written(session, as_of=as_of, rules=rules):
         return None
+    return _written_members(name, as_of=as_of, scope=scope)
+
+
+def _lists_written(session: Session, *, as_of: date, rules: Rules) -> bool:
+    return facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.LIST_DATES_KEY)
+
+
+def _written_members(name: str, *, as_of: date, scope: Scope) -> Select[Any]:
     m = MonthEndList
     return select(m.customer_id).where(m.as_of == as_of, m.list_name == name, *scope.where(m))
+
+
+# list_sizes' keys, in order, but maturities and birthdays.
+SIZES = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused", "churn", "downgrade"]
 
 
 def list_sizes(
@@ -69,10 +81,12 @@ def list_sizes(
     overview compares over a month, from the rollups)."""
     until = contacts.counted_until(session, as_of)
     worked = worked and contacts.any_contacts(session, as_of=as_of, rules=rules, until=until)
+    written = _lists_written(session, as_of=as_of, rules=rules)
 
     def size(name: str, select_list: Any) -> int:
-        stmt = written_list(session, name=name, as_of=as_of, rules=rules, scope=scope)
-        if stmt is None:
+        if written and name in RULE_LISTS:
+            stmt = _written_members(name, as_of=as_of, scope=scope)
+        else:
             stmt = ids_only(select_list(session, as_of=as_of, rules=rules, scope=scope))
         if worked:
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
@@ -82,20 +96,11 @@ def list_sizes(
     live = {"maturing": size("maturing", maturity_select), "birthdays": size("birthdays", birthdays_select)}
     if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
-        names = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused", "churn", "downgrade"]
         row = session.execute(
-            select(*[func.sum(getattr(r, n)) for n in names]).where(r.as_of == as_of, *scope.where(r))
+            select(*[func.sum(getattr(r, n)) for n in SIZES]).where(r.as_of == as_of, *scope.where(r))
         ).one()
-        return {**{n: int(v or 0) for n, v in zip(names, row)}, **live}
+        return {**{n: int(v or 0) for n, v in zip(SIZES, row)}, **live}
     counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=worked)
-    rule_lists = {name: size(name, select_list) for name, select_list in RULE_LISTS.items()}
-    return {
-        "threshold": rule_lists["threshold"],
-        "dormant": rule_lists["dormant"],
-        "honeymoon_due": counts["due"],
-        "honeymoon_overdue": counts["overdue"],
-        "unused": rule_lists["unused"],
-        "churn": rule_lists["churn"],
-        "downgrade": rule_lists["downgrade"],
-        **live,
-    }
+    sizes = {name: size(name, select_list) for name, select_list in RULE_LISTS.items()}
+    sizes.update(honeymoon_due=counts["due"], honeymoon_overdue=counts["overdue"])
+    return {**{n: sizes[n] for n in SIZES}, **live}
