@@ -19,6 +19,8 @@ from streamlit.testing.v1 import AppTest
 from custdash.auth import Viewer
 from tests.conftest import DEMO_AS_OF, ROOT
 
+LAST_MONTH_END = DEMO_AS_OF.replace(day=1) - timedelta(days=1)
+
 APP = str(ROOT / "app.py")
 PAGES = [
     "overview",
@@ -86,7 +88,8 @@ def _touch_all(at: AppTest, where: str) -> int:
             elif kind == "slider":
                 values = [widget.min, widget.max, widget.value]
             elif kind == "date_input":
-                values = [DEMO_AS_OF - timedelta(days=45), DEMO_AS_OF]
+                # An arbitrary day (live), the last month-end (its figures written after the load).
+                values = [DEMO_AS_OF - timedelta(days=45), LAST_MONTH_END, DEMO_AS_OF]
             else:
                 values = [not widget.value, widget.value]
             for value in values:
