@@ -92,6 +92,23 @@ DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "
 LIVE = "custdash_live"
 
 
+# The call lists whose screens, charts and downloads read a month-end's rows from
+# month_end_list (custdash/month_ends.py): the columns of their SELECT that only that date
+# knows (name and phone are joined from `customer`). The near-threshold list keeps only who is
+# on it, for the counts: its AUM-range statement is as fast at any date.
+MONTH_END_ROW_COLUMNS: dict[str, list[str]] = {
+    "dormant": ["dormant_cards", "last_at", "never_used", "balance", "peak_aum_12m"],
+    "unused": ["tier", "entitled", "free_used_ytd"],
+    "churn": ["tier", "outflows", "outflow_total", "earlier_aum", "aum", "outflow", "aum_drop"],
+    "downgrade": ["tier", "aum", "end_aum", "shortfall"],
+}
+
+
+def reads_month_end_rows(session: Session | Connection, name: str, *, as_of: date, rules: Rules) -> bool:
+    """Does list `name` (a list_sizes key) read its rows at `as_of` from month_end_list?"""
+    return name in MONTH_END_ROW_COLUMNS and usable(session, as_of=as_of, rules=rules, dates_key=LIST_DATES_KEY)
+
+
 def usable(
     session: Session | Connection, *, as_of: date, rules: Rules, rollup: bool = False, dates_key: str = AS_OF_KEY
 ) -> bool:

@@ -181,7 +181,10 @@ class CardDormancy(SQLModel, table=True):
 class MonthEndList(SQLModel, table=True):
     """Who is on each call list at each of the last month-ends, as the rules alone find them
     (custdash/month_ends.py): the overview counts a month-end's lists from here, with the
-    contact log applied, instead of computing every list live."""
+    contact log applied, instead of computing every list live. The dormant, unused-ticket,
+    churn and downgrade lists also keep the columns of each row that only that date knows
+    (facts.MONTH_END_ROW_COLUMNS; NULL elsewhere): their screens, charts and downloads at a
+    month-end read them from here."""
 
     __tablename__ = "month_end_list"
     # Covering: a scope's count reads one range of the index alone.
@@ -192,3 +195,23 @@ class MonthEndList(SQLModel, table=True):
     customer_id: str = Field(max_length=64)
     branch_id: str = Field(max_length=64)
     manager_id: str | None = Field(default=None, max_length=64)
+    # The dormant list's row (queries/dormant.py).
+    dormant_cards: int | None = None
+    last_at: NaiveDatetime | None = None
+    never_used: bool | None = None
+    balance: float | None = None
+    peak_aum_12m: float | None = None
+    # The unused-ticket list's row (queries/alliance.py), with the tier the other lists share.
+    tier: str | None = Field(default=None, max_length=16)
+    entitled: int | None = None
+    free_used_ytd: int | None = None
+    # The churn list's row (queries/churn.py), with the AUM the downgrade list shares.
+    outflows: int | None = None
+    outflow_total: float | None = None
+    earlier_aum: float | None = None
+    aum: float | None = None
+    outflow: bool | None = None
+    aum_drop: bool | None = None
+    # The downgrade list's row (queries/downgrade.py).
+    end_aum: float | None = None
+    shortfall: float | None = None

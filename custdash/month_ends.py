@@ -57,14 +57,21 @@ def _write(conn: Connection, *, day: date, rules: Rules) -> None:
     """Rollup, heatmap and list members for one month-end, inside the caller's transaction."""
     facts.write_rollup(conn, as_of=day, rules=rules)
     facts.write_heatmap(conn, as_of=day)
-    cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id"]
     with Session(bind=conn) as session:
         session.info[facts.LIVE] = True  # the lists as the live path finds them, by construction
         for name, select_list in RULE_LISTS.items():
-            ids = ids_only(select_list(session, as_of=day, rules=rules, scope=ALL)).subquery("ids")
+            live = select_list(session, as_of=day, rules=rules, scope=ALL)
+            extra = facts.MONTH_END_ROW_COLUMNS.get(name, [])
+            rows = (live.order_by(None) if extra else ids_only(live)).subquery("rows")
             members = select(
-                literal(day, Date), literal(name), Customer.customer_id, Customer.branch_id, Customer.manager_id
-            ).join(ids, ids.c.customer_id == Customer.customer_id)
+                literal(day, Date),
+                literal(name),
+                Customer.customer_id,
+                Customer.branch_id,
+                Customer.manager_id,
+                *[rows.c[c] for c in extra],
+            ).join(rows, rows.c.customer_id == Customer.customer_id)
+            cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id", *extra]
             conn.execute(MonthEndList.__table__.insert().from_select(cols, members))
 
 

@@ -28,8 +28,8 @@ from custdash.expressions import (
     segment_facts,
     with_aum,
 )
-from custdash.models import Customer, CustomerFact, FactRollup, RedemptionRollup
-from custdash.queries.common import frame
+from custdash.models import Customer, CustomerFact, FactRollup, MonthEndList, RedemptionRollup
+from custdash.queries.common import frame, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -201,6 +201,11 @@ def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope =
             select(*person_columns(f), f.tier, f.entitled, f.free_used_ytd)
             .where(f.remaining >= 1, *scope.where(f))
             .order_by(f.remaining.desc(), f.customer_id)
+        )
+    if facts.reads_month_end_rows(session, "unused", as_of=as_of, rules=rules):
+        m = MonthEndList
+        return month_end_rows("unused", as_of=as_of, scope=scope).order_by(
+            (m.entitled - m.free_used_ytd).desc(), m.customer_id
         )
     a, month, tier = basis_tier(rules, as_of)
     ent = rules.alliance.entitlement

@@ -13,7 +13,8 @@ from custdash import facts
 from custdash.calendar import basis_month
 from custdash.expressions import aum_in_ranges, aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
 from custdash.expressions_timing import churn_aum_drop, churn_outflow, earlier_join, earlier_month, outflow_facts
-from custdash.models import Customer, CustomerFact
+from custdash.models import Customer, CustomerFact, MonthEndList
+from custdash.queries.common import month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -53,6 +54,9 @@ def churn_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
             .where(or_(f.churn_outflow, f.churn_aum_drop), *scope.where(f))
             .order_by(f.earlier_aum.desc(), f.customer_id)
         )
+    if facts.reads_month_end_rows(session, "churn", as_of=as_of, rules=rules):
+        m = MonthEndList
+        return month_end_rows("churn", as_of=as_of, scope=scope).order_by(m.earlier_aum.desc(), m.customer_id)
     month, early_month = basis_month(as_of), earlier_month(as_of, rules)
     basis, early = aum_join(month), earlier_join()
     aum, earlier = aum_value(basis), aum_value(early)

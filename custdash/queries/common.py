@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from custdash.expressions import person_columns
+from custdash.facts import MONTH_END_ROW_COLUMNS
+from custdash.models import Customer, MonthEndList
+from custdash.scope import Scope
 
 
 def frame(session: Session, stmt: Select[Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -29,3 +35,14 @@ def ids_only(stmt: Select[Any]) -> Select[Any]:
     database may otherwise compute every column of every row first (the dormant list's
     12-month peak is a subquery per row)."""
     return stmt.with_only_columns(stmt.selected_columns.customer_id).order_by(None)
+
+
+def month_end_rows(name: str, *, as_of: date, scope: Scope) -> Select[Any]:
+    """List `name`'s rows at a month-end as written after the load (facts.reads_month_end_rows),
+    with the person columns of `customer`; unordered (each list orders its own)."""
+    m = MonthEndList
+    return (
+        select(*person_columns(), *[getattr(m, c) for c in MONTH_END_ROW_COLUMNS[name]])
+        .join(m, m.customer_id == Customer.customer_id)
+        .where(m.as_of == as_of, m.list_name == name, *scope.where(m))
+    )

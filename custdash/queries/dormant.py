@@ -13,8 +13,8 @@ from custdash import facts
 from custdash.calendar import days_before, end_of_day, months_back
 from custdash.dormancy import all_dormant, card_facts, peak_months
 from custdash.expressions import customers_at, person_columns, tier_case
-from custdash.models import AumMonthly, Customer, CustomerFact
-from custdash.queries.common import frame
+from custdash.models import AumMonthly, Customer, CustomerFact, MonthEndList
+from custdash.queries.common import frame, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -51,6 +51,9 @@ def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope 
             .where(f.dormant, *scope.where(f))
             .order_by(f.peak_aum_12m.desc(), f.customer_id)
         )
+    if facts.reads_month_end_rows(session, "dormant", as_of=as_of, rules=rules):
+        m = MonthEndList
+        return month_end_rows("dormant", as_of=as_of, scope=scope).order_by(m.peak_aum_12m.desc(), m.customer_id)
     cards = card_facts(session, as_of=as_of, rules=rules, scope=scope, dormant_only=True)
     dormant = all_dormant(cards.c.active_cards, cards.c.dormant_cards)
     first_month, last_month = peak_months(as_of, rules)

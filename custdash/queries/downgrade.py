@@ -14,7 +14,8 @@ from custdash import facts
 from custdash.calendar import basis_month
 from custdash.expressions import aum_in_ranges, aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
 from custdash.expressions_timing import downgrade_risk, tier_bound
-from custdash.models import Customer, CustomerFact
+from custdash.models import Customer, CustomerFact, MonthEndList
+from custdash.queries.common import month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -32,6 +33,9 @@ def downgrade_select(session: Session, *, as_of: date, rules: Rules, scope: Scop
             .where(f.downgrade, *scope.where(f))
             .order_by(shortfall, f.customer_id)
         )
+    if facts.reads_month_end_rows(session, "downgrade", as_of=as_of, rules=rules):
+        m = MonthEndList
+        return month_end_rows("downgrade", as_of=as_of, scope=scope).order_by(m.shortfall, m.customer_id)
     month = basis_month(as_of)
     basis = aum_join(month)
     aum = aum_value(basis)
