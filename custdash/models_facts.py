@@ -187,8 +187,24 @@ class MonthEndList(SQLModel, table=True):
     month-end read them from here."""
 
     __tablename__ = "month_end_list"
-    # Covering: a scope's count reads one range of the index alone.
-    __table_args__ = (Index("ix_month_end_list", "as_of", "list_name", "branch_id", "manager_id", "customer_id"),)
+    # Covering: a scope's count, and the charts over the lists that keep their rows (the dormant
+    # by peak tier and by months, churn reasons, downgrade by tier), read one range of the index alone.
+    __table_args__ = (
+        Index(
+            "ix_month_end_list",
+            "as_of",
+            "list_name",
+            "branch_id",
+            "manager_id",
+            "customer_id",
+            "peak_aum_12m",
+            "last_at",
+            "tier",
+            "shortfall",
+            "outflow",
+            "aum_drop",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     as_of: date
     list_name: str = Field(max_length=16)  # a list_sizes key

@@ -8,7 +8,9 @@ before the extract date:
 - `fact_rollup` rows (tiers, migration, the alliance figures, the lists' sizes by the rules);
 - `redemption_rollup` rows (the year-to-date heatmap);
 - `month_end_list` rows: who is on each rule's list (summary.RULE_LISTS), so the overview
-  counts a month-end's lists with the contact log applied without computing them.
+  counts a month-end's lists with the contact log applied without computing them; for the
+  dormant, unused-ticket, churn and downgrade lists with their rows' own columns
+  (facts.MONTH_END_ROW_COLUMNS), so those lists' screens, charts and downloads read them too.
 
 They come from the same expressions and the same list statements as the live path (tests
 compare both), and are used only while the rules are the ones they were built with

@@ -10,7 +10,6 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from custdash.expressions import person_columns
 from custdash.facts import MONTH_END_ROW_COLUMNS
 from custdash.models import Customer, MonthEndList
 from custdash.scope import Scope
@@ -41,8 +40,18 @@ def month_end_rows(name: str, *, as_of: date, scope: Scope) -> Select[Any]:
     """List `name`'s rows at a month-end as written after the load (facts.reads_month_end_rows),
     with the person columns of `customer`; unordered (each list orders its own)."""
     m = MonthEndList
+    # An outer join on customer's key: a chart over these rows, which uses neither name nor
+    # phone, reads no customer row at all (SQLite and PostgreSQL both drop such a join).
     return (
-        select(*person_columns(), *[getattr(m, c) for c in MONTH_END_ROW_COLUMNS[name]])
-        .join(m, m.customer_id == Customer.customer_id)
+        select(
+            m.customer_id,
+            Customer.name,
+            Customer.phone,
+            m.branch_id,
+            m.manager_id,
+            *[getattr(m, c) for c in MONTH_END_ROW_COLUMNS[name]],
+        )
+        .select_from(m)
+        .outerjoin(Customer, Customer.customer_id == m.customer_id)
         .where(m.as_of == as_of, m.list_name == name, *scope.where(m))
     )
