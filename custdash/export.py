@@ -59,13 +59,24 @@ def mask_phone(phone: object, *, reveal: bool = False) -> object:
 def mask_frame(df: pd.DataFrame, *, reveal: bool = False) -> pd.DataFrame:
     if "phone" not in df.columns or reveal:
         return df
-    out = df.copy()
+    # Shallow: pandas copies on write, so replacing a column leaves the caller's frame as it was.
+    out = df.copy(deep=False)
     # The common case (a phone of 8 characters or more) inline: a call per row was most of it.
-    out["phone"] = [
-        p[:3] + "*" * (len(p) - 7) + p[-4:] if type(p) is str and len(p) >= 8 else mask_phone(p)
-        for p in out["phone"].tolist()
-    ]
+    out["phone"] = _as_objects(
+        [
+            p[:3] + "*" * (len(p) - 7) + p[-4:] if type(p) is str and len(p) >= 8 else mask_phone(p)
+            for p in out["phone"].tolist()
+        ],
+        out.index,
+    )
     return out
+
+
+def _as_objects(values: list[object], index: pd.Index) -> pd.Series:
+    """A new column of Python values as they are: a file is written from them next, and a
+    column of text inferred as Arrow strings costs a conversion there and one back (at 156,000
+    rows, a tenth of a CSV's time over a list's columns)."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 def neutralise(value: object) -> object:
@@ -86,34 +97,36 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
     # handful of distinct codes).
     yes_no = {True: t("val.yes", lang), False: t("val.no", lang)}
     for col in out.columns:
-        values = out[col].tolist()
+        # Read out only where values change: a list's ids, names and amounts stay as they are.
+        series = out[col]
+        values = series.tolist() if _translated(col) else []
         if col in TIER_COLS:
             names = {v: tier_label(v, rules, lang) for v in set(values) if isinstance(v, str)}
-            out[col] = [names.get(v) if isinstance(v, str) else None for v in values]
+            out[col] = _as_objects([names.get(v) if isinstance(v, str) else None for v in values], out.index)
         elif col in BOOL_COLS:
-            out[col] = [yes_no[bool(v)] for v in values]
+            out[col] = _as_objects([yes_no[bool(v)] for v in values], out.index)
         elif is_wave_col(col):
             names = {v: t(f"status.{v}", lang) for v in set(values)}
-            out[col] = [names[v] for v in values]
+            out[col] = _as_objects([names[v] for v in values], out.index)
         elif col in STATUS_COLS:
             names = {v: t(f"contact.status.{v}", lang) for v in set(values)}
-            out[col] = [names[v] for v in values]
+            out[col] = _as_objects([names[v] for v in values], out.index)
         elif col in REASON_COLS:
-            out[col] = [reasons_text(v, lang) for v in values]
+            out[col] = _as_objects([reasons_text(v, lang) for v in values], out.index)
         elif col in LIST_COLS:
-            out[col] = [list_label(v, lang) for v in values]
+            out[col] = _as_objects([list_label(v, lang) for v in values], out.index)
         elif col in PRODUCT_COLS:
             names = {v: t(f"product.{v}", lang) for v in set(values)}
-            out[col] = [names[v] for v in values]
+            out[col] = _as_objects([names[v] for v in values], out.index)
         elif col in MONEY_COLS:
             kinds[col] = "money"
         elif col in PCT_COLS:
             # As percent numbers (header "… (%)"): a CSV has no cell formats to show 0.0008 as 0.08%.
-            out[col] = [None if v is None or pd.isna(v) else round(float(v) * 100, 6) for v in values]
+            out[col] = [None if v is None or pd.isna(v) else round(float(v) * 100, 6) for v in series.tolist()]
             kinds[col] = "pct"
-        elif pd.api.types.is_integer_dtype(out[col]):
+        elif pd.api.types.is_integer_dtype(series):
             kinds[col] = "int"
-        elif isinstance(next((v for v in values if v is not None), None), date):
+        elif isinstance(_first_value(series), date):
             # A column holds dates or nothing: its first value says which (testing every cell
             # of every column was a tenth of the largest list's CSV).
             kinds[col] = "date"
@@ -121,9 +134,27 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
     return out, kinds
 
 
+def _translated(col: str) -> bool:
+    """Is a column's every value replaced by `human_table` (a code named, a flag worded)?"""
+    return (
+        col in TIER_COLS
+        or col in BOOL_COLS
+        or is_wave_col(col)
+        or col in STATUS_COLS
+        or col in REASON_COLS
+        or col in LIST_COLS
+        or col in PRODUCT_COLS
+    )
+
+
+def _first_value(series: pd.Series) -> object:
+    at = series.first_valid_index()
+    return None if at is None else series.loc[at]
+
+
 def with_due_aim(df: pd.DataFrame, *, rules: Rules, lang: str) -> pd.DataFrame:
     """A honeymoon list gains, after its due waves, what those waves aim at (from the rules)."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy on write: the caller's frame is never changed
     if "due_waves" in out.columns:
         out.insert(
             list(out.columns).index("due_waves") + 1,
@@ -139,6 +170,10 @@ def human_headers(columns: list[str], *, rules: Rules, lang: str) -> dict[str, s
 
 
 _DIGITS = re.compile(r"\d{6,}|0\d+")
+# The same two tests over a column's cells joined by line breaks (`_csv_cells`): a line that
+# starts like a formula, a line that is a digit string Excel would turn into a number.
+_FORMULA_LINE = re.compile(r"^[=+\-@\t\r]", re.MULTILINE)
+_DIGITS_LINE = re.compile(r"^(?:\d{6,}|0\d+)$", re.MULTILINE)
 
 
 def excel_text(value: object) -> object:
@@ -194,10 +229,19 @@ def _csv_cells(series: pd.Series, *, decimals: int | None, text: bool) -> list[o
     if pd.api.types.is_float_dtype(series):
         fmt = repr if decimals is None else f"{{:.{decimals}f}}".format
         return ["" if v != v else fmt(v) for v in values]  # v != v: NaN
-    # The common case first, in one comprehension: plain text that needs nothing.
-    first = FORMULA_FIRST
-    out = [v if type(v) is str and v[:1] not in first else _csv_cell(v) for v in values]
-    return [excel_text(v) for v in out] if text else out
+    try:
+        # A column of text, the common case, searched whole: one cell per line of one string.
+        joined = "\n".join(values)
+    except TypeError:  # dates, missing values: cell by cell (csv writes None empty, a date as ISO)
+        out = [
+            v if v is None or type(v) is date or (type(v) is str and v[:1] not in FORMULA_FIRST) else _csv_cell(v)
+            for v in values
+        ]
+        return [excel_text(v) for v in out] if text else out
+    # A line may also start inside a cell holding a line break: then too the cells are looked
+    # at one by one, and only a cell's own start counts.
+    out = [neutralise(v) for v in values] if _FORMULA_LINE.search(joined) else values
+    return [excel_text(v) for v in out] if text and _DIGITS_LINE.search(joined) else out
 
 
 def _csv_cell(value: object) -> object:

@@ -96,16 +96,23 @@ def test_csv_bytes_are_what_pandas_writes():
             "mixed": [1.5, None, "x", date(2020, 1, 2), 3, pd.NA],
             "cards": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
             "phone": ["13800001234", "0123", "138****1234", None, "12", "-1"],
+            # Columns of text only, searched whole (a cell per line): a formula in the middle, a
+            # line break followed by what would be a formula at a cell's start, digit strings.
+            "note": ["plain", "x\n=y", "@at", "ok", "\rcr", "fine"],
+            "tel": ["13800001234", "138****1234", "0123", "12\n3456789", "a", "=1"],
+            "safe": ["a", "b", "c", "d", "e", "f"],
+            "wrapped": ["a\n0123", "b", "c", "d", "e", "f"],
         }
     )
     headers = {"name": "姓名", "aum": "资产"}
-    for kw in ({}, {"headers": headers, "keep_id": False, "text_cols": ("phone",), "decimals": 2}):
+    texts = ("phone", "tel", "wrapped", "safe")
+    for kw in ({}, {"headers": headers, "keep_id": False, "text_cols": texts, "decimals": 2}):
         data = df[["customer_id", *[c for c in df.columns if c != "customer_id"]]].copy()
         for col in data.columns:
             if data[col].dtype == object or pd.api.types.is_string_dtype(data[col]):
                 data[col] = [neutralise(v) for v in data[col].tolist()]
-        if "text_cols" in kw:
-            data["phone"] = [excel_text(v) for v in data["phone"].tolist()]
+        for col in kw.get("text_cols", ()):
+            data[col] = [excel_text(v) for v in data[col].tolist()]
         if "headers" in kw:
             data.columns = [headers.get(c, c) for c in data.columns]
         buf = io.StringIO()
