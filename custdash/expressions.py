@@ -327,8 +327,10 @@ def wave_bit(wave: Wave) -> int:
     return 1 << wave.wave
 
 
-def fact_wave_done(wave: Wave) -> ColumnElement[bool]:
-    return CustomerFact.waves_done.op("&")(wave_bit(wave)) != 0
+def fact_wave_done(wave: Wave, rows: Any = CustomerFact) -> ColumnElement[bool]:
+    """The wave is done by the `waves_done` bits of `rows` (customer_fact, or a month-end's
+    new customers in month_end_list)."""
+    return rows.waves_done.op("&")(wave_bit(wave)) != 0
 
 
 def wave_status_case(

@@ -92,15 +92,20 @@ DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "
 LIVE = "custdash_live"
 
 
-# The call lists whose screens, charts and downloads read a month-end's rows from
-# month_end_list (custdash/month_ends.py): the columns of their SELECT that only that date
-# knows (name and phone are joined from `customer`). The near-threshold list keeps only who is
-# on it, for the counts: its AUM-range statement is as fast at any date.
+# The customers opened in the cohorts' months or the honeymoon's days before a month-end
+# (custdash/month_ends.py): kept in month_end_list with their waves done and cohort outcomes,
+# for the honeymoon screens and the cohort table. The contact log is applied when read.
+NEW_CUSTOMERS = "new_customers"
+# The lists whose screens, charts and downloads read a month-end's rows from month_end_list:
+# the columns of their SELECT that only that date knows (name and phone are joined from
+# `customer`). The near-threshold list keeps only who is on it, for the counts: its AUM-range
+# statement is as fast at any date.
 MONTH_END_ROW_COLUMNS: dict[str, list[str]] = {
     "dormant": ["dormant_cards", "last_at", "never_used", "balance", "peak_aum_12m"],
     "unused": ["tier", "entitled", "free_used_ytd"],
     "churn": ["tier", "outflows", "outflow_total", "earlier_aum", "aum", "outflow", "aum_drop"],
     "downgrade": ["tier", "aum", "end_aum", "shortfall"],
+    NEW_CUSTOMERS: ["opened_on", "opened_month", "waves_done", "deep_by_day_n", "v1_plus_at_day_n"],
 }
 
 

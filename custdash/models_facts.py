@@ -183,8 +183,9 @@ class MonthEndList(SQLModel, table=True):
     (custdash/month_ends.py): the overview counts a month-end's lists from here, with the
     contact log applied, instead of computing every list live. The dormant, unused-ticket,
     churn and downgrade lists also keep the columns of each row that only that date knows
-    (facts.MONTH_END_ROW_COLUMNS; NULL elsewhere): their screens, charts and downloads at a
-    month-end read them from here."""
+    (facts.MONTH_END_ROW_COLUMNS; NULL elsewhere), and the new customers (facts.NEW_CUSTOMERS)
+    their honeymoon and cohort figures: those screens, charts and downloads at a month-end
+    read them from here."""
 
     __tablename__ = "month_end_list"
     # Covering: a scope's count, and the charts over the lists that keep their rows (the dormant
@@ -231,3 +232,10 @@ class MonthEndList(SQLModel, table=True):
     # The downgrade list's row (queries/downgrade.py).
     end_aum: float | None = None
     shortfall: float | None = None
+    # The new customers' rows (facts.NEW_CUSTOMERS: the honeymoon screens and the cohorts,
+    # queries/honeymoon.py), as customer_fact holds them.
+    opened_on: date | None = None
+    opened_month: str | None = Field(default=None, max_length=7)
+    waves_done: int | None = None
+    deep_by_day_n: bool | None = None
+    v1_plus_at_day_n: bool | None = None

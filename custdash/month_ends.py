@@ -27,12 +27,13 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Connection, Date, Engine, delete, literal, select
+from sqlalchemy import Connection, Date, Engine, case, delete, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.calendar import add_months, month_end, month_of
+from custdash.calendar import add_months, days_before, month_end, month_of
 from custdash.db import make_engine, read_meta, write_meta
+from custdash.expressions import cohort_conditions, cohort_first_day, wave_bit, wave_touched
 from custdash.models import Customer, FactRollup, MonthEndList, RedemptionRollup
 from custdash.queries.common import ids_only
 from custdash.queries.summary import RULE_LISTS
@@ -75,6 +76,36 @@ def _write(conn: Connection, *, day: date, rules: Rules) -> None:
             ).join(rows, rows.c.customer_id == Customer.customer_id)
             cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id", *extra]
             conn.execute(MonthEndList.__table__.insert().from_select(cols, members))
+    _write_new_customers(conn, day=day, rules=rules)
+
+
+def _write_new_customers(conn: Connection, *, day: date, rules: Rules) -> None:
+    """The customers of the honeymoon window and of the cohorts at `day`, with what the live
+    honeymoon screens and cohort table compute for them (the same expressions)."""
+    first = min(cohort_first_day(day, rules), days_before(day, rules.honeymoon.days))
+    aum, join, deep, v1_plus = cohort_conditions(day, rules)
+    in_cohort = Customer.opened_on >= cohort_first_day(day, rules)
+    waves = rules.honeymoon.waves
+    rows = (
+        select(
+            literal(day, Date),
+            literal(facts.NEW_CUSTOMERS),
+            Customer.customer_id,
+            Customer.branch_id,
+            Customer.manager_id,
+            Customer.opened_on,
+            Customer.opened_month,
+            sum((case((wave_touched(w, day), wave_bit(w)), else_=0) for w in waves), literal(0)),
+            case((in_cohort, deep), else_=None),
+            case((in_cohort, v1_plus), else_=None),
+        )
+        .select_from(Customer)
+        .outerjoin(aum, join)
+        .where(Customer.opened_on.between(first, day))
+    )
+    cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id"]
+    cols += facts.MONTH_END_ROW_COLUMNS[facts.NEW_CUSTOMERS]
+    conn.execute(MonthEndList.__table__.insert().from_select(cols, rows))
 
 
 class _Replaced(Exception):

@@ -24,8 +24,8 @@ from custdash.expressions import (
     wave_status_case,
     wave_touched,
 )
-from custdash.models import Customer, CustomerFact, FactRollup
-from custdash.queries.common import frame
+from custdash.models import Customer, CustomerFact, FactRollup, MonthEndList
+from custdash.queries.common import frame, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -51,20 +51,21 @@ def wave_status_select(
     given). With `call_list_only`, only those with a due or an overdue wave."""
     waves = rules.honeymoon.waves
     logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
-    if facts.usable(session, as_of=as_of, rules=rules):
-        f = CustomerFact
-        done = _with_logged(fact_wave_done, logged, f.customer_id)
+    written = _written_rows(session, as_of=as_of, rules=rules, scope=scope)
+    if written is not None:
+        f, where, stmt = written
+        done = _with_logged(lambda w: fact_wave_done(w, f), logged, f.customer_id)
         status = [wave_status_case(w, as_of, done=done(w), opened_on=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
-        where = [in_window(as_of, rules, f.opened_on), *scope.where(f)]
+        where = [*where, in_window(as_of, rules, f.opened_on)]
         if call_list_only:
-            # The facts' flags hold the extract's touches; a logged contact can only make a
-            # wave done, so they find every candidate and the statuses decide.
-            where.append(f.honeymoon_due | f.honeymoon_overdue)
-            if logged is not None:
+            if f is CustomerFact:
+                # The facts' flags hold the extract's touches; a logged contact can only make a
+                # wave done, so they find every candidate and the statuses decide.
+                where.append(f.honeymoon_due | f.honeymoon_overdue)
+            if logged is not None or f is not CustomerFact:
                 where.append(or_(*[st.in_(("due", "overdue")) for st in status]))
         order = [n_overdue(status).desc(), f.opened_on, f.customer_id]
-        stmt = select(*person_columns(f), f.opened_on)
         if limit is None:
             stmt = stmt.where(*where)
         else:
@@ -117,6 +118,26 @@ def shape_status(df: pd.DataFrame, *, as_of: date, rules: Rules, **_: Any) -> pd
     return df[list_columns(rules)]
 
 
+def _written_rows(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope
+) -> tuple[Any, list[Any], Select[Any]] | None:
+    """Where the new customers' written rows are at `as_of`: customer_fact at the extract date,
+    month_end_list at a month-end (facts.NEW_CUSTOMERS), None when computed live. Returns the
+    rows (both have opened_on, opened_month, waves_done and the cohort outcomes), the conditions
+    selecting them in `scope`, and the list's head columns read from them."""
+    if facts.usable(session, as_of=as_of, rules=rules):
+        f = CustomerFact
+        return f, scope.where(f), select(*person_columns(f), f.opened_on)
+    if facts.reads_month_end_rows(session, facts.NEW_CUSTOMERS, as_of=as_of, rules=rules):
+        m = MonthEndList
+        where = [m.as_of == as_of, m.list_name == facts.NEW_CUSTOMERS, *scope.where(m)]
+        stmt = month_end_rows(facts.NEW_CUSTOMERS, as_of=as_of, scope=scope).with_only_columns(
+            m.customer_id, Customer.name, Customer.phone, m.branch_id, m.manager_id, m.opened_on
+        )
+        return m, where, stmt
+    return None
+
+
 def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:
     names = [c.removeprefix("wave_") for c in cols]
     # Plain lists: iterating pandas' Arrow-backed strings cell by cell cost ten times more.
@@ -143,12 +164,12 @@ def honeymoon_counts(
         stmt = select(func.sum(r.in_honeymoon), func.sum(r.honeymoon_due), func.sum(r.honeymoon_overdue)).where(
             r.as_of == as_of, *scope.where(r)
         )
-    elif facts.usable(session, as_of=as_of, rules=rules):
-        f = CustomerFact
-        done = _with_logged(fact_wave_done, logged, f.customer_id)
+    elif (written := _written_rows(session, as_of=as_of, rules=rules, scope=scope)) is not None:
+        f, where, _ = written
+        done = _with_logged(lambda w: fact_wave_done(w, f), logged, f.customer_id)
         due, overdue = flags(rules, as_of, done=done, opened_on=f.opened_on)
         stmt = select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0))).where(
-            in_window(as_of, rules, f.opened_on), *scope.where(f)
+            in_window(as_of, rules, f.opened_on), *where
         )
     else:
         done = _with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
@@ -175,9 +196,10 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     first_day = cohort_first_day(as_of, rules)
     count: list[Any] = [func.count().label("customers")]
     logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
-    if facts.usable(session, as_of=as_of, rules=rules):
-        f = CustomerFact
-        done = _with_logged(fact_wave_done, logged, f.customer_id)
+    written = _written_rows(session, as_of=as_of, rules=rules, scope=scope)
+    if written is not None:
+        f, where, _ = written
+        done = _with_logged(lambda w: fact_wave_done(w, f), logged, f.customer_id)
         cols = count + [func.sum(case((done(w), 1), else_=0)).label(f"wave_{w.wave}_done") for w in h.waves]
         cols += [
             func.sum(case((f.deep_by_day_n, 1), else_=0)).label("deep"),
@@ -185,7 +207,7 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         ]
         stmt = (
             select(f.opened_month.label("cohort"), *cols)
-            .where(f.opened_on >= first_day, *scope.where(f))
+            .where(f.opened_on >= first_day, *where)
             .group_by(f.opened_month)
             .order_by(f.opened_month)
         )
