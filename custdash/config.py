@@ -48,7 +48,8 @@ SETTINGS = [
         "CUSTDASH_MONTH_END_FACTS",
         "12",
         "How many month-ends before the extract date get their figures written after each load, so the "
-        "overview answers them as fast as the extract date (0 to 24; 0: computed live when asked).",
+        "overview, the lists and their charts answer them as fast as the extract date (0 to 24; 0: computed "
+        "live when asked).",
     ),
     Setting(
         "CUSTDASH_IDLE_MINUTES",
