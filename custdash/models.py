@@ -30,7 +30,7 @@ from sqlmodel import Field, Index, SQLModel
 # The materialised facts' tables, in a module of their own (this one holds the rest).
 from custdash.models_facts import CardDormancy, CustomerFact, FactRollup, MonthEndList, RedemptionRollup
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"

@@ -115,6 +115,34 @@ def test_the_whole_dormant_list_is_read_from_its_index_alone(demo_db, rules):
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("honeymoon_grid", {"limit": 40}),
+        ("list:honeymoon", {}),
+        ("count:honeymoon", {}),
+        ("honeymoon_counts", {}),
+        ("cohorts", {}),
+    ],
+)
+def test_the_banks_new_customers_at_a_month_end_are_read_from_their_index_alone(demo_db, rules, name, extra):
+    """At a month-end the honeymoon screens and the cohorts read the new customers' written
+    rows from ix_month_end_opened alone (the grid's first rows by their row key): at 1M a
+    table read per row of the window took the bank's grid from 0.06 to 0.67 s."""
+    from custdash.scope import ALL
+
+    day = date(2026, 10, 31)
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=day, **extra))
+    reads = [step for step in steps if "month_end_list" in step]
+    assert reads, "the view did not read the month-end's rows"
+    assert all(
+        "USING COVERING INDEX ix_month_end_opened (as_of=? AND list_name=? AND opened_on>?" in step
+        or step == "SEARCH month_end_list USING INTEGER PRIMARY KEY (rowid=?)"
+        for step in reads
+    ), reads
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 @pytest.mark.parametrize("name", ["list:dormant", "list:threshold", "list:honeymoon", "list:alliance-unused"])
 def test_a_managers_list_looks_up_only_its_customers_contacts(demo_db, rules, name):
     """With the demo's contact history, a manager's list finds each row's status and

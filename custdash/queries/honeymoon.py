@@ -72,8 +72,10 @@ def wave_status_select(
             # Order the window's customers from ix_fact_opened alone (it holds every column the
             # order and the filter need) and read names and phones for the first `limit` only:
             # at a million customers the window holds ~30,000 rows, each a table read otherwise.
-            first = select(f.customer_id).where(*where).order_by(*order).limit(limit).subquery("first")
-            stmt = stmt.join(first, first.c.customer_id == f.customer_id)
+            # Joined back by the rows' primary key: a month-end's customer id alone is not a key.
+            key = f.id if f is MonthEndList else f.customer_id
+            first = select(key.label("key")).where(*where).order_by(*order).limit(limit).subquery("first")
+            stmt = stmt.join(first, first.c.key == key)
     else:
         done = _with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
         status = [wave_status_case(w, as_of, done=done(w)) for w in waves]
