@@ -143,6 +143,21 @@ def test_the_banks_new_customers_at_a_month_end_are_read_from_their_index_alone(
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")
+@pytest.mark.parametrize("name", ["dormant_by_tier", "dormant_by_months", "churn_reasons", "downgrade_by_tier"])
+def test_a_month_ends_list_charts_read_the_covering_index_alone(demo_db, rules, name):
+    """At a month-end a chart over a list that keeps its rows reads them from
+    ix_month_end_list alone: no customer row (SQLite keeps an unused outer join inside an
+    aggregate: at 1M the bank's dormant charts took 0.30-0.35 s against 0.05-0.12 s at the
+    extract date)."""
+    from custdash.scope import ALL
+
+    day = date(2026, 10, 31)
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=day))
+    reads = [step for step in steps if step.startswith(("SEARCH", "SCAN")) and "meta" not in step]
+    assert reads == ["SEARCH month_end_list USING COVERING INDEX ix_month_end_list (as_of=? AND list_name=?)"]
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 @pytest.mark.parametrize("name", ["list:dormant", "list:threshold", "list:honeymoon", "list:alliance-unused"])
 def test_a_managers_list_looks_up_only_its_customers_contacts(demo_db, rules, name):
     """With the demo's contact history, a manager's list finds each row's status and

@@ -14,7 +14,7 @@ from custdash.calendar import basis_month
 from custdash.expressions import aum_in_ranges, aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
 from custdash.expressions_timing import churn_aum_drop, churn_outflow, earlier_join, earlier_month, outflow_facts
 from custdash.models import Customer, CustomerFact, MonthEndList
-from custdash.queries.common import month_end_rows
+from custdash.queries.common import chart_rows, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -101,6 +101,6 @@ def shape_list(df: pd.DataFrame, **_: Any) -> pd.DataFrame:
 def churn_reasons(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """How many customers on the list hold each reason (both: counted under each).
     Columns: reason, customers."""
-    sub = churn_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("c")
+    sub = chart_rows(churn_select, "churn", session, as_of=as_of, rules=rules, scope=scope, columns=REASONS)
     row = session.execute(select(*[func.sum(case((getattr(sub.c, r), 1), else_=0)) for r in REASONS])).one()
     return pd.DataFrame({"reason": list(REASONS), "customers": [int(v or 0) for v in row]})

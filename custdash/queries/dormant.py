@@ -14,7 +14,7 @@ from custdash.calendar import days_before, end_of_day, months_back
 from custdash.dormancy import all_dormant, card_facts, peak_months
 from custdash.expressions import customers_at, person_columns, tier_case
 from custdash.models import AumMonthly, Customer, CustomerFact, MonthEndList
-from custdash.queries.common import frame, month_end_rows
+from custdash.queries.common import chart_rows, frame, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -109,7 +109,9 @@ def dormant_by_peak_tier(session: Session, *, as_of: date, rules: Rules, scope: 
     """Dormant customers per tier of their 12-month peak AUM (every tier, empty ones as 0).
 
     Columns: tier, customers."""
-    sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
+    sub = chart_rows(
+        dormant_select, "dormant", session, as_of=as_of, rules=rules, scope=scope, columns=["peak_aum_12m"]
+    )
     tier = tier_case(rules, sub.c.peak_aum_12m).label("tier")
     df = frame(session, select(tier, func.count().label("customers")).group_by(tier))
     out = pd.DataFrame({"tier": rules.tier_codes}).merge(df, on="tier", how="left").fillna({"customers": 0})
@@ -127,7 +129,7 @@ def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Sco
     zeros included, so the chart's axis runs without gaps.
 
     Columns: months, customers."""
-    sub = dormant_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
+    sub = chart_rows(dormant_select, "dormant", session, as_of=as_of, rules=rules, scope=scope, columns=["last_at"])
     # Whole months since a day reach k exactly when that day is on or before the as-of date
     # moved back k months (31 March back one month is 28 February, as in `months_back`), so a
     # CASE over the cutoffs, oldest first, buckets the times without reading them out.

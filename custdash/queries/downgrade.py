@@ -15,7 +15,7 @@ from custdash.calendar import basis_month
 from custdash.expressions import aum_in_ranges, aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
 from custdash.expressions_timing import downgrade_risk, tier_bound
 from custdash.models import Customer, CustomerFact, MonthEndList
-from custdash.queries.common import month_end_rows
+from custdash.queries.common import chart_rows, month_end_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -68,7 +68,8 @@ def shape_list(df: pd.DataFrame, **_: Any) -> pd.DataFrame:
 def downgrade_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Customers at risk per tier, every tier above the first (zeros included).
     Columns: tier, customers, shortfall (their total)."""
-    sub = downgrade_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("d")
+    columns = ["tier", "shortfall"]
+    sub = chart_rows(downgrade_select, "downgrade", session, as_of=as_of, rules=rules, scope=scope, columns=columns)
     stmt = select(sub.c.tier, func.count(), func.sum(sub.c.shortfall)).group_by(sub.c.tier)
     found = {t: (int(n), float(s or 0)) for t, n, s in session.execute(stmt)}
     codes = rules.tier_codes[1:]
