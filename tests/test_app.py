@@ -419,23 +419,47 @@ def test_first_start_progress_moves_with_the_work(tmp_path):
     assert all(0 < s <= 1 for s in seen) and seen[0] < 0.2 and max(b - a for a, b in zip(seen, seen[1:])) <= 0.25
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_figure_is_worked_out_under_a_progress_message(env, monkeypatch, lang):
-    """Away from the extract date a view can take seconds: every view a page reads runs inside
-    a spinner that names the date (Streamlit shows it only after half a second)."""
+@pytest.fixture()
+def spinners(monkeypatch):
+    """st.spinner recorded: every text shown (`shown`) and, for each view the page works out,
+    its name and the spinner it ran inside (`calls`, None outside any)."""
     import contextlib
+    import types
 
     import streamlit as st
 
-    shown: list[str] = []
+    rec = types.SimpleNamespace(shown=[], calls=[], open=[])
 
-    def spinner(text: str = "", **_kw: object) -> contextlib.AbstractContextManager[None]:
-        shown.append(text)
-        return contextlib.nullcontext()
+    @contextlib.contextmanager
+    def spinner(text: str = "", **_kw: object):
+        rec.shown.append(text)
+        rec.open.append(text)
+        try:
+            yield
+        finally:
+            rec.open.pop()
+
+    def watched(name, fn):
+        def run(*args, **kwargs):
+            rec.calls.append((name, rec.open[-1] if rec.open else None))
+            return fn(*args, **kwargs)
+
+        return run
 
     monkeypatch.setattr(st, "spinner", spinner)
+    for name, fn in list(views.VIEWS.items()):
+        monkeypatch.setitem(views.VIEWS, name, watched(name, fn))
+    st.cache_data.clear()  # a cached answer would run no view
+    return rec
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_figure_is_worked_out_under_a_progress_message(env, monkeypatch, spinners, lang):
+    """Away from the extract date a view can take seconds: every view a page reads runs inside
+    a spinner that names the date (Streamlit shows it only after half a second)."""
     monkeypatch.setenv("CUSTDASH_LANG", lang)
     _app(as_of="2026-10-31")
+    shown = spinners.shown
     expected = {
         "en": "Working out the figures as of 2026-10-31 from the data …",
         "zh": "正在根据数据计算 2026-10-31 的数字……",
@@ -477,3 +501,20 @@ def test_opening_a_customer_is_audited_once_and_outside_the_scope_finds_nobody(d
     engine.dispose()
     opened = events[events["event"] == "customer_view"]
     assert [(r.username, json.loads(r.filters)["customer"]) for r in opened.itertuples()] == [("manager", mine)]
+
+
+@pytest.mark.parametrize("page", ["dormant", "honeymoon", "churn"])
+def test_a_list_page_away_from_the_extract_date_works_inside_its_progress_message(env, spinners, page):
+    """Issue #17: a page that takes longer than a second shows progress. Each view a list page
+    reads (its list, count and charts) runs inside the spinner naming the date."""
+    from custdash.i18n import t
+
+    day = date(2026, 9, 17)  # neither the extract date nor a month-end: computed live
+    at = _app(as_of=day.isoformat())
+    spinners.calls.clear()  # the overview's, where the session starts
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception and at.date_input(key="w_as_of").value == day
+    working = t("common.working", "en", date=day.isoformat())
+    names = {name for name, _ in spinners.calls}
+    assert len(names) >= 2, names  # the list and at least one chart or count
+    assert [(name, where) for name, where in spinners.calls if where != working] == []
