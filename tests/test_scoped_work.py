@@ -13,12 +13,13 @@ from sqlmodel import Session
 
 from custdash import facts
 from custdash.db import make_engine
-from custdash.scope import Scope
+from custdash.scope import ALL, Scope
 from custdash.views import LISTS, SCREEN_ROWS, VIEWS
 from tests.conftest import DEMO_AS_OF, view_arguments
 
 BIG = ("txn", "card", "redemption", "aum_monthly", "product", "touch")
 EARLIER = date(2026, 9, 17)  # not the extract date: no facts, the live path
+MONTH_END = date(2026, 10, 31)  # the last month-end before the extract date: written after the load
 
 
 def _statements(db: str, name: str, rules, scope: Scope, as_of: date = EARLIER, **extra) -> list[tuple[str, object]]:
@@ -107,8 +108,6 @@ def _plan_steps(db: str, statements: list[tuple[str, object]]) -> list[str]:
 def test_the_whole_dormant_list_is_read_from_its_index_alone(demo_db, rules):
     """A download of the bank's dormant list (its largest) reads every column from
     ix_fact_dormant: no table read per row."""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), "list:dormant", rules, ALL, as_of=DEMO_AS_OF))
     fact_steps = [step for step in steps if "customer_fact" in step]
     assert fact_steps == ["SEARCH customer_fact USING COVERING INDEX ix_fact_dormant (dormant=?)"]
@@ -129,10 +128,7 @@ def test_the_banks_new_customers_at_a_month_end_are_read_from_their_index_alone(
     """At a month-end the honeymoon screens and the cohorts read the new customers' written
     rows from ix_month_end_opened alone (the grid's first rows by their row key): at 1M a
     table read per row of the window took the bank's grid from 0.06 to 0.67 s."""
-    from custdash.scope import ALL
-
-    day = date(2026, 10, 31)
-    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=day, **extra))
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=MONTH_END, **extra))
     reads = [step for step in steps if "month_end_list" in step]
     assert reads, "the view did not read the month-end's rows"
     assert all(
@@ -149,10 +145,7 @@ def test_a_month_ends_list_charts_read_the_covering_index_alone(demo_db, rules, 
     ix_month_end_list alone: no customer row (SQLite keeps an unused outer join inside an
     aggregate: at 1M the bank's dormant charts took 0.30-0.35 s against 0.05-0.12 s at the
     extract date)."""
-    from custdash.scope import ALL
-
-    day = date(2026, 10, 31)
-    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=day))
+    steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL, as_of=MONTH_END))
     reads = [step for step in steps if step.startswith(("SEARCH", "SCAN")) and "meta" not in step]
     assert reads == ["SEARCH month_end_list USING COVERING INDEX ix_month_end_list (as_of=? AND list_name=?)"]
 
@@ -207,8 +200,6 @@ def test_the_bank_at_an_earlier_date_walks_the_customers_in_key_order(demo_db, r
     (or another one-column index that covers the query), the lookups came in random order,
     3-5 s a view at a million customers instead of about 1 s. (A table split by manager or
     branch walks that index to save the sort and measured the same: 2 s.)"""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     walks = [step for step in steps if step.endswith("USING PRIMARY KEY (customer_id>?)")]
     assert walks, steps
@@ -223,8 +214,6 @@ def test_the_bank_at_an_earlier_date_looks_up_only_the_customers_a_rule_can_hold
     unused tickets, churn by AUM) finds those customers in ix_aum_month_value and looks up only
     them, in key order (at 1M: the near-threshold count went from 1.4 s to 0.2 s, churn from
     2.7 s to 1.3 s): no walk over every customer, no opening-date index."""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     assert [step for step in steps if "ix_aum_month_value (month=? AND avg_daily_aum>?" in step], steps
     assert "SEARCH customer USING PRIMARY KEY (customer_id=?)" in steps, steps
@@ -238,8 +227,6 @@ def test_the_banks_churn_window_reads_only_the_outflows(demo_db, rules, name):
     """The churn window's transfers to other banks come from the partial index that holds only
     them (about 4% of the transactions), not from every card's transactions, and from the
     index alone: it covers the columns it is defined by (0.42 s against 0.10 s at 1M)."""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     txn_steps = [step for step in steps if step.split()[1:2] == ["txn"]]
     assert txn_steps and set(txn_steps) == {"SEARCH txn USING COVERING INDEX ix_txn_outflow (ts>? AND ts<?)"}
@@ -267,8 +254,6 @@ def test_the_banks_dormant_cards_are_read_from_the_periods_indexes_alone(demo_db
     periods, come from their indexes with no lookup of each period in its table (a third of the
     bank's dormant count at 1M). The count computes no list column it does not need: the
     12-month peak, a subquery per row, is not in its plan."""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     periods = [step for step in steps if step.split()[1:2] == ["card_dormancy"]]
     assert periods and all("USING COVERING INDEX" in step for step in periods), periods
@@ -281,8 +266,6 @@ def test_the_banks_dormant_cards_are_read_from_the_periods_indexes_alone(demo_db
 def test_the_banks_redemption_sums_are_read_from_one_index_in_customer_order(demo_db, rules, name):
     """The year's (or the segment window's) redemption sums per customer read the covering
     customer index in key order: no lookup of each redemption in its table, no sort."""
-    from custdash.scope import ALL
-
     steps = _plan_steps(str(demo_db), _statements(str(demo_db), name, rules, ALL))
     red_steps = [step for step in steps if step.split()[1:2] == ["redemption"]]
     assert red_steps and set(red_steps) == {

@@ -14,6 +14,7 @@ from custdash.calendar import basis_month
 from custdash.expressions import aum_join, aum_value, customers_at, person_columns, tier_case, with_aum
 from custdash.expressions_timing import birthday_days, birthday_offset, tier_bound
 from custdash.models import Customer, CustomerFact
+from custdash.queries.common import chart_rows
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
@@ -62,7 +63,9 @@ def shape_list(df: pd.DataFrame, *, as_of: date, **_: Any) -> pd.DataFrame:
 
 def birthdays_by_day(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Birthdays per day of the window, zeros included. Columns: day, customers."""
-    sub = birthdays_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("b")
+    sub = chart_rows(
+        birthdays_select, "birthdays", session, as_of=as_of, rules=rules, scope=scope, columns=["days_left"]
+    )
     found = dict(session.execute(select(sub.c.days_left, func.count()).group_by(sub.c.days_left)).all())
     days = range(rules.birthdays.window_days)
     return pd.DataFrame(

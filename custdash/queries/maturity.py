@@ -15,6 +15,7 @@ from custdash.calendar import trailing_start
 from custdash.expressions import customers_at, person_columns
 from custdash.expressions_timing import maturing, retained
 from custdash.models import Customer, Product
+from custdash.queries.common import chart_rows
 from custdash.rules import MATURING, Rules
 from custdash.scope import ALL, Scope
 
@@ -55,7 +56,8 @@ def shape_list(df: pd.DataFrame, *, as_of: date, **_: Any) -> pd.DataFrame:
 def maturities_by_week(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """The list by week of maturity (weeks start on Monday), every week of the window.
     Columns: week (its Monday), products, amount (the known amounts' total)."""
-    sub = maturity_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("m")
+    columns = ["matures_on", "amount"]
+    sub = chart_rows(maturity_select, "maturity", session, as_of=as_of, rules=rules, scope=scope, columns=columns)
     stmt = select(sub.c.matures_on, func.count(), func.sum(sub.c.amount)).group_by(sub.c.matures_on)
     weeks: dict[date, list[float]] = {}
     first, last = as_of + timedelta(days=1), as_of + timedelta(days=rules.maturity.days_ahead)
