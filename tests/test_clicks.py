@@ -17,23 +17,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from custdash.auth import Viewer
+from custdash.views import pages_for
 from tests.conftest import DEMO_AS_OF, ROOT
 
 LAST_MONTH_END = DEMO_AS_OF.replace(day=1) - timedelta(days=1)
 
 APP = str(ROOT / "app.py")
-PAGES = [
-    "overview",
-    "tiers",
-    "threshold",
-    "dormant",
-    "alliance",
-    "honeymoon",
-    "myday",
-    "customer",
-    "outcomes",
-    "audit",
-]
+# Every page of the dashboard (the admin's navigation holds them all), so a new page is
+# clicked through as soon as it is added.
+PAGES = [p.name for p in pages_for("admin")]
 # What a person types into a search box: a prefix that finds the viewer's customers, markup and
 # wildcards that must find nothing (and show as plain text), and nothing at all.
 TYPED = ["C", "%_'\"<b>*x*</b>", ""]
