@@ -22,9 +22,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, case, exists, func, insert, literal, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from custdash.db import utcnow
+from custdash.db import is_lock_conflict, utcnow
 from custdash.models import ContactLog, Customer, Meta
 from custdash.rules import Rules
 from custdash.scope import Scope, ScopeDenied
@@ -36,6 +37,8 @@ NOTE_MAX = 200
 # Roles that work customers: managers their own, heads their branch's (DOMAIN.md §7). An admin
 # runs the system and logs no contacts.
 LOGGING_ROLES = ("manager", "head")
+# A contact's reads meet an import's swap at most a few times (each try of the swap is short).
+READ_TRIES = 5
 
 
 class ContactError(ValueError):
@@ -130,12 +133,24 @@ def log_contact(
         raise ScopeDenied(f"{viewer.username} is an {viewer.role}: contacts are logged by managers and heads")
     c = checked(contact, rules=rules, today=today or date.today())
     scope: Scope = viewer.scope
-    home = read.execute(
-        select(Customer.branch_id, Customer.manager_id).where(Customer.customer_id == c.customer_id, *scope.where())
-    ).one_or_none()
+    for attempt in range(READ_TRIES):
+        try:
+            # meta before customer: the order in which an import's swap locks them (PostgreSQL).
+            source = read.execute(select(Meta.value).where(Meta.key == "source")).scalar_one_or_none()
+            home = read.execute(
+                select(Customer.branch_id, Customer.manager_id).where(
+                    Customer.customer_id == c.customer_id, *scope.where()
+                )
+            ).one_or_none()
+            read.rollback()  # hold no table while writing: an import may be waiting to swap
+            break
+        except OperationalError as e:
+            # The new extract was being switched in: read the store again, now the new one.
+            read.rollback()
+            if not is_lock_conflict(e) or attempt == READ_TRIES - 1:
+                raise
     if home is None:
         raise ScopeDenied(f"no customer {c.customer_id!r} in {viewer.username}'s scope")
-    source = read.execute(select(Meta.value).where(Meta.key == "source")).scalar_one_or_none()
     result = write.execute(
         insert(ContactLog).values(
             at=utcnow(),

@@ -450,11 +450,25 @@ def error_cause(error: BaseException) -> str:
         return "disk_full"
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return "damaged"
-    if "database is locked" in text:
+    if "database is locked" in text or is_lock_conflict(error):
         return "busy"
     if "connection" in text and ("refused" in text or "failed" in text) or _NO_SUCH_LOGIN.search(text):
         return "unreachable"  # PostgreSQL: server down, wrong host/port/database, refused login
     return "unexpected"
+
+
+# PostgreSQL's SQLSTATEs for a lock conflict: deadlock_detected, lock_not_available.
+_LOCK_CONFLICT_CODES = {"40P01", "55P03"}
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """A PostgreSQL lock conflict (a deadlock, a lock timeout): nothing is damaged, and the same
+    work succeeds when tried again."""
+    orig = getattr(error, "orig", None) or error
+    if getattr(orig, "sqlstate", None) in _LOCK_CONFLICT_CODES:
+        return True
+    text = str(orig).lower()
+    return "deadlock detected" in text or "lock timeout" in text
 
 
 # Not `relation "x" does not exist` (a store lacking a table): the database or the user named in the URL.
@@ -465,7 +479,7 @@ FIX_SEED = "python -m seed   (demo data)  or  python -m custdash import DIR   (a
 
 def store_read_error(e: BaseException, where: str) -> StoreError:
     """A StoreError that says what went wrong reading the store, by cause (error_cause)."""
-    cause, where = error_cause(e), shown(where)
+    cause, target, where = error_cause(e), where, shown(where)
     if cause == "disk_full":
         return StoreError(
             f"The disk holding {where} is full ({_short(e)}). The store is not damaged.",
@@ -479,6 +493,12 @@ def store_read_error(e: BaseException, where: str) -> StoreError:
         return StoreError(
             f"The database server of {where} cannot be reached: {_short(e)}",
             fix="Check that PostgreSQL is running and that CUSTDASH_DB names the right host, port, database and user.",
+        )
+    if cause == "unexpected" and is_server(target):
+        # A database server's own error is not a damaged file: no one is sent to a backup for it.
+        return StoreError(
+            f"The database server of {where} refused the request: {_short(e)}",
+            fix="Try again in a minute; if it repeats, give this message to the database's administrator.",
         )
     return StoreError(
         f"The store {where} cannot be read: {_short(e)}. It is not a SQLite database or it is damaged.",

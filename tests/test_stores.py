@@ -192,6 +192,64 @@ def test_readers_see_the_old_extract_or_the_new_one_never_a_mix(pg, tmp_path):
     assert (40, 39) in seen
 
 
+def test_the_swap_never_deadlocks_with_a_reader_holding_customer_and_asking_for_meta(pg):
+    """Issue #33: the swap locked meta, …, customer while a contact being logged held customer and
+    then asked for meta; PostgreSQL found the deadlock and failed the import after its whole load
+    (or the contact). Now one try of the swap waits only briefly and lets go: the reader gets
+    meta, and the import switches in once the reader is done."""
+    url = pg.database()
+    import_extract(EXAMPLE, url)
+    engine, watcher = make_engine(url), make_engine(url)
+    outcome: dict[str, object] = {}
+
+    def load() -> None:
+        try:
+            outcome["result"] = import_extract(EXAMPLE, url, reader="inline")
+        except BaseException as e:  # reported by the assertion below
+            outcome["error"] = e
+
+    loader = threading.Thread(target=load)
+    try:
+        with engine.connect() as reader:
+            reader.execute(text("SELECT count(*) FROM customer")).scalar_one()  # holds customer
+            loader.start()
+            with watcher.connect() as w:  # until the swap waits for the reader's table
+                waiting = 0
+                while not waiting and loader.is_alive():
+                    waiting = w.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE query LIKE 'LOCK TABLE%' AND wait_event_type = 'Lock'"
+                        )
+                    ).scalar_one()
+                    w.rollback()
+            assert waiting, outcome
+            source = reader.execute(text("SELECT value FROM meta WHERE key = 'source'")).scalar_one()
+            reader.rollback()
+        loader.join(timeout=120)
+    finally:
+        engine.dispose()
+        watcher.dispose()
+    assert source == "import"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].as_of == date(2026, 11, 15)
+    assert _schemas(url) == ["custdash"]
+
+
+def test_a_lock_conflict_is_never_reported_as_a_damaged_store():
+    from sqlalchemy.exc import OperationalError
+
+    from custdash.db import error_cause, store_read_error
+
+    deadlock = OperationalError("LOCK TABLE …", {}, Exception("deadlock detected\nDETAIL: Process 1 waits"))
+    err = store_read_error(deadlock, "postgresql://u@db.example/bank")
+    assert error_cause(deadlock) == "busy"
+    assert "damaged" not in str(err) and "backup" not in err.fix
+    other = OperationalError("SELECT", {}, Exception("canceling statement due to statement timeout"))
+    err = store_read_error(other, "postgresql://u@db.example/bank")
+    assert "damaged" not in str(err) and "backup" not in err.fix
+
+
 def test_users_and_audit_live_beside_the_data_and_survive_imports(pg, tmp_path):
     from custdash.auth import add_user, audit_events, authenticate
 

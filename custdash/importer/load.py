@@ -39,6 +39,7 @@ from custdash.db import (
     create_indexes,
     create_store,
     drop_indexes,
+    is_lock_conflict,
     make_engine,
     now_utc,
     sqlite_path,
@@ -395,6 +396,11 @@ def _load_staged(
 STAGING_INFIX = ".import-"
 # How long the swap may wait for readers of the old extract before the import gives up.
 SWAP_WAIT_SECONDS = 60
+# One try at the swap's locks waits at most this long, well under PostgreSQL's deadlock_timeout
+# (1 s by default): a reader holding one table and asking for another (a contact being logged
+# reads customer, then meta) then finds the swap gone instead of a deadlock that kills one of the
+# two. The swap lets go of everything it holds and tries again a moment later.
+SWAP_TRY_MS = 200
 
 
 def _load_swapped(
@@ -418,15 +424,7 @@ def _load_swapped(
             SQLModel.metadata.create_all(conn, tables=tables)
             write_meta(conn, schema_version=str(SCHEMA_VERSION))
             result = _load(conn, reader, in_process, explicit_as_of, progress)
-        with engine.begin() as conn:
-            old = f"{DATA_SCHEMA}_old_{uuid.uuid4().hex[:8]}"
-            # Wait for transactions still reading the old tables (they keep seeing one extract
-            # throughout); new ones wait the moment the swap takes, then read the new schema.
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{SWAP_WAIT_SECONDS}s'")
-            names = ", ".join(f'"{DATA_SCHEMA}"."{t.name}"' for t in tables)
-            conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
-            conn.exec_driver_sql(f'ALTER SCHEMA "{DATA_SCHEMA}" RENAME TO "{old}"')
-            conn.exec_driver_sql(f'ALTER SCHEMA "{staging}" RENAME TO "{DATA_SCHEMA}"')
+        old = _swap_in(engine, staging, tables)
         # Apart: dropping waits for queries still reading the old tables, and new readers,
         # already on the new schema, must not queue behind it.
         with engine.begin() as conn:
@@ -436,6 +434,37 @@ def _load_swapped(
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{staging}" CASCADE')
         raise
+
+
+def _swap_in(engine: Engine, staging: str, tables: list[Any]) -> str:
+    """Rename the data schema aside and the staging schema into its place, in one short
+    transaction taken only when no reader holds the old tables (retried, never waited for
+    while holding a lock); returns the old schema's name, to be dropped."""
+    deadline = time.monotonic() + SWAP_WAIT_SECONDS
+    names = ", ".join(f'"{DATA_SCHEMA}"."{t.name}"' for t in tables)
+    pause = 0.05
+    while True:
+        old = f"{DATA_SCHEMA}_old_{uuid.uuid4().hex[:8]}"
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{SWAP_TRY_MS}ms'")
+                conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+                conn.exec_driver_sql(f'ALTER SCHEMA "{DATA_SCHEMA}" RENAME TO "{old}"')
+                conn.exec_driver_sql(f'ALTER SCHEMA "{staging}" RENAME TO "{DATA_SCHEMA}"')
+            return old
+        except OperationalError as e:
+            if not is_lock_conflict(e):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise StoreError(
+                    f"The new extract is loaded but could not be switched in: readers kept the store's "
+                    f"tables busy for {SWAP_WAIT_SECONDS} s. The store still holds the previous extract, "
+                    "unchanged and undamaged.",
+                    fix="Run the import again (at a quieter time, or after stopping long-running reports).",
+                ) from None
+            log.info("swap waits for readers of the previous extract")
+            time.sleep(pause)  # let the readers that queued behind the attempt finish
+            pause = min(pause * 2, 1.0)
 
 
 def _remove_abandoned_staging(path: Path) -> None:
