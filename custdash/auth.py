@@ -200,14 +200,15 @@ def session_end_reason(session: Session, token: str | None) -> str | None:
     return row.end_reason if row is not None else None
 
 
-def end_session(session: Session, token: str | None, *, now: datetime | None = None) -> None:
-    """Sign out: the session id stops working everywhere at once. Audited."""
+def end_session(session: Session, token: str | None, *, now: datetime | None = None, reason: str = "logout") -> None:
+    """Sign out: the session id stops working everywhere at once. Audited. `reason` "replaced":
+    a new sign-in in the same browser took the cookie's place."""
     if not token:
         return
     row = session.get(WebSession, _session_digest(token))
     if row is None or row.ended_at is not None:
         return
-    row.ended_at, row.end_reason = now or utcnow(), "logout"
+    row.ended_at, row.end_reason = now or utcnow(), reason
     user = session.get(User, row.username)
     record(session, username=row.username, event="logout", branch_id=user.branch_id if user else None)
     session.commit()

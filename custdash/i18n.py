@@ -95,6 +95,11 @@ TEXT: dict[str, dict[str, str]] = {
     "login.submit": {"en": "Sign in", "zh": "登录"},
     "login.expired": {"en": "Your session expired; please sign in again.", "zh": "会话已超时，请重新登录。"},
     "login.demo": {"en": "Demo data: these demo accounts are available.", "zh": "演示数据：可使用以下演示账号。"},
+    "login.unavailable": {
+        "en": "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
+        "minute; if it goes on, tell your administrator.",
+        "zh": "暂时无法登录：数据存储繁忙或无法连接。请一分钟后再试；如持续出现，请联系管理员。",
+    },
     "login.failed": {
         "en": "Sign-in failed: check the user name and password, or try again in a few minutes.",
         "zh": "登录失败：请检查用户名和密码，或稍后再试。",

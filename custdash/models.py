@@ -259,7 +259,7 @@ class WebSession(SQLModel, table=True):
     created_at: NaiveDatetime
     last_seen: NaiveDatetime
     ended_at: NaiveDatetime | None = None
-    end_reason: str | None = Field(default=None, max_length=16)  # logout | expired | disabled
+    end_reason: str | None = Field(default=None, max_length=16)  # logout | expired | disabled | replaced
 
 
 class User(SQLModel, table=True):

@@ -13,6 +13,7 @@ Streamlit serves app.py as usual; this adds what a Streamlit script cannot do it
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -33,6 +34,10 @@ from custdash.auth import AuthError, authenticate, end_session, start_session
 from custdash.db import ensure_auth_tables, make_engine
 from custdash.i18n import LANGS
 
+log = logging.getLogger("custdash.ui")
+# Never Streamlit's own table and chart export controls: data leaves only through custdash's
+# downloads (also set in .streamlit/config.toml, for a server started from another folder).
+st.config.set_option("client.disableDataExport", True)
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "custdash_session"
 # The script reads this to offer the form that posts to /auth/login (see ui.served_with_routes).
@@ -93,15 +98,23 @@ async def login(request: Request) -> Response:
     lang = _lang(form.get("language"))
     target = _next(form.get("next"), lang)
 
+    replaced = request.cookies.get(COOKIE)
+
     def sign_in() -> str:
         with Session(_writer()) as s:
             viewer = authenticate(s, username, password, client=_client(request))
+            # The browser's cookie is about to belong to someone else: the session it held ends
+            # too, so a tab still open on it (another user's) cannot go on as that user.
+            end_session(s, replaced, reason="replaced")
             return start_session(s, viewer)
 
     try:
         token = await run_in_threadpool(sign_in)
     except AuthError:
         return RedirectResponse("/?" + urlencode({"lang": lang, "signin": "failed"}), status_code=303)
+    except Exception:  # the store cannot be reached or is saturated: a page that says so, never a bare 500
+        log.exception("sign-in could not reach the store")
+        return RedirectResponse("/?" + urlencode({"lang": lang, "signin": "unavailable"}), status_code=303)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=_https(request), path="/")
     return response

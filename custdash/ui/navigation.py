@@ -24,6 +24,16 @@ from custdash.views import pages_for
 
 _nav = threading.local()
 
+# Streamlit's chart toolbar offers the chart's data ("Show data"), a PNG and the Vega-Lite spec
+# (data inline) with no option to turn them off; client.disableDataExport (config.toml, server.py)
+# removes only the tables' CSV. Data leaves only through custdash's downloads (scope at delivery,
+# masking, audit), so these buttons are not drawn. Style only: Streamlit puts it out of the flow.
+NO_EXPORT_CONTROLS = """<style>
+[data-testid="stElementToolbar"] button[aria-label^="Show data"],
+[data-testid="stElementToolbar"] button[aria-label^="Download as"],
+[data-testid="stElementToolbar"] button[aria-label^="Copy Vega-Lite spec"] { display: none !important; }
+</style>"""
+
 
 def run_app() -> None:
     """app.py's body: navigation over the pages, then the chosen page."""
@@ -37,6 +47,7 @@ def run_app() -> None:
         st.Page(str(ROOT / p.path), title=t(f"page.{p.name}", lang), url_path=p.name, default=(i == 0))
         for i, p in enumerate(shown)
     ]
+    st.html(NO_EXPORT_CONTROLS)
     _nav.active = True
     _nav.pages = {spec.name: p for spec, p in zip(shown, pages)}
     sections: dict[str, list[Any]] = {}

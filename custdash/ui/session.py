@@ -114,6 +114,8 @@ def _login_page(target: str, info: StoreInfo, lang: str, page_name: str) -> None
         st.info(t("login.expired", lang), icon=":material/timer_off:")
     if st.query_params.get("signin") == "failed":
         st.error(t("login.failed", lang), icon=":material/lock:")
+    elif st.query_params.get("signin") == "unavailable":
+        st.error(t("login.unavailable", lang), icon=":material/cloud_off:")
     if served_with_routes():
         # After signing in, the same page with the same filters (the URL a colleague shared).
         path = "/" if page_name == "overview" else f"/{page_name}"

@@ -80,6 +80,28 @@ def test_sign_out_ends_the_session_in_every_tab(server, context):
     assert other.locator(LOGIN).count() == 1 and _h1(other) == "Sign in"
 
 
+def test_a_new_sign_in_in_the_same_browser_ends_the_session_its_cookie_replaces(server, context, demo_db):
+    """Issue #33: tab 1 signed in as a manager, tab 2 (its form already open) signed in as a head
+    and then out; tab 1 went on as the manager. The head's sign-in ends the manager's session."""
+    second = context.new_page()
+    second.goto(f"{server}/?lang=en")
+    settle(second, started=True)
+    first = context.new_page()
+    open_page(first, f"{server}/dormant?lang=en", user="manager")
+    assert _h1(first) == "Dormant"
+    sign_in(second, "head")
+    assert second.locator(LOGIN).count() == 0
+    reasons = fetch(demo_db, "SELECT username, end_reason FROM auth.web_session WHERE end_reason = 'replaced'")
+    assert ("manager", "replaced") in reasons
+    second.get_by_role("button", name="Sign out").click()
+    second.wait_for_selector(LOGIN, timeout=60_000)
+    first.get_by_role("button", name="Sign out").wait_for()
+    first.locator("[data-testid=stSidebarNav] a[href$='/churn']").click()  # a click in tab 1: no manager any more
+    first.wait_for_selector(LOGIN, timeout=60_000)
+    settle(first, started=True)
+    assert first.locator(LOGIN).count() == 1 and exceptions(first) == []
+
+
 def test_idle_session_expires_at_the_next_click(server, context, demo_db):
     page = context.new_page()
     open_page(page, f"{server}/?lang=en", user="admin")
