@@ -97,7 +97,7 @@ def downloads(db: str) -> dict[str, float | int | str]:
         for fmt in ("csv", "xlsx"):
             request = ListRequest(name=name, fmt=fmt, as_of=AS_OF, lang="zh")
             t = time.perf_counter()
-            deliver_list(read, audit, viewer=viewer, rules=rules, request=request, reveal=False)
+            deliver_list(read, audit, viewer=viewer, rules=rules, request=request)  # an admin: phones masked
             out[fmt] = time.perf_counter() - t
     out["rss_mb"] = peak_rss_mb()
     return out

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from custdash import config, facts, month_ends
-from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
+from custdash.auth import ScopeDenied, UserError, Viewer, scope_for, viewer_of
 from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
 from custdash.cli_work import add_work_parsers, cmd_contact, cmd_outcomes
 from custdash.contacts import STATUSES
@@ -29,6 +29,7 @@ from custdash.db import (
     write_meta,
 )
 from custdash.delivery import ListRequest, deliver_list
+from custdash.export import export_filename
 from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.queries.summary import summary
@@ -70,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("list", choices=list(LISTS), help="which list")
     _scope_args(p)
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
-    p.add_argument("--out", help="output file (default: a name from list, scope and date; - for stdout)")
+    p.add_argument(
+        "--out",
+        help="output file, or a folder for the default name (default: a name from list, scope and date in "
+        "$CUSTDASH_EXPORT_DIR, data/exports; - for stdout)",
+    )
     p.add_argument(
         "--lang",
         choices=list(LANGS),
@@ -79,14 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--user",
-        help="export as this dashboard user: their scope and phone rights apply, and the audit names them "
+        help="export as this dashboard user: their scope and phone rights apply as in the dashboard's download "
+        "(full numbers of a manager's own customers), and the audit names them "
         "(default: the operating-system user, all branches, phones masked)",
     )
-    p.add_argument(
-        "--reveal-phones",
-        action="store_true",
-        help="full phone numbers where --user's role allows it (a manager's own customers)",
-    )
+    # Kept so that older scripts still run: phones now follow --user's role as in the dashboard.
+    p.add_argument("--reveal-phones", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--status",
         action="append",
@@ -224,16 +227,56 @@ def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
             extra={"status": tuple(args.status)} if args.status else {},
         )
         try:
-            file = deliver_list(s, audit, viewer=viewer, rules=rules, request=request, reveal=args.reveal_phones)
+            scope = scope_for(viewer, args.branch, args.manager)
         except ScopeDenied as e:
             raise UsageError(str(e)) from None
-    out = args.out or file.file_name
-    if out == "-":
+        name = export_filename(
+            args.list, as_of=request.as_of, branch_id=scope.branch_id, manager_id=scope.manager_id, ext=args.format
+        )
+        out = _export_target(args.out, name)
+        try:
+            # The same rule as the dashboard's download: full phones of a manager's own customers.
+            file = deliver_list(s, audit, viewer=viewer, rules=rules, request=request)
+        except ScopeDenied as e:
+            raise UsageError(str(e)) from None
+        except BaseException:
+            if out is not None:
+                out.unlink(missing_ok=True)
+            raise
+    if out is None:
         sys.stdout.buffer.write(file.data)
     else:
-        Path(out).write_bytes(file.data)
+        out.write_bytes(file.data)
         print(f"wrote {file.rows:,} rows to {out}", file=sys.stderr)
     return 0
+
+
+def _export_target(given: str | None, default_name: str) -> Path | None:
+    """Where an export goes (None: standard output), checked and claimed before the list is read
+    and audited: a missing folder or an unwritable place is named, and no export is recorded."""
+    if given == "-":
+        return None
+    if given is None:
+        folder = Path(config.setting("CUSTDASH_EXPORT_DIR"))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(
+                f"cannot create the export folder {folder} ({e.strerror}); set CUSTDASH_EXPORT_DIR"
+            ) from None
+        path = folder / default_name
+    else:
+        path = Path(given)
+        if path.is_dir():
+            path = path / default_name
+        elif not path.parent.is_dir():
+            raise UsageError(f"--out {given}: there is no folder {path.parent}")
+    try:
+        with path.open("ab"):
+            pass  # writable, and claimed: the list is read and audited only now
+    except OSError as e:
+        raise UsageError(f"--out {path}: cannot write there ({e.strerror})") from None
+    return path
 
 
 def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:

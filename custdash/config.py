@@ -56,6 +56,12 @@ SETTINGS = [
         "30",
         "Minutes without activity after which a dashboard session has to sign in again.",
     ),
+    Setting(
+        "CUSTDASH_EXPORT_DIR",
+        "data/exports",
+        "Folder where `custdash export` writes a list when --out names no file (created when missing; "
+        "never the current folder, which may be a source checkout).",
+    ),
 ]
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from custdash.auth import Viewer, record, reveal_for, scope_for
-from custdash.export import export_filename, human_headers, human_table, mask_frame, to_csv_bytes, to_xlsx_bytes
+from custdash.export import export_filename, human_headers, human_table, to_csv_bytes, to_xlsx_bytes
 from custdash.rules import Rules
 from custdash.views import call_list, my_day
 
@@ -49,12 +49,10 @@ class ListRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def deliver_list(
-    read: Session, audit: Session, *, viewer: Viewer, rules: Rules, request: ListRequest, reveal: bool = True
-) -> ListFile:
+def deliver_list(read: Session, audit: Session, *, viewer: Viewer, rules: Rules, request: ListRequest) -> ListFile:
     """The file for one call list, audited. Raises auth.ScopeDenied outside the viewer's scope
-    (nothing is read or written then) and ValueError for an unknown list or format.
-    `reveal`: full phones where the viewer's role allows (reveal_for); False masks them all."""
+    (nothing is read or written then) and ValueError for an unknown list or format. Full phones
+    only where the viewer's role allows (reveal_for): one rule for the dashboard and the CLI."""
     if request.fmt not in FORMATS:
         raise ValueError(f"unknown format {request.fmt!r}; expected one of {', '.join(FORMATS)}")
     scope = scope_for(viewer, request.branch_id, request.manager_id)
@@ -62,7 +60,7 @@ def deliver_list(
         df = my_day(read, as_of=request.as_of, rules=rules, scope=scope)
     else:
         df = call_list(request.name, read, as_of=request.as_of, rules=rules, scope=scope, **request.extra)
-    df = reveal_for(viewer, df) if reveal else mask_frame(df)
+    df = reveal_for(viewer, df)
     if request.lang is None:
         headers, kinds, keep_id = None, None, True
     else:
@@ -87,7 +85,7 @@ def deliver_list(
             "manager": scope.manager_id,
             "as_of": request.as_of.isoformat(),
             "format": request.fmt,
-            "revealed": reveal and viewer.role == "manager",
+            "revealed": viewer.role == "manager",
             **request.extra,
         },
     )

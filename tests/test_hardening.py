@@ -8,9 +8,10 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import DEMO_AS_OF, ROOT
 
 APP = str(ROOT / "app.py")
 
@@ -63,3 +64,90 @@ def test_the_login_page_says_the_store_is_busy_after_such_a_sign_in(demo_db, mon
         "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
         "minute; if it goes on, tell your administrator."
     ]
+
+
+def _cli(*args: str, cwd=ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "custdash", *args],
+        capture_output=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture()
+def store(tmp_path, demo_db):
+    from tests.conftest import copy_store
+
+    return copy_store(demo_db, tmp_path / "hardening.db")
+
+
+def _exports(db) -> list[tuple[str, str, int]]:
+    from tests.conftest import fetch
+
+    return [
+        tuple(r) for r in fetch(db, "SELECT username, list_name, rows FROM auth.audit_event WHERE event = 'export'")
+    ]
+
+
+def test_an_export_without_out_goes_to_the_export_folder_never_the_current_one(store, tmp_path):
+    work, exports = tmp_path / "checkout", tmp_path / "exports"
+    work.mkdir()
+    r = _cli("export", "dormant", "--db", str(store), cwd=work, env={"CUSTDASH_EXPORT_DIR": str(exports)})
+    assert r.returncode == 0, r.stderr
+    assert list(work.iterdir()) == []
+    [written] = list(exports.iterdir())
+    assert written.name == f"custdash_dormant_all_{DEMO_AS_OF.isoformat()}.csv"
+    assert f"to {written}" in r.stderr.decode()
+
+
+def test_export_file_names_are_ignored_by_git(tmp_path):
+    names = [
+        "custdash_dormant_all_2026-11-22.csv",
+        "custdash_threshold_branch-B001_2026-11-22.xlsx",
+        "data/exports/x.csv",
+    ]
+    r = subprocess.run(["git", "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.stdout.split() == names
+
+
+def test_export_to_a_missing_folder_is_named_and_no_export_is_audited(store, tmp_path):
+    before = _exports(store)
+    r = _cli("export", "dormant", "--db", str(store), "--out", str(tmp_path / "nowhere" / "d.csv"))
+    assert r.returncode == 1 and r.stdout == b""
+    assert (
+        r.stderr.decode().strip()
+        == f"error: --out {tmp_path / 'nowhere' / 'd.csv'}: there is no folder {tmp_path / 'nowhere'}"
+    )
+    assert _exports(store) == before
+
+
+def test_export_to_a_folder_writes_the_default_name_inside_it(store, tmp_path):
+    r = _cli("export", "dormant", "--user", "manager", "--db", str(store), "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / f"custdash_dormant_branch-B001_manager-M0001_{DEMO_AS_OF.isoformat()}.csv").is_file()
+
+
+def test_the_cli_and_the_dashboard_deliver_a_manager_the_same_phones(store, rules):
+    """One rule for both: the customer's own manager gets full numbers, with or without a flag."""
+    from sqlmodel import Session
+
+    from custdash.auth import viewer_of
+    from custdash.db import make_engine
+    from custdash.delivery import ListRequest, deliver_list
+
+    engine, writer = make_engine(str(store)), make_engine(str(store), writer=True)
+    with Session(engine) as read, Session(writer) as audit:
+        viewer = viewer_of(audit, "manager")
+        request = ListRequest(name="dormant", fmt="csv", as_of=DEMO_AS_OF)
+        dashboard = deliver_list(read, audit, viewer=viewer, rules=rules, request=request).data
+    engine.dispose()
+    writer.dispose()
+    plain = _cli("export", "dormant", "--user", "manager", "--out", "-", "--db", str(store))
+    flagged = _cli("export", "dormant", "--user", "manager", "--reveal-phones", "--out", "-", "--db", str(store))
+    assert plain.returncode == 0 and flagged.returncode == 0, plain.stderr
+    assert plain.stdout == dashboard == flagged.stdout
+    assert b"****" not in dashboard.split(b"\n", 2)[1]  # the first row's phone is whole
