@@ -74,9 +74,15 @@ def days_before(as_of: date, days: int) -> date:
     return as_of - timedelta(days=days)
 
 
-def as_of_window(store_as_of: date) -> tuple[date, date]:
-    """The as-of dates a viewer may choose: the extract date and AS_OF_WINDOW_DAYS before it."""
-    return store_as_of - timedelta(days=AS_OF_WINDOW_DAYS), store_as_of
+def as_of_window(store_as_of: date, first_aum_month: str | None = None) -> tuple[date, date]:
+    """The as-of dates a viewer may choose: up to the extract date, back to the first date whose
+    basis month and the month before it (tiers, migration) the extract's AUM history holds
+    (`first_aum_month`, kept in meta at each load), and never more than AS_OF_WINDOW_DAYS. Before
+    that every customer would silently be V0 with no AUM."""
+    lo = store_as_of - timedelta(days=AS_OF_WINDOW_DAYS)
+    if first_aum_month:
+        lo = min(max(lo, first_day(add_months(first_aum_month, 2))), store_as_of)
+    return lo, store_as_of
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,9 @@ def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
     engine, info = _open(target)
     with Session(engine) as s:
         scope = resolve_scope(s, args.branch, args.manager)
-        data = summary(s, as_of=parse_as_of(args.as_of, info.as_of), rules=rules, scope=scope)
+        data = summary(
+            s, as_of=parse_as_of(args.as_of, info.as_of, info.meta.get("aum_first_month")), rules=rules, scope=scope
+        )
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
@@ -220,7 +222,7 @@ def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
         request = ListRequest(
             name=args.list,
             fmt=args.format,
-            as_of=parse_as_of(args.as_of, info.as_of),
+            as_of=parse_as_of(args.as_of, info.as_of, info.meta.get("aum_first_month")),
             branch_id=args.branch,
             manager_id=args.manager,
             lang=args.lang,

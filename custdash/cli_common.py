@@ -19,7 +19,7 @@ class UsageError(ValueError):
     """A bad command-line value (custdash.cli prints it as one line)."""
 
 
-def parse_as_of(value: str | None, store_as_of: date | None) -> date:
+def parse_as_of(value: str | None, store_as_of: date | None, first_aum_month: str | None = None) -> date:
     if value is None:
         if store_as_of is None:
             raise UsageError("the store has no as-of date (is it empty?); pass --as-of YYYY-MM-DD")
@@ -31,7 +31,7 @@ def parse_as_of(value: str | None, store_as_of: date | None) -> date:
     except ValueError:
         raise UsageError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
     if store_as_of is not None:
-        lo, _hi = as_of_window(store_as_of)
+        lo, _hi = as_of_window(store_as_of, first_aum_month)
         if not lo <= d <= store_as_of:
             raise UsageError(f"--as-of {value} is outside the data: the extract covers {lo} to {store_as_of}")
     return d

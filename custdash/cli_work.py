@@ -72,7 +72,7 @@ def cmd_outcomes(args: argparse.Namespace, target: str, rules: Rules) -> int:
     engine, info = _open(target)
     with Session(engine) as s:
         scope = resolve_scope(s, args.branch, args.manager)
-        as_of = parse_as_of(args.as_of, info.as_of)
+        as_of = parse_as_of(args.as_of, info.as_of, info.meta.get("aum_first_month"))
         start, end = _parse_day(args.start, "--from"), _parse_day(args.end, "--to")
         try:
             data = outcome_summary(outcome_table(s, as_of=as_of, rules=rules, scope=scope, start=start, end=end))

@@ -155,6 +155,8 @@ def test_url_reopens_the_same_view(env, rules):
         ({"lang": "fr"}, "The link's lang value 'fr'"),
         ({"as_of": "2026-02-30"}, "The link's as_of value '2026-02-30'"),
         ({"as_of": "2031-01-01"}, "The as-of date 2031-01-01 is outside the data"),
+        # Issue #33: inside two years but before the AUM history, every customer was V0 with 0 AUM.
+        ({"as_of": "2024-04-01"}, "The as-of date 2024-04-01 is outside the data (2025-12-01"),
         ({"branch": "B001", "manager": "M0020"}, "The link's manager value 'M0020'"),  # M0020 is in B003
     ],
 )

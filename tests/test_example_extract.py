@@ -383,8 +383,12 @@ def test_cli_export_and_check(example_db, tmp_path):
         (["summary", "--branch", "NOPE"], "unknown branch 'NOPE'"),
         (
             ["summary", "--as-of", "2027-01-01"],
-            "--as-of 2027-01-01 is outside the data: the extract covers 2024-11-15 to 2026-11-15",
+            "--as-of 2027-01-01 is outside the data: the extract covers 2025-12-01 to 2026-11-15",
         ),
+        # Issue #33: two years back every customer was V0 with no AUM. The extract's AUM history
+        # starts in 2025-10: the first date with a basis month and the month before it held.
+        (["summary", "--as-of", "2025-11-30"], "--as-of 2025-11-30 is outside the data: the extract covers 2025-12-01"),
+        (["export", "dormant", "--as-of", "2024-04-01"], "--as-of 2024-04-01 is outside the data"),
         (["export", "dormant", "--as-of", "2020-01-01"], "--as-of 2020-01-01 is outside the data"),
         (["export", "dormant", "--manager", "M9"], "unknown manager 'M9'"),
         (["export", "dormant", "--branch", "B2", "--manager", "M1"], "manager 'M1' is not in branch 'B2'"),

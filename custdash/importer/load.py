@@ -50,7 +50,7 @@ from custdash.importer.reading import BATCH_SIZE, Batch, Reader, csv_rows, read_
 from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, storage_names
 from custdash.importer.worker import read_in_worker
 from custdash.loadlock import StoreBusy, load_lock
-from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, Card, Customer, Manager, Meta, Txn
+from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AumMonthly, Card, Customer, Manager, Meta, Txn
 from custdash.month_ends import complete_store as complete_month_ends
 from custdash.rules import Rules, load_rules
 
@@ -166,6 +166,8 @@ def finish_load(conn: Connection, rules: Rules, *, as_of: date, source: str) -> 
         data_version=uuid.uuid4().hex,
         rules_fingerprint=rules.fingerprint,
         customers=str(conn.execute(select(func.count()).select_from(Customer)).scalar_one()),
+        # The as-of dates the store can answer start from its AUM history (calendar.as_of_window).
+        aum_first_month=conn.execute(select(func.min(AumMonthly.month))).scalar_one() or "",
     )
     facts.build(conn, as_of=as_of, rules=rules)
 

@@ -62,7 +62,7 @@ def _read_url(
         f["branch"] = managers[raw][0]
     raw = qp.get("as_of")
     if raw is not None:
-        lo, _hi = as_of_window(info.as_of)
+        lo, _hi = as_of_window(info.as_of, info.meta.get("aum_first_month"))
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
                 raise ValueError
@@ -110,7 +110,7 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
     if own.manager_id is not None:
         managers = {m: v for m, v in managers.items() if m == own.manager_id}
     f = st.session_state["filters"]
-    lo, _hi = as_of_window(info.as_of)
+    lo, _hi = as_of_window(info.as_of, info.meta.get("aum_first_month"))
     with st.sidebar:
         st.radio(
             t("filter.language", f["lang"]),
