@@ -302,6 +302,9 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
     )
     for name, n in counts.items():
         print(f"  {name:<12} {n:>12,}")
+    if rules.defaulted:
+        # A copy from an earlier version: what it lacks runs on the packaged defaults.
+        print(f"rules: {rules.source} took the defaults of {', '.join(rules.defaulted)} (docs/RULES.md)")
     if info.as_of is not None:
         with Session(engine) as s:
             current = facts.usable(s, as_of=info.as_of, rules=rules)

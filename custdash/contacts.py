@@ -15,6 +15,7 @@ so the screen, the downloads and the CLI read the same rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +40,8 @@ NOTE_MAX = 200
 LOGGING_ROLES = ("manager", "head")
 # A contact's reads meet an import's swap at most a few times (each try of the swap is short).
 READ_TRIES = 5
+# Characters that reorder the text after them (bidi embeddings, overrides, isolates, marks).
+_REORDERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class ContactError(ValueError):
@@ -92,9 +95,11 @@ def worked_for(list_name: str, wave_status: Callable[[str], Any], rules: Rules) 
     return "other"
 
 
-def checked(contact: NewContact, *, rules: Rules, today: date) -> NewContact:
+def checked(contact: NewContact, *, rules: Rules, today: date, extract_date: date | None = None) -> NewContact:
     """The contact with its fields checked and tidied (note stripped, the day filled in);
-    ContactError naming the first field that is wrong."""
+    ContactError naming the first field that is wrong. Given the store's `extract_date`, a
+    contact is dated at most `contact.backdate_days` before today, or before the extract date
+    when that is earlier."""
     customer_id = (contact.customer_id or "").strip()
     if not customer_id:
         raise ContactError("customer: missing")
@@ -105,13 +110,24 @@ def checked(contact: NewContact, *, rules: Rules, today: date) -> NewContact:
     if note is not None:
         if len(note) > NOTE_MAX:
             raise ContactError(f"note: {len(note)} characters; at most {NOTE_MAX}")
-        if any(ord(ch) < 32 and ch not in "\t" for ch in note):
-            raise ContactError("note: one line of text, without control characters")
+        if any(ord(ch) < 32 and ch not in "\t" for ch in note) or _REORDERING.search(note):
+            raise ContactError("note: one line of text, without control or text-direction characters")
     on = contact.on or today
     if on > today:
         raise ContactError(f"date: {on.isoformat()} is after today ({today.isoformat()})")
+    earliest = min(today, extract_date or today) - timedelta(days=rules.contact.backdate_days)
+    if extract_date is not None and on < earliest:
+        raise ContactError(
+            f"date: {on.isoformat()} is more than {rules.contact.backdate_days} days back (the earliest is "
+            f"{earliest.isoformat()})"
+        )
     if contact.follow_up is not None and contact.follow_up < on:
         raise ContactError(f"follow-up: {contact.follow_up.isoformat()} is before the contact ({on.isoformat()})")
+    if contact.follow_up is not None and contact.follow_up > on + timedelta(days=rules.contact.follow_up_days):
+        raise ContactError(
+            f"follow-up: {contact.follow_up.isoformat()} is more than {rules.contact.follow_up_days} days after "
+            f"the contact ({on.isoformat()})"
+        )
     return NewContact(customer_id, contact.list_name, contact.channel, contact.outcome, note, on, contact.follow_up)
 
 
@@ -131,12 +147,13 @@ def log_contact(
     a field that is wrong. Nothing is written then."""
     if viewer.role not in LOGGING_ROLES:
         raise ScopeDenied(f"{viewer.username} is an {viewer.role}: contacts are logged by managers and heads")
-    c = checked(contact, rules=rules, today=today or date.today())
+    today = today or date.today()
+    c = checked(contact, rules=rules, today=today)
     scope: Scope = viewer.scope
     for attempt in range(READ_TRIES):
         try:
             # meta before customer: the order in which an import's swap locks them (PostgreSQL).
-            source = read.execute(select(Meta.value).where(Meta.key == "source")).scalar_one_or_none()
+            meta = dict(read.execute(select(Meta.key, Meta.value).where(Meta.key.in_(("source", "as_of")))).all())
             home = read.execute(
                 select(Customer.branch_id, Customer.manager_id).where(
                     Customer.customer_id == c.customer_id, *scope.where()
@@ -151,6 +168,9 @@ def log_contact(
                 raise
     if home is None:
         raise ScopeDenied(f"no customer {c.customer_id!r} in {viewer.username}'s scope")
+    source = meta.get("source")
+    extract_date = date.fromisoformat(meta["as_of"]) if meta.get("as_of") else today
+    c = checked(c, rules=rules, today=today, extract_date=extract_date)
     result = write.execute(
         insert(ContactLog).values(
             at=utcnow(),

@@ -112,6 +112,8 @@ class ContactRules:
     do_not_contact_days: int
     outcome_days: int
     daily_capacity: int
+    backdate_days: int  # a contact may be dated this many days before today (or the extract date if earlier)
+    follow_up_days: int  # a follow-up at most this many days after the contact
     # 回检: the products whose opening by a wave's last day is that wave's outcome; a wave not
     # named reaches its outcome with the second tier or above at day `honeymoon.days`.
     wave_products: dict[int, tuple[str, ...]]
@@ -130,6 +132,9 @@ class Rules:
     contact: ContactRules
     source: str
     fingerprint: str
+    # Sections and keys the file did not have, taken from the packaged defaults (a bank's copy
+    # from an earlier version): `custdash check` names them.
+    defaulted: tuple[str, ...] = ()
 
     @property
     def tier_codes(self) -> list[str]:
@@ -185,7 +190,15 @@ _SECTIONS = {
     },
     "maturity": {"days_ahead", "retain_days", "retain_products", "retained_window_days"},
     "birthdays": {"window_days"},
-    "contact": {"cycle_days", "do_not_contact_days", "outcome_days", "daily_capacity", "wave_products"},
+    "contact": {
+        "cycle_days",
+        "do_not_contact_days",
+        "outcome_days",
+        "daily_capacity",
+        "backdate_days",
+        "follow_up_days",
+        "wave_products",
+    },
 }
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
 _WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
@@ -245,7 +258,24 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
         raise RulesError(f"{src}: rules file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise RulesError(f"{src}: not valid TOML: {e}") from None
-    return parse_rules(raw, src=src)
+    raw, defaulted = with_defaults(raw)
+    return parse_rules(raw, src=src, defaulted=defaulted)
+
+
+def with_defaults(raw: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A rules file with what it lacks taken from the packaged file: a bank's edited copy of an
+    earlier version keeps working after an upgrade (a new section or key takes its default),
+    and the names of what was taken. Everything the file has is validated as it is."""
+    defaults = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    merged, taken = dict(raw), []
+    for section, table in defaults.items():
+        if section not in raw:
+            merged[section], _ = table, taken.append(section)
+        elif isinstance(raw[section], dict):
+            for key in table.keys() - raw[section].keys():
+                merged[section] = {**merged[section], key: table[key]}
+                taken.append(f"{section}.{key}")
+    return merged, tuple(sorted(taken))
 
 
 # Sections no materialised fact depends on: editing them (or a release adding one) must not
@@ -262,7 +292,9 @@ def fingerprint_of(raw: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str = "") -> Rules:
+def parse_rules(
+    raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str = "", defaulted: tuple[str, ...] = ()
+) -> Rules:
     fingerprint = fingerprint or fingerprint_of(raw)
     top = _Reader(src, "rules", raw, set(_SECTIONS))
     del top
@@ -321,9 +353,13 @@ def parse_rules(raw: dict[str, Any], *, src: str = "<rules>", fingerprint: str =
         do_not_contact_days=r.num("do_not_contact_days", lo=1, hi=3660, integer=True),
         outcome_days=r.num("outcome_days", lo=1, hi=366, integer=True),
         daily_capacity=r.num("daily_capacity", lo=1, hi=1000, integer=True),
+        backdate_days=r.num("backdate_days", lo=0, hi=366, integer=True),
+        follow_up_days=r.num("follow_up_days", lo=1, hi=3660, integer=True),
         wave_products=_wave_products(r, [w.wave for w in honeymoon.waves]),
     )
-    return Rules(tiers, threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, src, fingerprint)
+    return Rules(
+        tiers, threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, src, fingerprint, defaulted
+    )
 
 
 PRODUCTS = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -51,6 +51,34 @@ def log(db, username: str, rules, **fields) -> int:
     finally:
         engine.dispose()
         writer.dispose()
+
+
+def backdated(db, username: str, **fields) -> None:
+    """A contact further back than anyone may date one now (contact.backdate_days): written as
+    the log holds it, to test how old contacts count."""
+    from custdash.models import Customer
+
+    engine, writer = make_engine(str(db)), make_engine(str(db), writer=True)
+    with Session(engine) as read, Session(writer) as write:
+        home = read.execute(
+            select(Customer.branch_id, Customer.manager_id).where(Customer.customer_id == fields["customer_id"])
+        ).one()
+        on = fields.pop("on")
+        fields.setdefault("channel", "phone")
+        write.execute(
+            ContactLog.__table__.insert().values(
+                at=datetime.combine(on, datetime.min.time()),
+                username=username,
+                branch_id=home.branch_id,
+                manager_id=home.manager_id,
+                contacted_on=on,
+                demo=False,
+                **fields,
+            )
+        )
+        write.commit()
+    engine.dispose()
+    writer.dispose()
 
 
 def listed(db, name: str, rules, *, as_of: date = A, **extra) -> list[tuple[str, str]]:
@@ -111,16 +139,10 @@ def test_do_not_contact_takes_the_customer_off_every_list_for_its_days(store, ru
         "C02",
     ]
     # Logged for another list: do-not-contact holds for every list. Its last day, and the day after.
-    log(
-        store,
-        "h2",
-        rules,
-        customer_id="C05",
-        list_name="other",
-        outcome="do_not_contact",
-        on=A - timedelta(days=days - 1),
+    backdated(
+        store, "h2", customer_id="C05", list_name="other", outcome="do_not_contact", on=A - timedelta(days=days - 1)
     )
-    log(store, "h2", rules, customer_id="C06", list_name="other", outcome="do_not_contact", on=A - timedelta(days=days))
+    backdated(store, "h2", customer_id="C06", list_name="other", outcome="do_not_contact", on=A - timedelta(days=days))
     assert [c for c, _ in listed(store, "alliance-unused", rules)] == [
         "C06",
         "C26",
@@ -205,7 +227,17 @@ def test_a_logged_honeymoon_contact_counts_as_a_touch_for_its_wave(store, rules)
             "outcome: unknown value 'maybe'; expected one of reached, no_answer, declined, converted, do_not_contact",
         ),
         ({"note": "x" * 201}, "note: 201 characters; at most 200"),
-        ({"note": "line one\nline two"}, "note: one line of text, without control characters"),
+        ({"note": "line one\nline two"}, "note: one line of text, without control or text-direction characters"),
+        ({"note": "call \u202eback"}, "note: one line of text, without control or text-direction characters"),
+        # Issue #33: the back-dating limit held only in the dialog; the CLI rewrote 回检's history.
+        (
+            {"on": A - timedelta(days=31)},
+            f"date: {A - timedelta(days=31)} is more than 30 days back (the earliest is {A - timedelta(days=30)})",
+        ),
+        (
+            {"on": A, "follow_up": A + timedelta(days=366)},
+            f"follow-up: {A + timedelta(days=366)} is more than 365 days after the contact ({A})",
+        ),
         ({"on": LATER + timedelta(days=1)}, f"date: {LATER + timedelta(days=1)} is after today ({LATER})"),
         (
             {"on": A, "follow_up": A - timedelta(days=1)},
@@ -369,6 +401,11 @@ def test_cli_logs_lists_and_exports_by_status(store, rules):
             "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, other",
         ),
         (["--user", "m2"], "error: no customer 'C01' in m2's scope"),
+        (["--on", "0001-01-01"], "error: date: 0001-01-01 is more than 30 days back (the earliest is 2026-10-16)"),
+        (
+            ["--follow-up", "9999-12-31"],
+            f"error: follow-up: 9999-12-31 is more than 365 days after the contact ({date.today().isoformat()})",
+        ),
     ],
 )
 def test_cli_refuses_a_bad_contact_with_one_line(store, args, message):
@@ -454,7 +491,7 @@ def test_a_managers_day_merges_the_lists_in_the_documented_order(store, rules, t
         list_name="threshold",
         outcome="no_answer",
         on=A,
-        follow_up=date(2030, 1, 1),
+        follow_up=A + timedelta(days=300),
     )  # not due yet
     log(
         store,

@@ -178,6 +178,42 @@ CASES = {
         "transactions.csv, line 2, column ts: dated 2099-05-19 18:30:00, more than 7 days after today, and there "
         "is no extract.json: the as-of date would become 2099-05-19.",
     ),
+    # Issue #33: ids that render as another customer's or cannot be told apart, names that
+    # reorder their line, terminal controls, and values longer than the model's columns (PostgreSQL
+    # died on them with a raw traceback pointing at COPY's batch, not the CSV line).
+    "id_with_a_bidi_override": (
+        lambda f: _edit(f / "customers.csv", "C01,B1,M1,", "C0\u202e1,B1,M1,"),
+        "customers.csv, line 2, column customer_id: holds U+202E at character 3, a control or text-direction character",
+    ),
+    "id_with_a_zero_width_space": (
+        lambda f: _edit(f / "customers.csv", "C01,B1,M1,", "C01\u200b,B1,M1,"),
+        "customers.csv, line 2, column customer_id: an id may not hold spaces or invisible characters: U+200B at "
+        "character 4",
+    ),
+    "id_with_a_space": (
+        lambda f: _edit(f / "cards.csv", "K09,C09", "K 09,C09"),
+        "cards.csv, line 3, column card_id: an id may not hold spaces or invisible characters: U+0020 at character 2",
+    ),
+    "id_with_an_escape": (
+        lambda f: _edit(f / "cards.csv", "K09,C09", "K\x1b[2J09,C09"),
+        "cards.csv, line 3, column card_id: holds U+001B at character 2, a control or text-direction character",
+    ),
+    "name_with_a_bidi_override": (
+        lambda f: _edit(f / "customers.csv", "赵一", "赵\u202e一"),
+        "customers.csv, line 2, column name: holds U+202E at character 2, a control or text-direction character",
+    ),
+    "id_of_65_characters": (
+        lambda f: _edit(f / "customers.csv", "C01,B1,M1,", "C" * 65 + ",B1,M1,"),
+        "customers.csv, line 2, column customer_id: 65 characters, more than the 64 allowed",
+    ),
+    "id_of_10_kb": (
+        lambda f: _edit(f / "cards.csv", "K09,C09", "K" * 10_000 + ",C09"),
+        "cards.csv, line 3, column card_id: 10000 characters, more than the 64 allowed",
+    ),
+    "name_of_201_characters": (
+        lambda f: _edit(f / "customers.csv", "赵一", "赵" * 201),
+        "customers.csv, line 2, column name: 201 characters, more than the 200 allowed",
+    ),
     "manager_of_another_branch": (
         lambda f: _edit(f / "customers.csv", "C01,B1,M1,", "C01,B1,M3,"),
         "customers.csv, line 2, column manager_id: customer C01 is in branch B1, but manager M3 works in branch B2",

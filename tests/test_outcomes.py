@@ -119,7 +119,8 @@ def worked(tmp_path, rules):
     with Session(engine) as write:
         for cid, list_name, outcome, on in CONTACTS:
             contact = NewContact(customer_id=cid, list_name=list_name, channel="phone", outcome=outcome, on=on)
-            log_contact(session, write, viewer=viewer, rules=rules, contact=contact, today=A)
+            # Logged on the day it happened (contact.backdate_days: not months later).
+            log_contact(session, write, viewer=viewer, rules=rules, contact=contact, today=on)
     session.commit()  # a new transaction: the contacts are seen
     yield session
     session.close()

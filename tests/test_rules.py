@@ -132,3 +132,63 @@ def test_the_contact_rules_do_not_stale_the_facts(tmp_path, rules):
     assert (contact.contact.cycle_days, contact.fingerprint) == (14, rules.fingerprint)
     band = load_rules(rules_variant(tmp_path, "band = 0.10", "band = 0.05"))
     assert band.fingerprint != rules.fingerprint
+
+
+def _without(tmp_path: Path, *sections: str, keys: tuple[str, ...] = ()) -> Path:
+    """The packaged rules file as an earlier version had it: without these sections and keys."""
+    raw = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    kept, skipping = [], False
+    for line in raw.splitlines():
+        header = re.fullmatch(r"\[(\w+)\]", line.strip())
+        if header:
+            skipping = header.group(1) in sections
+        if not skipping and not any(line.startswith(f"{k} =") for k in keys):
+            kept.append(line)
+    p = tmp_path / "old-rules.toml"
+    p.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return p
+
+
+def test_a_copy_from_an_earlier_version_takes_the_new_sections_defaults(tmp_path, rules):
+    """Issue #33: a copy without [birthdays] and [contact] stopped the dashboard with
+    "rules.birthdays: missing key", naming only the first."""
+    old = load_rules(_without(tmp_path, "birthdays", "contact"))
+    assert old.defaulted == ("birthdays", "contact")
+    assert (old.birthdays, old.contact, old.threshold, old.fingerprint) == (
+        rules.birthdays,
+        rules.contact,
+        rules.threshold,
+        rules.fingerprint,
+    )
+    assert rules.defaulted == ()
+
+
+def test_a_key_new_in_this_version_takes_its_default_and_is_named(tmp_path, rules):
+    old = load_rules(_without(tmp_path, keys=("backdate_days", "follow_up_days")))
+    assert old.defaulted == ("contact.backdate_days", "contact.follow_up_days")
+    assert (old.contact.backdate_days, old.contact.follow_up_days) == (30, 365)
+
+
+def test_what_a_copy_has_is_still_validated(tmp_path):
+    p = _without(tmp_path, "birthdays")
+    p.write_text(p.read_text(encoding="utf-8").replace("cycle_days = 30", "cycle_days = 0"), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"contact\.cycle_days: must be >= 1, got 0"):
+        load_rules(p)
+
+
+def test_check_names_the_defaults_a_copy_took(example_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    p = _without(tmp_path, "birthdays", "contact")
+    env = {**os.environ, "CUSTDASH_RULES": str(p)}
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "check", "--db", example_db],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert f"rules: {p} took the defaults of birthdays, contact (docs/RULES.md)" in r.stdout.splitlines()

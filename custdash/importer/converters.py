@@ -41,12 +41,57 @@ class Converter:
         raise NotImplementedError
 
 
+# Never in a text cell: C0/C1 control characters (an ESC or BEL echoed to a terminal) and the
+# characters that reorder text (bidi embeddings, overrides and isolates, the direction marks): a
+# name with U+202E reverses the rest of its CSV line in a text viewer.
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _code_point(v: str, i: int) -> str:
+    return f"U+{ord(v[i]):04X} at character {i + 1}"
+
+
+@dataclass(frozen=True)
 class Text(Converter):
+    """Text, at most `max_length` characters (the model's column: checked here on every store, so
+    PostgreSQL never meets a value too long for its column), with nothing that controls a
+    terminal or reorders what follows."""
+
+    max_length: int | None = None
+
     def cell(self, v: str) -> str:
+        bad = _UNSAFE_TEXT.search(v)
+        if bad:
+            raise Bad(f"holds {_code_point(v, bad.start())}, a control or text-direction character")
+        if self.max_length is not None and len(v) > self.max_length:
+            raise Bad(f"{len(v)} characters, more than the {self.max_length} allowed")
         return v
 
     def column(self, cells: list[str]) -> list[Any]:
         if "" in cells:
+            raise Bad
+        if self.max_length is not None and cells and max(map(len, cells)) > self.max_length:
+            raise Bad
+        if _UNSAFE_TEXT.search(" ".join(cells)):
+            raise Bad
+        return cells
+
+
+@dataclass(frozen=True)
+class Id(Text):
+    """An identifier: printable and without spaces, so no id can look like another
+    (`C00000400` + U+200B, or a bidi override that shows another customer's id)."""
+
+    def cell(self, v: str) -> str:
+        super().cell(v)
+        for i, ch in enumerate(v):
+            if ch == " " or not ch.isprintable():
+                raise Bad(f"an id may not hold spaces or invisible characters: {_code_point(v, i)}")
+        return v
+
+    def column(self, cells: list[str]) -> list[Any]:
+        super().column(cells)
+        if not all(map(str.isprintable, cells)) or any(" " in v for v in cells):
             raise Bad
         return cells
 

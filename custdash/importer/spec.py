@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from custdash.importer.converters import (
     Bad,
     Converter,
     Enum,
+    Id,
+    Text,
 )
 from custdash.models import AumMonthly, Branch, Card, Customer, Manager, Product, Redemption, Touch, Txn
 from custdash.rules import MATURING, Rules
@@ -162,6 +164,22 @@ SPECS: tuple[FileSpec, ...] = (
         ),
     ),
 )
+
+
+def _sized(spec: FileSpec) -> FileSpec:
+    """Each text column checked against its model column's length (and an `…_id` column as an
+    id): the lengths are declared once, in models.py."""
+    table = spec.table.__table__  # type: ignore[attr-defined]
+    cols = []
+    for c in spec.columns:
+        if isinstance(c.conv, Text):
+            length = getattr(table.columns[c.name].type, "length", None)
+            c = replace(c, conv=(Id if c.name.endswith("_id") else Text)(max_length=length))
+        cols.append(c)
+    return replace(spec, columns=tuple(cols))
+
+
+SPECS = tuple(map(_sized, SPECS))
 SPEC_BY_FILE = {s.file: s for s in SPECS}
 
 

@@ -30,10 +30,6 @@ from custdash.scope import ScopeDenied
 from custdash.ui.session import _idle_minutes
 from custdash.ui.state import View, _engine, _writer, plain
 
-# How far back a contact may be dated in the dialog, before today or the as-of date if earlier
-# (a call logged late, not history rewritten).
-BACKDATE_DAYS = 30
-
 
 def contacts_version(target: str) -> int:
     """The newest contact's id: part of the cache key of every view that shows statuses, so a
@@ -108,11 +104,17 @@ def contact_dialog(view: View, customer_id: str, name: str, list_name: str) -> N
             on = st.date_input(
                 view.t("contact.on"),
                 value=today,
-                min_value=min(today, view.as_of) - timedelta(days=BACKDATE_DAYS),
+                min_value=min(today, view.store_as_of) - timedelta(days=view.rules.contact.backdate_days),
                 max_value=today,
                 format="YYYY-MM-DD",
             )
-            follow = st.date_input(view.t("contact.follow_up"), value=None, min_value=today, format="YYYY-MM-DD")
+            follow = st.date_input(
+                view.t("contact.follow_up"),
+                value=None,
+                min_value=today,
+                max_value=today + timedelta(days=view.rules.contact.follow_up_days),
+                format="YYYY-MM-DD",
+            )
             saved = st.form_submit_button(view.t("contact.save"), type="primary")
         if saved:
             contact = NewContact(customer_id, chosen, channel, outcome, note or None, on, follow)
