@@ -11,7 +11,9 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from custdash.db import utcnow
@@ -117,7 +119,7 @@ def authenticate(
     same work. Audited; a failed attempt's name is recorded only when it names a real user
     (a password typed into the name field must not land in the audit trail)."""
     now = now or utcnow()
-    username = username[:64]
+    username = normal_username(username[:64])
     keys = _throttle_keys(username, client)
     user = session.get(User, username) if username else None
     throttled = _throttled(session, keys, now)
@@ -320,6 +322,16 @@ def audit_events(session: Session, viewer: Viewer, *, limit: int = 500) -> pd.Da
 # --- user management ------------------------------------------------------------------
 
 
+# Lower-case ASCII after NFKC: a full-width or upper-case name is the same account, and a name
+# with letters of another script (Cyrillic `а` in `аdmin`) is refused rather than told apart.
+_USERNAME = re.compile(r"[a-z0-9._-]{1,64}", re.ASCII)
+
+
+def normal_username(name: str) -> str:
+    """The account a typed name means: NFKC, trimmed, lower-case (`ＡＤＭＩＮ` is `admin`)."""
+    return unicodedata.normalize("NFKC", name).strip().lower()
+
+
 def add_user(
     session: Session,
     *,
@@ -329,13 +341,19 @@ def add_user(
     branch_id: str | None = None,
     manager_id: str | None = None,
 ) -> User:
-    if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise UserError(f"username must be 1-64 letters, digits, '.', '_' or '-', got {username!r}")
+    given, username = username, normal_username(username)
+    if not _USERNAME.fullmatch(username):
+        raise UserError(
+            f"username must be 1-64 ASCII letters, digits, '.', '_' or '-' (no look-alike letters from other "
+            f"scripts), got {given!r}"
+        )
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     check_password(username, password)
-    if session.get(User, username) is not None:
-        raise UserError(f"user {username!r} exists already")
+    taken = session.execute(select(User.username).where(func.lower(User.username) == username)).scalar()
+    if taken is not None:
+        # `Adm` beside `adm`, full-width `ａｄｍｉｎ` beside `admin`: one person could pass for another.
+        raise UserError(f"user {taken!r} exists already" + (f" ({given!r} is the same name)" if given != taken else ""))
     if role == "head":
         if not branch_id or session.get(Branch, branch_id) is None:
             raise UserError(f"a head needs an existing --branch, got {branch_id!r}")

@@ -45,6 +45,10 @@ TEXT: dict[str, dict[str, str]] = {
     # store states
     "store.missing": {"en": "No data store yet.", "zh": "尚无数据库。"},
     "store.error": {"en": "The data store cannot be used.", "zh": "数据库无法使用。"},
+    "store.places_hidden": {
+        "en": "(File and server names are shown to an administrator; incident {incident} in the server log.)",
+        "zh": "（文件和服务器名称仅向管理员显示；服务器日志中的事件编号 {incident}。）",
+    },
     "store.fix": {"en": "To fix it, run:", "zh": "修复方法，运行："},
     "store.empty": {"en": "The data store is empty.", "zh": "数据库为空。"},
     "facts.stale": {

@@ -168,6 +168,11 @@ def test_passwords_are_hashed_and_never_logged(session, caplog):
         ({"username": "x", "role": "head", "branch_id": "B999"}, "a head needs an existing --branch"),
         ({"username": "x", "role": "manager", "manager_id": None}, "a manager needs an existing --manager"),
         ({"username": "admin", "role": "admin"}, "user 'admin' exists already"),
+        # Issue #33: look-alikes were separate accounts.
+        ({"username": "\u0430dmin", "role": "admin"}, "no look-alike letters from other scripts"),  # Cyrillic а
+        ({"username": "ａｄｍｉｎ", "role": "admin"}, r"user 'admin' exists already \('ａｄｍｉｎ' is the same name\)"),
+        ({"username": "Admin", "role": "admin"}, r"user 'admin' exists already \('Admin' is the same name\)"),
+        ({"username": "١٢٣٤", "role": "admin"}, "username must be 1-64 ASCII letters"),
         ({"username": "x", "role": "admin", "password": "short"}, "at least 10 characters"),
     ],
 )
@@ -175,6 +180,13 @@ def test_add_user_validation(session, kw, message):
     kw.setdefault("password", "long-enough-1")
     with pytest.raises(auth.UserError, match=message):
         auth.add_user(session, **kw)
+
+
+def test_a_name_is_one_account_however_it_is_typed(session):
+    auth.add_user(session, username="Wang.Li", password="Rivers-and-Lakes-42", role="admin")
+    assert session.get(auth.User, "wang.li") is not None
+    for typed in ("wang.li", "WANG.LI", "ｗａｎｇ.ｌｉ", " wang.li "):
+        assert auth.authenticate(session, typed, "Rivers-and-Lakes-42").username == "wang.li"
 
 
 # --- scope ---------------------------------------------------------------------------------

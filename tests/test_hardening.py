@@ -151,3 +151,50 @@ def test_the_cli_and_the_dashboard_deliver_a_manager_the_same_phones(store, rule
     assert plain.returncode == 0 and flagged.returncode == 0, plain.stderr
     assert plain.stdout == dashboard == flagged.stdout
     assert b"****" not in dashboard.split(b"\n", 2)[1]  # the first row's phone is whole
+
+
+def _bad_rules(tmp_path):
+    from custdash.rules import DEFAULT_RULES_PATH
+
+    bad = tmp_path / "secret-place" / "bank-rules.toml"
+    bad.parent.mkdir()
+    bad.write_text(DEFAULT_RULES_PATH.read_text(encoding="utf-8").replace("band = 0.10", "band = -1"), encoding="utf-8")
+    return bad
+
+
+def test_a_visitor_sees_what_is_wrong_with_the_rules_but_not_where_the_file_is(demo_db, tmp_path, monkeypatch):
+    bad = _bad_rules(tmp_path)
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_RULES", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
+    assert "threshold.band: must be >= 0, got -1" in shown
+    assert "secret-place" not in shown and str(demo_db) not in shown
+    assert "shown to an administrator" in shown
+
+
+def test_an_administrator_sees_the_rules_files_path(demo_db, tmp_path, monkeypatch):
+    from custdash.auth import Viewer
+
+    bad = _bad_rules(tmp_path)
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_RULES", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.run()
+    assert str(bad) in " ".join(e.value for e in at.error)
+
+
+def test_a_visitor_is_not_told_the_database_servers_host_port_name_or_user(monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CUSTDASH_DB", f"postgresql://teller7:s3cret-pw@127.0.0.1:{port}/branchbank")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
+    assert "cannot be reached" in shown and "Check that PostgreSQL is running" in shown
+    for secret in ("s3cret-pw", "127.0.0.1", str(port), "teller7", "branchbank"):
+        assert secret not in shown, (secret, shown)

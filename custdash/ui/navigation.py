@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -10,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from sqlalchemy import make_url
 
 from custdash import config, facts
 from custdash.auth import Viewer
-from custdash.db import StoreError, check_store, error_cause, held_a_store, store_exists
+from custdash.db import StoreError, check_store, error_cause, held_a_store, is_server, shown, store_exists, to_url
 from custdash.i18n import t
 from custdash.rules import Rules, RulesError
 from custdash.ui.filters import _sidebar, url_params
@@ -129,11 +131,55 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
 
 
 def _stop(title: str, detail: str, fix: str) -> None:
+    """The page cannot start: say what is wrong. Before anyone has signed in as an administrator
+    the places are left out (the rules file's path; the store's file, or its server's host,
+    port, database and user): they are logged with an incident id instead."""
+    if not _admin_is_looking():
+        private = _private_places()
+        hidden = [p for p in private if p in detail or p in fix]
+        if hidden:
+            incident = uuid.uuid4().hex[:8]
+            log.warning("incident %s: %s: %s", incident, title, detail)
+            for p in private:
+                detail, fix = detail.replace(p, "…"), fix.replace(p, "…")
+            detail += " " + t("store.places_hidden", current_lang(), incident=incident)
     st.error(f"**{title}**\n\n{detail}", icon=":material/error:")
     if fix:
         st.markdown(t("store.fix", current_lang()))
         st.code(fix, language="bash")
     st.stop()
+
+
+def _admin_is_looking() -> bool:
+    viewer = st.session_state.get("viewer")
+    if viewer is not None:
+        return viewer.role == "admin"
+    try:
+        return cookie_role(config.db_url()) == "admin"
+    except Exception:  # the store behind the sign-in is what is broken
+        return False
+
+
+def _private_places() -> list[str]:
+    """Where the rules and the store are, in every form a message may name them, longest first."""
+    places = []
+    rules_path = os.environ.get("CUSTDASH_RULES")
+    if rules_path:
+        places += [rules_path, str(Path(rules_path).resolve())]
+    target = config.db_url()
+    places += [target, shown(target)]
+    try:
+        if is_server(target):
+            url = make_url(to_url(target))
+            # The database and user only as the server's messages quote them (`database "bank"`):
+            # bare, a user named custdash would blank out every command in the fix.
+            places += [url.host or ""] + [f'"{v}"' for v in (url.database, url.username) if v]
+            places += [f":{url.port}", f"port {url.port}"] if url.port else []
+        else:
+            places.append(str(Path(target).resolve()))
+    except Exception:  # an unparsable setting: the literal text is already in the list
+        pass
+    return sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
 
 
 def _first_start(target: str, rules: Rules, lang: str) -> None:
