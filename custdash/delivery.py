@@ -68,9 +68,11 @@ def deliver_list(read: Session, audit: Session, *, viewer: Viewer, rules: Rules,
         headers, keep_id = human_headers(list(df.columns), rules=rules, lang=request.lang), False
     if request.fmt == "csv":
         human = request.lang is not None
-        data = to_csv_bytes(
-            df, headers=headers, keep_id=keep_id, text_cols=("phone",) if human else (), decimals=2 if human else None
-        )
+        # The human CSV is the one people open in Excel: phones and ids that are digit strings
+        # (`000123`, branch `0007`) are written as ="…" so Excel keeps them whole. The machine
+        # form (the CLI without --lang) stays plain for diallers and pandas.
+        excel = ("phone", *(c for c in df.columns if c.endswith("_id"))) if human else ()
+        data = to_csv_bytes(df, headers=headers, keep_id=keep_id, text_cols=excel, decimals=2 if human else None)
     else:
         data = to_xlsx_bytes(df, sheet=request.name, headers=headers, keep_id=keep_id, kinds=kinds)
     record(

@@ -133,6 +133,12 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "common.rows": {"en": "{n:,} customers", "zh": "{n:,} 位客户"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
+    "common.download_csv_help": {
+        "en": 'For Excel: ids and phone numbers that are all digits are written as ="…" so that Excel keeps '
+        "every digit (a leading zero too). For other programs use the Excel file or `custdash export` (plain CSV).",
+        "zh": '供 Excel 使用：全为数字的编号和电话写作 ="…"，Excel 打开时保留每一位（含开头的 0）。'
+        "其他程序请使用 Excel 文件或 `custdash export`（普通 CSV）。",
+    },
     "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
     "common.vs_prev": {"en": "vs previous month", "zh": "较上月"},
     "common.open": {"en": "Open", "zh": "查看"},

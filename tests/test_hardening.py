@@ -11,7 +11,7 @@ import tomllib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import DEMO_AS_OF, ROOT
+from tests.conftest import DEMO_AS_OF, ROOT, build_store
 
 APP = str(ROOT / "app.py")
 
@@ -198,3 +198,44 @@ def test_a_visitor_is_not_told_the_database_servers_host_port_name_or_user(monke
     assert "cannot be reached" in shown and "Check that PostgreSQL is running" in shown
     for secret in ("s3cret-pw", "127.0.0.1", str(port), "teller7", "branchbank"):
         assert secret not in shown, (secret, shown)
+
+
+def test_ids_that_are_digit_strings_keep_their_zeros_in_the_csv_people_open_in_excel(tmp_path, rules):
+    """Issue #33: `000123` and branch `0007` lost their zeros in Excel (the phone was protected)."""
+    from datetime import date
+
+    from custdash.auth import Viewer
+    from custdash.delivery import ListRequest, deliver_list
+    from tests.conftest import customer
+
+    as_of = date(2026, 11, 15)
+    session = build_store(
+        tmp_path,
+        as_of=as_of.isoformat(),
+        **{
+            "branches": [{"branch_id": "0007", "branch_name": "城东支行"}],
+            "managers": [{"manager_id": "0012", "branch_id": "0007", "manager_name": "王经理"}],
+            "customers": [
+                customer("000123", branch_id="0007", manager_id="0012", phone="13800000001"),
+                customer("000456", branch_id="0007", manager_id="0012", phone="13800000002"),
+            ],
+            "aum_monthly": [
+                {"customer_id": "000123", "month": "2026-10", "avg_daily_aum": 46000, "end_aum": 46000},
+                {"customer_id": "000456", "month": "2026-10", "avg_daily_aum": 47000, "end_aum": 47000},
+            ],
+        },
+    )
+    admin = Viewer("root", "admin")
+    request = ListRequest(name="threshold", fmt="csv", as_of=as_of, lang="en")
+    human = deliver_list(session, session, viewer=admin, rules=rules, request=request).data.decode("utf-8-sig")
+    machine_request = ListRequest(name="threshold", fmt="csv", as_of=as_of)
+    machine = deliver_list(session, session, viewer=admin, rules=rules, request=machine_request).data
+    session.close()
+    import csv
+
+    rows = list(csv.reader(human.splitlines()))[1:]
+    assert [r[0] for r in rows] == ['="000456"', '="000123"']
+    assert all('="0007"' in r and '="0012"' in r for r in rows), rows
+    lines = machine.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["000456", "000123"]  # plain for machines
+    assert '="' not in machine.decode("utf-8-sig")

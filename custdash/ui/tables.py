@@ -229,6 +229,7 @@ def download_buttons(view: View, list_name: str, extra: dict[str, Any]) -> None:
             ),
             key=f"dl_{list_name}_{fmt}",
             icon=":material/download:",
+            help=view.t("common.download_csv_help") if fmt == "csv" else None,
         )
 
 
