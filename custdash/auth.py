@@ -316,7 +316,30 @@ def audit_events(session: Session, viewer: Viewer, *, limit: int = 500) -> pd.Da
     if viewer.role == "head":
         stmt = stmt.where(AuditEvent.branch_id == viewer.branch_id)
     rows = session.execute(stmt).all()
-    return pd.DataFrame(rows, columns=["at", "username", "event", "branch_id", "list_name", "filters", "rows"])
+    df = pd.DataFrame(rows, columns=["at", "username", "event", "branch_id", "list_name", "filters", "rows"])
+    # Whole numbers with gaps (a sign-in has no rows): never 41.0 beside NaN. No value is None.
+    df["rows"] = df["rows"].astype("Int64")
+    for col in ("branch_id", "list_name", "filters"):
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def filters_text(raw: str | None) -> str:
+    """An audit event's filters for people: `branch B001 · as_of 2026-11-22 · client ::1`, not
+    the stored JSON; empty values left out."""
+    if not raw:
+        return ""
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return str(raw)
+    if not isinstance(items, dict):
+        return str(raw)
+    return " · ".join(
+        f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in items.items()
+        if v not in (None, "", [])
+    )
 
 
 # --- user management ------------------------------------------------------------------

@@ -371,7 +371,10 @@ def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
                 auth.set_disabled(s, username=args.username)
                 print(f"{args.username} disabled")
             else:
-                for u in auth.list_users(s):
+                users = auth.list_users(s)
+                if not users:
+                    print("no users yet: add one with `custdash users add NAME --role admin`")
+                for u in users:
                     state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
                     print(f"{u.username:<20} {u.role:<8} {u.branch_id or '-':<10} {u.manager_id or '-':<10} {state}")
     except auth.UserError as e:
@@ -380,14 +383,16 @@ def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    from custdash.auth import Viewer, audit_events
+    from custdash.auth import Viewer, audit_events, filters_text
 
     engine, _info = _open(target)
     viewer = Viewer("cli", "head", branch_id=args.branch) if args.branch else Viewer("cli", "admin")
     with Session(engine) as s:
         events = audit_events(s, viewer, limit=args.limit)
+    if events.empty:
+        print("no audit events" + (f" for branch {args.branch}" if args.branch else ""))
     for e in events.itertuples(index=False):
-        extra = f" {e.list_name} rows={e.rows} {e.filters}" if e.event == "export" else ""
+        extra = f" {e.list_name} rows={e.rows} {filters_text(e.filters)}" if e.event == "export" else ""
         print(f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.username:<16} {e.event:<14} {e.branch_id or '-'}{extra}")
     return 0
 

@@ -34,9 +34,14 @@ TEXT: dict[str, dict[str, str]] = {
     "filter.store": {"en": "Store: {source}, extract date {as_of}", "zh": "数据：{source}，提取日期 {as_of}"},
     "source.demo": {"en": "demo data", "zh": "演示数据"},
     "source.import": {"en": "bank extract", "zh": "银行数据"},
+    # A link's parameters by what they mean, never their raw names (a notice is read by staff).
+    "param.branch": {"en": "branch", "zh": "网点"},
+    "param.manager": {"en": "manager", "zh": "客户经理"},
+    "param.as_of": {"en": "as_of", "zh": "数据日期"},
+    "param.lang": {"en": "lang", "zh": "语言"},
     "notice.bad_param": {
         "en": "The link's {param} value {value!r} is not valid here; showing the default instead.",
-        "zh": "链接中的 {param} 取值 {value!r} 无效，已改用默认值。",
+        "zh": "链接中的{param} {value!r} 无效，已改用默认值。",
     },
     "notice.as_of_range": {
         "en": "The as-of date {value} is outside the data ({lo} to {hi}); showing {hi}.",
@@ -123,7 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
     "audit.caption": {"en": "Logins and exports, newest first.", "zh": "登录与导出记录，最新在前。"},
     "notice.forbidden": {
         "en": "The link asks for {param} {value!r}, which your role may not see; showing your own customers.",
-        "zh": "链接请求的 {param} {value!r} 超出您的权限，已显示您名下的客户。",
+        "zh": "链接请求的{param} {value!r} 超出您的权限，已显示您名下的客户。",
     },
     # common
     "common.empty": {"en": "Nobody matches these filters.", "zh": "当前筛选条件下没有客户。"},

@@ -4,7 +4,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from custdash import ui
-from custdash.auth import ScopeDenied, audit_events
+from custdash.auth import ScopeDenied, audit_events, filters_text
 from custdash.i18n import TEXT
 
 view = ui.page("audit")
@@ -16,4 +16,5 @@ except ScopeDenied:
     st.warning(view.t("login.denied"), icon=":material/block:")
     st.stop()
 events["event"] = [view.t(f"event.{e}") if f"event.{e}" in TEXT else e for e in events["event"]]
+events["filters"] = [filters_text(f) for f in events["filters"]]
 st.dataframe(ui.localise(events, view), hide_index=True, width="stretch")

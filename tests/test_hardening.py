@@ -239,3 +239,49 @@ def test_ids_that_are_digit_strings_keep_their_zeros_in_the_csv_people_open_in_e
     lines = machine.decode("utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["000456", "000123"]  # plain for machines
     assert '="' not in machine.decode("utf-8-sig")
+
+
+def test_the_audit_prints_whole_numbers_and_readable_filters_and_says_when_there_is_nothing(store, tmp_path):
+    r = _cli("audit", "--db", str(store))
+    assert r.stdout.decode().strip() == "no audit events"
+    assert _cli("export", "dormant", "--user", "manager", "--out", str(tmp_path), "--db", str(store)).returncode == 0
+    [line] = r2 = _cli("audit", "--db", str(store)).stdout.decode().splitlines()
+    rows = _exports(store)[0][2]
+    expected = f" dormant rows={rows} as_of {DEMO_AS_OF.isoformat()} · branch B001 · format csv · manager M0001 · revealed True"
+    assert line.endswith(expected), r2
+    assert "nan" not in line and ".0 " not in line and "{" not in line
+
+
+def test_users_list_says_when_there_are_none(tmp_path):
+    from custdash.importer import import_extract
+    from tests.conftest import EXAMPLE, fresh_store
+
+    target = fresh_store(tmp_path)
+    import_extract(EXAMPLE, target)
+    r = _cli("users", "list", "--db", target)
+    assert (
+        r.returncode == 0
+        and r.stdout.decode().strip() == "no users yet: add one with `custdash users add NAME --role admin`"
+    )
+
+
+def test_a_link_notice_names_the_filter_in_the_readers_language(demo_db, monkeypatch):
+    from custdash.auth import Viewer
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("head", "head", branch_id="B001")
+    at.query_params.update(branch="B002", lang="zh")
+    at.run()
+    assert [w.value for w in at.warning] == ["链接请求的网点 'B002' 超出您的权限，已显示您名下的客户。"]
+
+
+def test_the_audit_page_shows_filters_as_text(demo_db, monkeypatch):
+    from custdash.auth import Viewer
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.switch_page("pages/audit.py").run()
+    shown = at.dataframe[0].value
+    assert not any("{" in str(v) for v in shown.iloc[:, 5]), shown.iloc[:, 5].tolist()

@@ -36,7 +36,7 @@ def _read_url(
         f["lang"] = raw_lang
     notices: list[str] = []
     if raw_lang is not None and raw_lang not in LANGS:
-        notices.append(t("notice.bad_param", f["lang"], param="lang", value=raw_lang[:40]))
+        notices.append(t("notice.bad_param", f["lang"], param=t("param.lang", f["lang"]), value=raw_lang[:40]))
     directory = Directory(branches=branches.keys(), managers={m: b for m, (b, _n) in managers.items()})
 
     def check(param: str, raw: str, branch: str | None, manager: str | None) -> bool:
@@ -46,10 +46,10 @@ def _read_url(
                 raise UnknownScope(f"not an id: {raw!r}", param=param)
             resolve_scope(own, branch, manager, directory=directory, who=viewer.username)
         except ScopeDenied:
-            notices.append(t("notice.forbidden", f["lang"], param=param, value=raw[:40]))
+            notices.append(t("notice.forbidden", f["lang"], param=t(f"param.{param}", f["lang"]), value=raw[:40]))
             return False
         except UnknownScope:
-            notices.append(t("notice.bad_param", f["lang"], param=param, value=raw[:40]))
+            notices.append(t("notice.bad_param", f["lang"], param=t(f"param.{param}", f["lang"]), value=raw[:40]))
             return False
         return True
 
@@ -68,7 +68,7 @@ def _read_url(
                 raise ValueError
             d = date.fromisoformat(raw)
         except ValueError:
-            notices.append(t("notice.bad_param", f["lang"], param="as_of", value=raw[:40]))
+            notices.append(t("notice.bad_param", f["lang"], param=t("param.as_of", f["lang"]), value=raw[:40]))
         else:
             if lo <= d <= info.as_of:
                 f["as_of"] = d

@@ -138,7 +138,7 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
         elif col in PCT_COLS:
             out[col] = [percent(v, 2) for v in out[col]]
         elif pd.api.types.is_integer_dtype(out[col]):
-            out[col] = [f"{v:,}" for v in out[col]]
+            out[col] = ["" if v is pd.NA else f"{v:,}" for v in out[col]]
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in out[col]]
     return out.rename(columns=column_headers(list(out.columns), view.rules, view.lang))
