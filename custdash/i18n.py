@@ -104,6 +104,12 @@ TEXT: dict[str, dict[str, str]] = {
     "login.submit": {"en": "Sign in", "zh": "登录"},
     "login.expired": {"en": "Your session expired; please sign in again.", "zh": "会话已超时，请重新登录。"},
     "login.demo": {"en": "Demo data: these demo accounts are available.", "zh": "演示数据：可使用以下演示账号。"},
+    "login.demo_gone": {
+        "en": "This dashboard holds the bank's own data: the demo accounts (admin, head, manager with their "
+        "published passwords) ended with its first import. Ask your administrator for an account.",
+        "zh": "本看板已载入银行自己的数据：演示账号（admin、head、manager 及其公开密码）已在首次导入时删除。"
+        "请向管理员申请账号。",
+    },
     "login.unavailable": {
         "en": "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
         "minute; if it goes on, tell your administrator.",

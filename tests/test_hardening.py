@@ -285,3 +285,27 @@ def test_the_audit_page_shows_filters_as_text(demo_db, monkeypatch):
     at.switch_page("pages/audit.py").run()
     shown = at.dataframe[0].value
     assert not any("{" in str(v) for v in shown.iloc[:, 5]), shown.iloc[:, 5].tolist()
+
+
+def test_after_a_bank_import_a_demo_password_is_told_why_it_fails(example_store, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(example_store))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input(key="login_user").set_value("admin")
+    at.text_input(key="login_password").set_value("demo-admin-2026")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "Sign-in failed: check the user name and password, or try again in a few minutes."
+    ]
+    assert [i.value for i in at.info] == [
+        "This dashboard holds the bank's own data: the demo accounts (admin, head, manager with their published "
+        "passwords) ended with its first import. Ask your administrator for an account."
+    ]
+
+
+def test_on_demo_data_a_failed_sign_in_says_nothing_of_demo_accounts_ending(store, monkeypatch):
+    monkeypatch.setenv("CUSTDASH_DB", str(store))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input(key="login_user").set_value("admin")
+    at.text_input(key="login_password").set_value("not-the-password")
+    at.button[0].click().run()
+    assert len(at.error) == 1 and not at.info

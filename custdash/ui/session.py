@@ -23,7 +23,7 @@ from custdash.auth import (
     session_end_reason,
     start_session,
 )
-from custdash.db import StoreInfo
+from custdash.db import StoreInfo, store_source
 from custdash.i18n import LANG_NAMES, LANGS, t
 from custdash.ui.state import _engine, _writer
 
@@ -114,6 +114,8 @@ def _login_page(target: str, info: StoreInfo, lang: str, page_name: str) -> None
         st.info(t("login.expired", lang), icon=":material/timer_off:")
     if st.query_params.get("signin") == "failed":
         st.error(t("login.failed", lang), icon=":material/lock:")
+        if info.source != "demo":  # the demo passwords a colleague remembers no longer exist
+            st.info(t("login.demo_gone", lang), icon=":material/info:")
     elif st.query_params.get("signin") == "unavailable":
         st.error(t("login.unavailable", lang), icon=":material/cloud_off:")
     if served_with_routes():
@@ -144,6 +146,8 @@ def _login_form_streamlit(target: str, lang: str) -> None:
                 token = start_session(s, viewer)
         except AuthError:
             st.error(t("login.failed", lang), icon=":material/lock:")
+            if store_source(target) != "demo":
+                st.info(t("login.demo_gone", lang), icon=":material/info:")
         else:
             st.session_state.update(viewer=viewer, token=token)
             st.session_state.pop("filters_for", None)
