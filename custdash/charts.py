@@ -292,8 +292,9 @@ def wave_grid(grid: pd.DataFrame, *, lang: str, title: str, wave_labels: dict[st
     long = grid.melt(id_vars=["customer_id", "day"], value_vars=cols, var_name="wave", value_name="status")
     long["wave_label"] = long["wave"].map(wave_labels)
     long["status_label"] = [t(f"status.{s}", lang) for s in long["status"]]
-    long["row_label"] = [f"{c} · {t('col.day', lang)} {d}" for c, d in zip(long["customer_id"], long["day"])]
-    order = [f"{c} · {t('col.day', lang)} {d}" for c, d in zip(grid["customer_id"], grid["day"])]
+    # A row's own wording ("Day 93", "第93天"), not the column header ("第几天").
+    long["row_label"] = [f"{c} · {t('chart.day_n', lang, n=d)}" for c, d in zip(long["customer_id"], long["day"])]
+    order = [f"{c} · {t('chart.day_n', lang, n=d)}" for c, d in zip(grid["customer_id"], grid["day"])]
     base = alt.Chart(long, title=title).encode(
         x=alt.X(
             "wave_label:N",

@@ -23,6 +23,8 @@ if split == "none":
 else:
     df = ui.data(view, "tiers", split=splits[split])
     df = df.rename(columns={f"{split}_id": split})
+    # Customers no manager serves: a named bar, never a raw "null".
+    df[split] = [v if isinstance(v, str) else view.t(f"tiers.no_{split}") for v in df[split]]
 if df["customers"].sum() == 0:
     st.info(view.t("common.empty"), icon=":material/person_off:")
     st.stop()

@@ -43,6 +43,13 @@ def test_wave_grid_gives_every_customer_a_readable_row(n):
     assert len(chart.data) == n * len(WAVES)
 
 
+def test_a_wave_grid_row_reads_as_the_customers_day_in_chinese():
+    """Issue #33: "C00014438 · 第几天 93", the column header reused."""
+    grid = pd.DataFrame({"customer_id": ["C1", "C2"], "day": [93, 0], **{w: ["due"] * 2 for w in WAVES}})
+    chart = charts.wave_grid(grid, lang="zh", title="grid", wave_labels=WAVES)
+    assert _layers(chart)[0]["encoding"]["y"]["sort"] == ["C1 · 第93天", "C2 · 第0天"]
+
+
 def _cohorts() -> pd.DataFrame:
     return pd.DataFrame(
         {

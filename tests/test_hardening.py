@@ -309,3 +309,22 @@ def test_on_demo_data_a_failed_sign_in_says_nothing_of_demo_accounts_ending(stor
     at.text_input(key="login_password").set_value("not-the-password")
     at.button[0].click().run()
     assert len(at.error) == 1 and not at.info
+
+
+def test_tiers_by_manager_name_the_customers_no_manager_serves(demo_db, monkeypatch):
+    """Issue #33: they were a raw `null` bar, the tallest."""
+    from custdash.auth import Viewer
+    from custdash.models import Customer
+    from tests.conftest import query_store
+
+    unserved = query_store(demo_db, lambda s, **kw: s.query(Customer).filter(Customer.manager_id.is_(None)).count())
+    assert unserved > 0  # the demo has them
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_LANG", "zh")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("admin", "admin")
+    at.switch_page("pages/tiers.py").run()
+    at.button_group(key="tiers_split").set_value("manager").run()
+    table = at.dataframe[0].value
+    managers = table.iloc[:, 0].tolist()
+    assert "无客户经理" in managers and all(isinstance(m, str) and m for m in managers)
