@@ -260,6 +260,8 @@ TEXT: dict[str, dict[str, str]] = {
     "overview.customers": {"en": "Customers", "zh": "客户数"},
     "overview.aum": {"en": "Total AUM", "zh": "总资产"},
     "overview.lists": {"en": "Today's call lists", "zh": "今日名单"},
+    "overview.title_on": {"en": "Overview · {scope} · {date}", "zh": "概览 · {scope} · {date}"},
+    "overview.lists_on": {"en": "Call lists on {date}", "zh": "{date} 的名单"},
     "overview.threshold": {"en": "Near next tier", "zh": "临界提升"},
     "overview.dormant": {"en": "Dormant", "zh": "睡眠客户"},
     "overview.honeymoon_due": {"en": "Waves due", "zh": "蜜月待办"},

@@ -15,7 +15,7 @@ TIMING_TEXT: dict[str, dict[str, str]] = {
     "overview.churn": {"en": "Churn warning", "zh": "流失预警"},
     "overview.downgrade": {"en": "Downgrade risk", "zh": "保级预警"},
     "overview.maturing": {"en": "Maturing products", "zh": "到期产品"},
-    "overview.birthdays": {"en": "Birthdays this week", "zh": "本周生日"},
+    "overview.birthdays": {"en": "Birthdays, next {days} days", "zh": "未来{days}天生日"},
     "col.outflows": {"en": "Transfers out", "zh": "他行转出笔数"},
     "col.outflow_total": {"en": "Transferred out", "zh": "他行转出金额"},
     "col.earlier_aum": {"en": "AUM earlier", "zh": "前期月日均"},

@@ -5,7 +5,15 @@ import streamlit as st
 from custdash import charts, ui
 from custdash.views import OVERVIEW_TILES
 
-view = ui.page("overview", title=lambda v: v.t("overview.title", scope=ui.scope_name(v), date=v.as_of.isoformat()))
+# "Today" only at the extract date: looking back, the page is that day's overview.
+view = ui.page(
+    "overview",
+    title=lambda v: v.t(
+        "overview.title" if v.as_of == v.store_as_of else "overview.title_on",
+        scope=ui.scope_name(v),
+        date=v.as_of.isoformat(),
+    ),
+)
 st.caption(view.t("overview.caption", month=view.periods.basis_month))
 prev_view = view.at(view.periods.month_earlier)
 tiers = ui.data(view, "tiers")
@@ -20,21 +28,22 @@ c2.metric(
     **ui.delta(round(aum - aum_before, 2), f"{'+' if aum >= aum_before else '-'}{view.money(abs(aum - aum_before))}"),
 )
 
-st.subheader(view.t("overview.lists"))
-# The tiles count the lists as they are worked today (contacts applied); the change compares
-# what the rules alone find now and a month earlier.
+st.subheader(
+    view.t("overview.lists") if view.as_of == view.store_as_of else view.t("overview.lists_on", date=view.as_of)
+)
+# The tiles count the lists as they are worked (contacts applied), and so does the change: the
+# same count a month earlier, as the CLI's summary gives it for that date.
 now = ui.data(view, "list_sizes")
-rule_now = ui.data(view, "list_sizes", worked=False)
-before = ui.data(prev_view, "list_sizes", worked=False)
+before = ui.data(prev_view, "list_sizes")
 # Rows of five: nine tiles in one row leave each too narrow for its label.
 tiles = [
     (col, tile) for i in range(0, len(OVERVIEW_TILES), 5) for col, tile in zip(st.columns(5), OVERVIEW_TILES[i : i + 5])
 ]
 for col, (key, target) in tiles:
-    change = rule_now[key] - before[key]
+    change = now[key] - before[key]
     with col.container(border=True):
         st.metric(
-            view.t(f"overview.{key}"),
+            view.t(f"overview.{key}", days=view.rules.birthdays.window_days),
             f"{now[key]:,}",
             help=view.t("common.vs_prev"),
             **ui.delta(change, f"{change:+,}" if change else "0"),

@@ -18,7 +18,7 @@ from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
 from custdash.scope import Scope
 from custdash.views import call_list
-from tests.conftest import ROOT, copy_store, execute, fetch, fresh_store, on_sqlite, query_store, residue
+from tests.conftest import DEMO_AS_OF, ROOT, copy_store, execute, fetch, fresh_store, on_sqlite, query_store, residue
 
 
 def unescape(markdown: str) -> str:
@@ -98,8 +98,23 @@ def test_overview_figures_match_query_layer(env, rules):
         "Churn warning": f"{sizes['churn']:,}",
         "Downgrade risk": f"{sizes['downgrade']:,}",
         "Maturing products": f"{sizes['maturing']:,}",
-        "Birthdays this week": f"{sizes['birthdays']:,}",
+        "Birthdays, next 7 days": f"{sizes['birthdays']:,}",
     }
+
+
+def test_each_tiles_change_is_its_worked_count_against_the_same_count_a_month_earlier(env, rules):
+    """Issue #33: the change compared the worked count with a rules-only count a month ago
+    (到期产品 698 with +450 implied 248; the CLI said 258)."""
+    from custdash.calendar import month_before
+    from custdash.views import OVERVIEW_TILES
+
+    at = _app()
+    now = _query(env, list_sizes, rules=rules)
+    before = _query(env, list_sizes, rules=rules, as_of=month_before(DEMO_AS_OF))
+    labels = [m.label for m in at.metric][2:]
+    shown = {key: _metric(at, label).delta for (key, _page), label in zip(OVERVIEW_TILES, labels)}
+    expected = {key: f"{now[key] - before[key]:+,}" if now[key] != before[key] else "0" for key, _ in OVERVIEW_TILES}
+    assert shown == expected
 
 
 @pytest.mark.parametrize("page", sorted(LIST_OF_PAGE))
@@ -356,7 +371,9 @@ def test_overview_names_scope_date_and_aum_change(env, rules):
     head = Viewer(username="head", role="head", branch_id="B001")
     at = _app(viewer=head, as_of="2026-10-31")
     [(branch_name,)] = fetch(env, "SELECT branch_name FROM branch WHERE branch_id='B001'")
-    assert at.title[0].value == f"Today · B001 {branch_name} · 2026-10-31"
+    # Issue #33: looking back the title said "Today"; it is that day's overview.
+    assert at.title[0].value == f"Overview · B001 {branch_name} · 2026-10-31"
+    assert "Call lists on 2026-10-31" in [h.value for h in at.subheader]
     as_of = date(2026, 10, 31)
     now = _query(env, tier_distribution, rules=rules, scope=Scope(branch_id="B001"), as_of=as_of)["aum"].sum()
     before = _query(env, tier_distribution, rules=rules, scope=Scope(branch_id="B001"), as_of=month_before(as_of))[
