@@ -39,6 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
     "param.manager": {"en": "manager", "zh": "客户经理"},
     "param.as_of": {"en": "as_of", "zh": "数据日期"},
     "param.lang": {"en": "lang", "zh": "语言"},
+    "param.customer": {"en": "customer", "zh": "客户"},
     "notice.bad_param": {
         "en": "The link's {param} value {value!r} is not valid here; showing the default instead.",
         "zh": "链接中的{param} {value!r} 无效，已改用默认值。",

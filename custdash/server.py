@@ -68,7 +68,7 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-_FILTERS = ("branch", "manager", "as_of")
+_FILTERS = ("branch", "manager", "as_of", "customer")
 
 
 def _next(value: object, lang: str) -> str:

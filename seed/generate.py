@@ -180,7 +180,7 @@ class Generator:
             "aum_monthly.csv": aum["rows"] | {"customer_id": cid[aum["who"]]},
             "cards.csv": cards,
             "transactions.csv": txns,
-            "products.csv": self._products(cid, opened),
+            "products.csv": self._products(cid, opened, aum["basis"]),
             "touches.csv": self._touches(cid, opened),
             "redemptions.csv": self._redemptions(cid, tier, channel),
         }
@@ -344,7 +344,7 @@ class Generator:
         }
         return cards, txns
 
-    def _products(self, cid: np.ndarray, opened: np.ndarray) -> Columns:
+    def _products(self, cid: np.ndarray, opened: np.ndarray, basis: np.ndarray) -> Columns:
         rng, as_of = self.rng, self.as_of
         n = len(cid)
         age = ((as_of - opened) / DAY).astype(int)
@@ -361,10 +361,12 @@ class Generator:
         has &= offset <= age[:, None]
         ci, pi = np.nonzero(has)
         who, kind, day = cid[ci], PRODUCTS[pi], opened[ci] + offset[ci, pi] * DAY
+        owner = ci  # each row's customer, by position
         # A short deposit rolled over lately by some older customers: a share of them mature in
         # the coming weeks (the maturity list, DOMAIN.md §6).
         rolling = np.nonzero((age > 365) & (rng.random(n) < 0.08))[0]
         who = np.concatenate([who, cid[rolling]])
+        owner = np.concatenate([owner, rolling])
         kind = np.concatenate([kind, np.full(len(rolling), "time_deposit")])
         day = np.concatenate([day, as_of - rng.integers(0, 91, len(rolling)) * DAY])
         matures, amount = self._terms(kind, day, rolling=len(rolling))
@@ -377,10 +379,17 @@ class Generator:
         )
         f_matures, f_amount = self._terms(follow, again, rolling=0)
         who = np.concatenate([who, who[done]])
+        owner = np.concatenate([owner, owner[done]])
         kind = np.concatenate([kind, follow])
         day = np.concatenate([day, again])
         matures = np.concatenate([matures, f_matures])
         amount = np.concatenate([amount, f_amount])
+        # Products add up within the customer's assets: together at most 80% of the basis month's
+        # average AUM (at least 1,000 each). Derived, not drawn: the random stream stays the same.
+        priced = ~np.isnan(amount)
+        count = np.bincount(owner[priced], minlength=n)[owner]
+        cap = np.round(np.maximum(0.8 * basis[owner] / np.maximum(count, 1), 1000), -2)
+        amount = np.where(priced, np.minimum(amount, cap), amount)
         return {
             "customer_id": who,
             "product": kind,

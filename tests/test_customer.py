@@ -119,3 +119,15 @@ def test_search_by_id_or_name_inside_the_scope_as_plain_text(example_session):
     assert ids("C03") == []  # another manager's
     assert ids("C03", ALL) == ["C03"]
     assert ids("%") == [] and ids("C_1") == [] and ids("  ") == []  # wildcards match only themselves
+
+
+def test_products_held_leave_out_those_matured_by_the_as_of_date(example_session):
+    """Issue #33: "持有产品" listed deposits that had matured in 2025."""
+    from custdash.queries.customer import products
+
+    held = products(example_session, customer_id="C30", as_of=date(2026, 11, 15))
+    assert held[["product", "matures_on"]].values.tolist() == [["wealth", date(2026, 11, 16)]]
+    held = products(example_session, customer_id="C33", as_of=date(2026, 11, 15))
+    assert held["matures_on"].tolist() == [date(2027, 10, 1)]
+    before = products(example_session, customer_id="C33", as_of=date(2026, 8, 31))
+    assert before["matures_on"].tolist() == [date(2026, 9, 1)]

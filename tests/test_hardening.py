@@ -328,3 +328,33 @@ def test_tiers_by_manager_name_the_customers_no_manager_serves(demo_db, monkeypa
     table = at.dataframe[0].value
     managers = table.iloc[:, 0].tolist()
     assert "无客户经理" in managers and all(isinstance(m, str) and m for m in managers)
+
+
+def _customer_page(db, monkeypatch, viewer, **params):
+    monkeypatch.setenv("CUSTDASH_DB", str(db))
+    monkeypatch.setenv("CUSTDASH_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = viewer
+    at.query_params.update(params)
+    at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_customer_page_can_be_bookmarked_and_sent_inside_the_viewers_scope(demo_db, monkeypatch):
+    """Issue #33: `?customer=` was ignored."""
+    from custdash.auth import Viewer
+    from tests.conftest import fetch
+
+    [(own, name)] = fetch(
+        demo_db, "SELECT customer_id, name FROM customer WHERE manager_id = 'M0001' ORDER BY 1 LIMIT 1"
+    )
+    [(other,)] = fetch(demo_db, "SELECT customer_id FROM customer WHERE branch_id = 'B002' ORDER BY 1 LIMIT 1")
+    manager = Viewer("manager", "manager", branch_id="B001", manager_id="M0001")
+    at = _customer_page(demo_db, monkeypatch, manager, customer=own)
+    assert at.subheader[0].value == f"{own} {name}"
+    assert at.query_params["customer"] == own
+    at = _customer_page(demo_db, monkeypatch, manager, customer=other)  # another branch's: nobody
+    assert not at.subheader and [i.value for i in at.info] == ["No customer matches in your scope."]
+    at = _customer_page(demo_db, monkeypatch, manager, customer="C1](javascript:x)")
+    assert any(w.value.startswith("The link's customer value") for w in at.warning)

@@ -138,3 +138,20 @@ def test_the_generator_writes_its_contact_history_without_mapping_the_store(tmp_
     with make_engine(str(tmp_path / "d.db")).connect() as conn:  # the app's
         assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
         assert conn.execute(select(func.count()).select_from(ContactLog)).scalar() > 0  # it was written
+
+
+def test_a_customers_products_add_up_within_their_assets(demo_db):
+    """Issue #33: an 11,000 time deposit and a 28,300 fund beside a monthly AUM of 3,000-4,000."""
+    from tests.conftest import DEMO_AS_OF, fetch
+
+    basis = f"{DEMO_AS_OF.year:04d}-{DEMO_AS_OF.month - 1:02d}"
+    rows = fetch(
+        demo_db,
+        "SELECT p.customer_id, sum(p.amount), count(*), max(coalesce(a.avg_daily_aum, 0)) FROM product p "
+        "LEFT JOIN aum_monthly a ON a.customer_id = p.customer_id AND a.month = :m "
+        "WHERE p.amount IS NOT NULL GROUP BY p.customer_id",
+        m=basis,
+    )
+    assert len(rows) > 500
+    over = [(c, total, aum) for c, total, n, aum in rows if total > max(0.8 * aum + 100 * n, 1000 * n)]
+    assert over == []

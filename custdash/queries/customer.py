@@ -130,11 +130,16 @@ def cards(session: Session, *, customer_id: str, as_of: date, rules: Rules) -> p
 
 
 def products(session: Session, *, customer_id: str, as_of: date) -> pd.DataFrame:
-    """Products opened by `as_of`, oldest first. Columns: product, opened_on, matures_on and
+    """Products held at `as_of`: opened by then and not matured (a deposit that matured on or
+    before it is no longer held), oldest first. Columns: product, opened_on, matures_on and
     amount (None where the extract has none)."""
     stmt = (
         select(Product.product, Product.opened_on, Product.matures_on, Product.amount)
-        .where(Product.customer_id == customer_id, Product.opened_on <= as_of)
+        .where(
+            Product.customer_id == customer_id,
+            Product.opened_on <= as_of,
+            or_(Product.matures_on.is_(None), Product.matures_on > as_of),
+        )
         .order_by(Product.opened_on, Product.product, Product.id)
     )
     return frame(session, stmt, ["product", "opened_on", "matures_on", "amount"])

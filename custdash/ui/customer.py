@@ -26,13 +26,13 @@ QUERY_MAX = 64
 def pick_customer(view: View) -> str | None:
     """The customer to show: the one opened from a list row, or found with the search box."""
     opened = st.session_state.get("customer_id")
+    # No max_chars: its "1/64" counter read as "result 1 of 64". A longer query is cut here.
     query = st.text_input(
         view.t("customer.search"),
         value=opened or "",
-        max_chars=QUERY_MAX,
         help=view.t("customer.search_help"),
         key=f"customer_query_{view.lang}",
-    ).strip()
+    ).strip()[:QUERY_MAX]
     if not query:
         st.info(view.t("customer.start"), icon=":material/person_search:")
         return None
@@ -51,6 +51,7 @@ def pick_customer(view: View) -> str | None:
         key=f"customer_pick_{query}_{view.lang}",
     )
     st.session_state["customer_id"] = chosen
+    st.query_params["customer"] = chosen  # the page can be bookmarked or sent (?customer=…)
     return chosen
 
 

@@ -76,6 +76,12 @@ def _read_url(
                 notices.append(
                     t("notice.as_of_range", f["lang"], value=raw, lo=lo.isoformat(), hi=info.as_of.isoformat())
                 )
+    raw = qp.get("customer")  # the customer page's bookmark: looked up inside the viewer's scope there
+    if raw is not None:
+        if _ID.match(raw):
+            st.session_state["customer_id"] = raw
+        else:
+            notices.append(t("notice.bad_param", f["lang"], param=t("param.customer", f["lang"]), value=raw[:40]))
     st.session_state["notices"] = notices
     return f
 

@@ -121,7 +121,7 @@ def _login_page(target: str, info: StoreInfo, lang: str, page_name: str) -> None
     if served_with_routes():
         # After signing in, the same page with the same filters (the URL a colleague shared).
         path = "/" if page_name == "overview" else f"/{page_name}"
-        kept = {k: v[:200] for k, v in st.query_params.items() if k in ("branch", "manager", "as_of")}
+        kept = {k: v[:200] for k, v in st.query_params.items() if k in ("branch", "manager", "as_of", "customer")}
         _login_form_html(lang, path + ("?" + urlencode(kept) if kept else ""))
     else:
         _login_form_streamlit(target, lang)
