@@ -169,7 +169,7 @@ class SecurityHeaders:
 
 
 app = st.App(
-    str(ROOT / "app.py"),
+    str(ROOT / "custdash" / "ui" / "main.py"),  # app.py's body; see its docstring
     routes=[Route("/auth/login", login, methods=["POST"]), Route("/auth/logout", logout, methods=["POST"])],
     middleware=[Middleware(SecurityHeaders)],
 )

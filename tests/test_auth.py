@@ -21,7 +21,7 @@ from custdash.db import make_engine
 from custdash.queries.summary import summary
 from custdash.scope import Scope
 from custdash.views import call_list
-from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view
+from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view, fetch
 
 APP = str(ROOT / "app.py")
 PAGES = [p.name for p in views.PAGES]
@@ -284,12 +284,15 @@ def test_page_file_opened_directly_asks_for_login(env, page):
 
 
 def test_demo_credentials_only_on_demo_data(env, example_db, monkeypatch):
+    """The head's branch and the manager are named (issue #33: "the first branch")."""
+    [(branch,)] = fetch(env, "SELECT branch_name FROM branch WHERE branch_id = 'B001'")
+    [(manager,)] = fetch(env, "SELECT manager_name FROM manager WHERE manager_id = 'M0001'")
     at = _run(None)
     assert at.table[0].value.to_dict("list") == {
         "User name": ["admin", "head", "manager"],
         "Password": ["demo-admin-2026", "demo-head-2026", "demo-manager-2026"],
         "Role": ["administrator", "branch head", "customer manager"],
-        "Sees": ["all branches", "the first branch", "the first manager's customers"],
+        "Sees": ["all branches", f"branch B001 {branch}", f"customers of M0001 {manager}"],
     }
     monkeypatch.setenv("CUSTDASH_LANG", "zh")
     at = _run(None)

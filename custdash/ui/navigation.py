@@ -22,7 +22,7 @@ from custdash.ui.filters import _sidebar, url_params
 from custdash.ui.session import _signed_in, cookie_role
 from custdash.ui.state import ROOT, View, _engine, _generation_lock, _writer, current_lang, log, plain, rules_now
 from custdash.ui.work import flash
-from custdash.views import pages_for
+from custdash.views import PAGE, PAGES, pages_for
 
 _nav = threading.local()
 
@@ -44,19 +44,28 @@ def run_app() -> None:
     # A reload starts a new Streamlit session with only the cookie: without reading it here the
     # first run listed every page (the audit trail to a manager) until the next click.
     role = viewer.role if viewer is not None else cookie_role(config.db_url())
-    shown = pages_for(role)
+    # Every page is registered, so a link to one the role may not open reaches that page's own
+    # guard (which says why), never Streamlit's English "Page not found"; the navigation lists
+    # only the role's pages, and nothing before sign-in.
+    mine = {p.name for p in pages_for(role)} if role is not None else set()
     pages = [
-        st.Page(str(ROOT / p.path), title=t(f"page.{p.name}", lang), url_path=p.name, default=(i == 0))
-        for i, p in enumerate(shown)
+        st.Page(
+            str(ROOT / p.path),
+            title=t(f"page.{p.name}", lang),
+            url_path=p.name,
+            default=(i == 0),
+            visibility="visible" if p.name in mine else "hidden",
+        )
+        for i, p in enumerate(PAGES)
     ]
     st.html(NO_EXPORT_CONTROLS)
     _nav.active = True
-    _nav.pages = {spec.name: p for spec, p in zip(shown, pages)}
+    _nav.pages = {spec.name: p for spec, p in zip(PAGES, pages)}
     sections: dict[str, list[Any]] = {}
-    for spec, p in zip(shown, pages):
+    for spec, p in zip(PAGES, pages):
         sections.setdefault(t(f"nav.{spec.section}", lang) if spec.section else "", []).append(p)
     try:
-        st.navigation(sections, expanded=True).run()
+        st.navigation(sections, expanded=True, position="sidebar" if role is not None else "hidden").run()
     except Exception as e:  # the last line of defence: no traceback reaches a browser
         _incident(e, lang)
     finally:
@@ -116,6 +125,9 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     if info.empty:
         _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
     viewer = _signed_in(target, info, lang, name)
+    if viewer.role not in PAGE[name].roles:  # a link to a page of another role
+        st.warning(t("login.not_your_page", lang, page=t(f"page.{name}", lang)), icon=":material/block:")
+        st.stop()
     view = _sidebar(target, info, rules, viewer)
     st.title(title(view) if title else view.t(f"page.{name}"))
     if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:

@@ -25,6 +25,7 @@ from custdash.auth import (
 )
 from custdash.db import StoreInfo, store_source
 from custdash.i18n import LANG_NAMES, LANGS, t
+from custdash.models import Branch, Manager, User
 from custdash.ui.state import _engine, _writer
 
 COOKIE = "custdash_session"
@@ -192,7 +193,21 @@ def _demo_users(target: str, lang: str) -> pd.DataFrame:
     """The demo accounts this demo store has (a real user of the same name is never listed)."""
     with Session(_engine(target)) as s:
         accounts = demo_accounts(s)
-    rows = [(u, p, t(f"role.{r}", lang), t(f"login.demo_scope_{r}", lang)) for u, p, r in accounts]
+        # Name the head's branch and the manager, not "the first branch".
+        where = {}
+        for u, _p, _r in accounts:
+            user = s.get(User, u)
+            if user is not None:
+                branch = s.get(Branch, user.branch_id) if user.branch_id else None
+                manager = s.get(Manager, user.manager_id) if user.manager_id else None
+                where[u] = {
+                    "branch": f"{user.branch_id} {branch.branch_name}" if branch else (user.branch_id or ""),
+                    "manager": f"{user.manager_id} {manager.manager_name}" if manager else (user.manager_id or ""),
+                }
+    rows = [
+        (u, p, t(f"role.{r}", lang), t(f"login.demo_scope_{r}", lang, **where.get(u, {"branch": "", "manager": ""})))
+        for u, p, r in accounts
+    ]
     cols = [t(k, lang) for k in ("login.username", "login.password", "login.role", "login.scope")]
     return pd.DataFrame(rows, columns=cols)
 

@@ -39,3 +39,33 @@ def test_no_table_or_chart_offers_an_export_outside_the_delivery_path(server, pa
         settle(page, started=True)
     assert elements >= 10  # the walk met the pages' tables and charts
     assert {name: labels for name, labels in offered.items() if labels} == {}
+
+
+SEEN_IN_NAVIGATION = """
+window.__nav = [];
+new MutationObserver(() => {
+  document.querySelectorAll('[data-testid=stSidebarNav] a').forEach(a => window.__nav.push(a.innerText.trim()));
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_before_sign_in_no_page_is_ever_listed_not_even_for_a_moment(fresh_server, browser):
+    """Issue #33: on a fresh server the sidebar flashed the page files' names ("app, alliance,
+    audit…"), then listed every page, the audit trail included, to a visitor."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1200})
+    context.add_init_script(SEEN_IN_NAVIGATION)
+    page = context.new_page()
+    open_page(page, f"{fresh_server}/dormant?lang=en", user=None)
+    assert page.locator("form.custdash-login").count() == 1
+    assert page.evaluate("window.__nav") == []
+    context.close()
+
+
+def test_a_link_to_another_roles_page_says_so_in_the_readers_language(server, page):
+    """Issue #33: a manager opening /audit got Streamlit's English "Page not found … Running the
+    app's main page", which also misstated the reason."""
+    open_page(page, f"{server}/audit?lang=zh", user="manager")
+    assert page.locator("[data-testid=stToast]").count() == 0
+    alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+    assert any("您的角色不能打开“审计日志”页面" in a for a in alerts), alerts
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
