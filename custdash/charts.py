@@ -462,11 +462,16 @@ def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(
-                "list_label:N", title=None, sort=list(list_labels.values()), axis=alt.Axis(labelAngle=0, labelLimit=220)
+            # Lists down the side, like the funnel beside it: seven names side by side along the
+            # bottom did not fit, and Vega dropped every other one.
+            y=alt.Y(
+                "list_label:N",
+                title=None,
+                sort=list(list_labels.values()),
+                axis=alt.Axis(labelLimit=220, labelOverlap=False),
             ),
-            xOffset=alt.XOffset("group_label:N", sort=order),
-            y=alt.Y("rate:Q", title=t("col.outcome_rate", lang), axis=alt.Axis(format="%")),
+            yOffset=alt.YOffset("group_label:N", sort=order),
+            x=alt.X("rate:Q", title=t("col.outcome_rate", lang), axis=alt.Axis(format="%")),
             color=alt.Color("group_label:N", sort=order, scale=alt.Scale(range=[RED, "#a7b0ba"]), title=None),
             tooltip=[
                 alt.Tooltip("list_label:N", title=t("col.list_name", lang)),
@@ -474,7 +479,7 @@ def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[
                 alt.Tooltip("rate:Q", title=t("col.outcome_rate", lang), format=".1%"),
             ],
         )
-        .properties(width=WIDTH, height=280)
+        .properties(width=WIDTH, height=60 * max(len(list_labels), 1))
     )
 
 

@@ -283,7 +283,7 @@ TEXT: dict[str, dict[str, str]] = {
     "tiers.migration": {"en": "Tier migration: {prev} → {month}", "zh": "等级迁移：{prev} → {month}"},
     "tiers.migration_chart": {"en": "Customers by tier before and now", "zh": "上月与本月等级客户数"},
     # threshold page
-    "threshold.band": {"en": "Band below the next tier", "zh": "距上一等级门槛比例"},
+    "threshold.band": {"en": "Band below the next tier", "zh": "距下一等级门槛比例"},
     "threshold.bands_chart": {
         "en": "Customers within 1/2/5/10% of each bound",
         "zh": "距各等级门槛 1/2/5/10% 以内的客户数",
@@ -295,7 +295,7 @@ TEXT: dict[str, dict[str, str]] = {
     # dormant page
     "dormant.caption": {
         "en": "All active cards unused for {days}+ days. Former potential customers (peak AUM ≥ {peak}) first.",
-        "zh": "所有活跃卡 {days} 天以上未动户。近 12 月峰值资产 ≥ {peak} 的客户优先。",
+        "zh": "名下所有正常状态的卡均已 {days} 天以上未动户的客户。近 12 月峰值资产 ≥ {peak} 的客户优先。",
     },
     "dormant.by_tier": {"en": "By tier at peak", "zh": "按峰值等级"},
     "dormant.by_months": {"en": "By months since last activity", "zh": "按距最后动户月数"},
@@ -349,6 +349,7 @@ TEXT: dict[str, dict[str, str]] = {
     "chart.share": {"en": "Share", "zh": "占比"},
     "unit.money": {"en": " (CNY)", "zh": "（元）"},
     "unit.percent": {"en": " (%)", "zh": "（%）"},
+    "unit.points": {"en": " (percentage points)", "zh": "（百分点）"},
 }
 TEXT.update(WORK_TEXT)  # working the lists: custdash/i18n_work.py
 TEXT.update(TIMING_TEXT)  # the other timing points: custdash/i18n_timing.py
@@ -464,6 +465,15 @@ STATUS_COLS = frozenset({"contact_status"})
 REASON_COLS = frozenset({"reasons"})
 LIST_COLS = frozenset({"contact_list"})
 PCT_COLS = frozenset({"gap_pct", "utilisation", "outcome_rate", "control_rate", "difference"})
+# A difference of two rates is in percentage points (百分点), not a percentage of anything.
+POINT_COLS = frozenset({"difference"})
+
+
+def points(v: float | None, lang: str) -> str:
+    """A difference of two rates: "+12.5 pp" / "+12.5个百分点"."""
+    if v is None or v != v:
+        return ""
+    return f"{v * 100:+.1f} pp" if lang == "en" else f"{v * 100:+.1f}个百分点"
 
 
 def is_wave_col(col: str) -> bool:
@@ -480,6 +490,8 @@ def column_headers(columns: list[str], rules: Rules, lang: str, *, units: bool =
             names[c] = t(f"col.{c}", lang)
             if units and c in MONEY_COLS:
                 names[c] += t("unit.money", lang)
+            elif units and c in POINT_COLS:
+                names[c] += t("unit.points", lang)
             elif units and c in PCT_COLS:
                 names[c] += t("unit.percent", lang)
     return names

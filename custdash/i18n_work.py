@@ -25,9 +25,9 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "outcomes.caption": {
         "en": "Customers on each list at the start of the period; those contacted for it in the period against "
         "those not contacted (the control group). An outcome is what the list aims at, found in the data within "
-        "{days} days of the contact (for the control group, of the contacted customers' median contact day).",
-        "zh": "期初在名单上的客户：期内就该名单联系过的客户与未联系的客户（对比非模型组）对比。成效以数据为准："
-        "联系后 {days} 天内（对比组自联系组的中位联系日起）达成名单目标。",
+        "{days} days of the contact (for the control group, of the contacted customers' median contact day). {small}",
+        "zh": "期初在名单上的客户：期内就该名单联系过的客户（联系组）与未联系的客户（对照组）对比。成效以数据为准："
+        "联系后 {days} 天内（对照组自联系组的中位联系日起）达成名单目标。{small}",
     },
     "outcomes.period": {"en": "Period", "zh": "回检期间"},
     "outcomes.bad_period": {"en": "Choose a period that ends by the as-of date.", "zh": "请选择截至数据日期的期间。"},
@@ -50,6 +50,11 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "col.control_outcomes": {"en": "Outcomes (not contacted)", "zh": "未联系达成"},
     "col.control_rate": {"en": "Outcome rate (not contacted)", "zh": "未联系成效率"},
     "col.difference": {"en": "Difference", "zh": "差值"},
+    "col.small_sample": {"en": "Fewer than {n} customers", "zh": "不足{n}位客户"},
+    "outcomes.small_sample": {
+        "en": "A rate marked * rests on fewer than {n} customers: read it as an anecdote, not a rate.",
+        "zh": "标 * 的比率基于不足 {n} 位客户，仅供参考，不宜当作比率解读。",
+    },
     "col.stage": {"en": "Stage", "zh": "环节"},
     "col.outcome_group": {"en": "Group", "zh": "组别"},
     "page.customer": {"en": "Customer", "zh": "客户360"},
@@ -126,7 +131,7 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "contact.channel.visit": {"en": "visit", "zh": "面访"},
     "contact.channel.wechat": {"en": "WeChat", "zh": "微信"},
     "contact.list.threshold": {"en": "near threshold", "zh": "临界客户"},
-    "contact.list.dormant": {"en": "dormant", "zh": "睡眠户唤醒"},
+    "contact.list.dormant": {"en": "dormant", "zh": "睡眠客户"},
     "contact.list.honeymoon_any": {"en": "honeymoon", "zh": "蜜月期"},
     "contact.list.honeymoon": {"en": "honeymoon wave {wave}", "zh": "蜜月期第{wave}波"},
     "contact.list.alliance-unused": {"en": "unused cinema tickets", "zh": "观影权益未用"},

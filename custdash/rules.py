@@ -114,6 +114,7 @@ class ContactRules:
     daily_capacity: int
     backdate_days: int  # a contact may be dated this many days before today (or the extract date if earlier)
     follow_up_days: int  # a follow-up at most this many days after the contact
+    small_sample: int  # 回检: a rate over fewer customers than this is marked as anecdotal
     # 回检: the products whose opening by a wave's last day is that wave's outcome; a wave not
     # named reaches its outcome with the second tier or above at day `honeymoon.days`.
     wave_products: dict[int, tuple[str, ...]]
@@ -197,6 +198,7 @@ _SECTIONS = {
         "daily_capacity",
         "backdate_days",
         "follow_up_days",
+        "small_sample",
         "wave_products",
     },
 }
@@ -355,6 +357,7 @@ def parse_rules(
         daily_capacity=r.num("daily_capacity", lo=1, hi=1000, integer=True),
         backdate_days=r.num("backdate_days", lo=0, hi=366, integer=True),
         follow_up_days=r.num("follow_up_days", lo=1, hi=3660, integer=True),
+        small_sample=r.num("small_sample", lo=1, hi=1000, integer=True),
         wave_products=_wave_products(r, [w.wave for w in honeymoon.waves]),
     )
     return Rules(

@@ -8,7 +8,9 @@ from custdash import charts, ui
 
 view = ui.page("outcomes")
 days = view.rules.contact.outcome_days
-st.caption(view.t("outcomes.caption", days=days))
+st.caption(
+    view.t("outcomes.caption", days=days, small=view.t("outcomes.small_sample", n=view.rules.contact.small_sample))
+)
 default = (view.as_of - timedelta(days=days - 1), view.as_of)
 chosen = st.date_input(
     view.t("outcomes.period"),

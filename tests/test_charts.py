@@ -120,3 +120,18 @@ def test_months_chart_labels_the_words_and_every_third_month():
     axis = chart.to_dict()["encoding"]["x"]["axis"]
     assert axis["labelOverlap"] is False and "% 3 == 0" in axis["labelExpr"] and "isNaN" in axis["labelExpr"]
     assert chart.to_dict()["encoding"]["x"]["sort"] == months
+
+
+def test_the_outcome_rates_chart_names_every_list():
+    """Issue #33: seven lists along the bottom; Vega dropped the names that overlapped (4 of 7 shown)."""
+    labels = {
+        n: f"名单{i}"
+        for i, n in enumerate(
+            ["threshold", "dormant", "alliance-unused", "honeymoon", "churn", "downgrade", "maturity"]
+        )
+    }
+    df = pd.DataFrame({"list_name": list(labels), "outcome_rate": [0.5] * 7, "control_rate": [0.1] * 7})
+    spec = charts.outcome_rates(df, lang="zh", title="t", list_labels=labels).to_dict()
+    y = spec["encoding"]["y"]
+    assert (y["field"], y["sort"], y["axis"]["labelOverlap"]) == ("list_label", list(labels.values()), False)
+    assert spec["height"] == 60 * 7

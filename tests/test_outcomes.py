@@ -217,3 +217,28 @@ def test_an_empty_list_has_nothing_to_measure(tmp_path, rules):
         check = outcome_check(name, session, [], rules=rules, as_of=A, start=START, window=90)
         assert callable(check)
     session.close()
+
+
+def test_the_page_shows_differences_in_points_and_marks_small_samples(demo_db, monkeypatch, rules):
+    """Issue #33: "差值" was shown in % (it is in percentage points), and a 100 % or 0 % rate
+    from one customer looked like any other."""
+    import re
+
+    from streamlit.testing.v1 import AppTest
+
+    from custdash.auth import Viewer
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_LANG", "zh")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["viewer"] = Viewer("head", "head", branch_id="B001")
+    at.switch_page("pages/outcomes.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    small = rules.contact.small_sample
+    assert all(re.fullmatch(r"([+-]\d+\.\d个百分点( \*)?)?", v) for v in shown["差值"]), shown["差值"].tolist()
+    marked = [v.endswith("*") for v in shown["成效率"] if v]
+    expected = [n < small for n, v in zip(shown["已联系"], shown["成效率"]) if v]
+    assert marked == expected and any(marked)
+    assert any("标 * 的比率基于不足 5 位客户" in c.value for c in at.caption)

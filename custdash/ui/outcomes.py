@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custdash.export import to_csv_bytes
-from custdash.i18n import column_headers, percent
+from custdash.i18n import column_headers, percent, points
 from custdash.queries.outcomes import COLUMNS
 from custdash.ui.state import View, _options
 
@@ -43,9 +43,19 @@ def outcome_rows(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.
     if view.manager_id is not None:
         table = table[table["total"]]
     out = _named(view, table, labels)
-    for col in RATES:
-        out[col] = [percent(v, 1) for v in out[col]]
+    small = view.rules.contact.small_sample
+    for col, base in (("outcome_rate", "contacted"), ("control_rate", "control")):
+        out[col] = [_marked(percent(v, 1), n, small) for v, n in zip(out[col], out[base])]
+    out["difference"] = [
+        _marked(points(v, view.lang), min(a, b), small)
+        for v, a, b in zip(out["difference"], out["contacted"], out["control"])
+    ]
     return out.rename(columns=column_headers(SHOWN, view.rules, view.lang))
+
+
+def _marked(text: str, customers: int, small: int) -> str:
+    """A rate over fewer than `small` customers carries * (the page's caption explains it)."""
+    return f"{text} *" if text and customers < small else text
 
 
 def outcome_csv(view: View, table: pd.DataFrame, labels: dict[str, str]) -> bytes:
@@ -53,4 +63,11 @@ def outcome_csv(view: View, table: pd.DataFrame, labels: dict[str, str]) -> byte
     out = _named(view, table, labels)
     for col in RATES:
         out[col] = [None if v is None or v != v else round(float(v) * 100, 2) for v in out[col]]
-    return to_csv_bytes(out, headers=column_headers(SHOWN, view.rules, view.lang, units=True))
+    # The small-sample mark as its own column: numbers stay numbers for a spreadsheet.
+    out["small_sample"] = [
+        view.t("val.yes") if min(a, b) < view.rules.contact.small_sample else ""
+        for a, b in zip(out["contacted"], out["control"])
+    ]
+    headers = column_headers(SHOWN, view.rules, view.lang, units=True)
+    headers["small_sample"] = view.t("col.small_sample", n=view.rules.contact.small_sample)
+    return to_csv_bytes(out, headers=headers)
