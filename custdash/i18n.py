@@ -418,10 +418,18 @@ def money(value: float | None, lang: str) -> str:
 
 
 def money_exact(value: float | None, lang: str) -> str:
-    """To the fen, for a customer's row (¥99,994.00 must not read as the 10.00万 threshold)."""
+    """To the fen, for a customer's row (¥99,994.00 must not read as the 10.00万 threshold).
+    In Chinese, from 1万 on, in 万 (亿) as everywhere else on screen, cut (never rounded) to
+    0.01万: 99,994 reads 9.99万, never 10.00万; 11,973,413.28 reads 1,197.34万, not a string of
+    eight digits. The exports keep every fen."""
     if _missing(value):
         return ""
-    return f"{value:,.2f}元" if lang == "zh" else f"¥{value:,.2f}"
+    if lang != "zh":
+        return f"¥{value:,.2f}"
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if abs(value) >= size:
+            return f"{math.trunc(value / size * 100) / 100:,.2f}{unit}"
+    return f"{value:,.2f}元"
 
 
 def money_scale(lang: str) -> float:

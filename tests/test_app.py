@@ -415,9 +415,10 @@ def test_threshold_list_shows_exact_amounts(example_db, monkeypatch):
     at = _app("threshold", lang="zh")
     shown = at.dataframe[0].value
     row = shown.set_index("客户号").loc["C01"]
+    # In 万 like every figure (issue #33), cut and never rounded across the threshold; the gap to the fen.
     assert (row["月日均资产"], row["目标等级门槛"], row["差额"], row["差额比例"]) == (
-        "49,999.99元",
-        "50,000.00元",
+        "4.99万",
+        "5.00万",
         "0.01元",
         "0.00%",
     )

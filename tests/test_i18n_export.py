@@ -246,10 +246,26 @@ def test_money_above_one_yi(value, lang, text):
 
 
 def test_exact_amounts_tell_a_customer_from_the_threshold():
-    # ¥99,994 is not the 10.00万 threshold: a customer's row is shown to the fen.
+    # ¥99,994 is not the 10.00万 threshold: a customer's row never rounds up across it.
     assert money(99_994.0, "zh") == money(100_000.0, "zh") == "10.00万"
-    assert money_exact(99_994.0, "zh") == "99,994.00元" != money_exact(100_000.0, "zh")
+    assert money_exact(99_994.0, "zh") == "9.99万" != money_exact(100_000.0, "zh") == "10.00万"
     assert money_exact(99_994.0, "en") == "¥99,994.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (11_973_413.28, "1,197.34万"),  # issue #33: "11,973,413.28元" beside the overview's 万
+        (9_999.99, "9,999.99元"),
+        (10_000.0, "1.00万"),
+        (99_999_999.99, "9,999.99万"),
+        (123_456_789.0, "1.23亿"),
+        (-15_555.0, "-1.55万"),
+        (3.5, "3.50元"),
+    ],
+)
+def test_a_rows_amounts_read_in_wan_like_every_other_figure(value, text):
+    assert money_exact(value, "zh") == text
     assert percent(6 / 100_000, 2) == "0.01%"
 
 
