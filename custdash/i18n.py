@@ -29,6 +29,10 @@ TEXT: dict[str, dict[str, str]] = {
     "filter.branch": {"en": "Branch", "zh": "网点"},
     "filter.manager": {"en": "Manager", "zh": "客户经理"},
     "filter.as_of": {"en": "As of", "zh": "数据日期"},
+    "filter.date_hint": {
+        "en": "From {lo} to {hi}. A typed date applies on Enter or when you leave the field.",
+        "zh": "可选 {lo} 至 {hi}。手动输入的日期在按回车或离开输入框后生效。",
+    },
     "filter.all_branches": {"en": "All branches", "zh": "全部网点"},
     "filter.all_managers": {"en": "All managers", "zh": "全部客户经理"},
     "filter.store": {"en": "Store: {source}, extract date {as_of}", "zh": "数据：{source}，提取日期 {as_of}"},

@@ -161,7 +161,11 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
             on_change=_changed,
             args=("as_of", "w_as_of"),
             format="YYYY-MM-DD",
+            # Streamlit's own out-of-range message is English only (and hidden): the range and
+            # when a typed date takes effect, in the reader's language.
+            help=t("filter.date_hint", lang, lo=lo.isoformat(), hi=info.as_of.isoformat()),
         )
+        st.caption(t("filter.date_hint", lang, lo=lo.isoformat(), hi=info.as_of.isoformat()))
         st.divider()
         st.caption(t("login.signed_in", lang, user=viewer.username, role=t(f"role.{viewer.role}", lang)))
         if st.button(t("login.logout", lang), icon=":material/logout:", key="logout"):

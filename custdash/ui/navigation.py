@@ -26,14 +26,18 @@ from custdash.views import PAGE, PAGES, pages_for
 
 _nav = threading.local()
 
-# Streamlit's chart toolbar offers the chart's data ("Show data"), a PNG and the Vega-Lite spec
-# (data inline) with no option to turn them off; client.disableDataExport (config.toml, server.py)
-# removes only the tables' CSV. Data leaves only through custdash's downloads (scope at delivery,
-# masking, audit), so these buttons are not drawn. Style only: Streamlit puts it out of the flow.
+# Parts of Streamlit that are not drawn (style only: Streamlit puts it out of the flow):
+# - the tables' and charts' toolbar: the charts' offers the chart's data ("Show data"), a PNG and
+#   the Vega-Lite spec (data inline) with no option to turn them off (client.disableDataExport
+#   removes only the tables' CSV), and data leaves only through custdash's downloads (scope at
+#   delivery, masking, audit); what remains (fullscreen, search, columns) speaks English only;
+# - "Press Ctrl+Enter to submit form" and the date field's "Date set outside allowed range",
+#   English only: the pages say the same in the reader's language (filter.date_hint).
 NO_EXPORT_CONTROLS = """<style>
-[data-testid="stElementToolbar"] button[aria-label^="Show data"],
-[data-testid="stElementToolbar"] button[aria-label^="Download as"],
-[data-testid="stElementToolbar"] button[aria-label^="Copy Vega-Lite spec"] { display: none !important; }
+[data-testid="stElementToolbar"],
+[data-testid="InputInstructions"],
+[data-testid^="stDateInputError"],
+[data-testid="stDateInputField"] [role="alert"] { display: none !important; }
 </style>"""
 
 

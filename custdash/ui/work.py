@@ -101,19 +101,23 @@ def contact_dialog(view: View, customer_id: str, name: str, list_name: str) -> N
                 view.t("contact.outcome"), OUTCOMES, format_func=lambda o: view.t(f"contact.outcome.{o}")
             )
             note = st.text_area(view.t("contact.note"), max_chars=200)
+            earliest = min(today, view.store_as_of) - timedelta(days=view.rules.contact.backdate_days)
             on = st.date_input(
                 view.t("contact.on"),
                 value=today,
-                min_value=min(today, view.store_as_of) - timedelta(days=view.rules.contact.backdate_days),
+                min_value=earliest,
                 max_value=today,
                 format="YYYY-MM-DD",
+                help=view.t("filter.date_hint", lo=earliest.isoformat(), hi=today.isoformat()),
             )
+            latest = today + timedelta(days=view.rules.contact.follow_up_days)
             follow = st.date_input(
                 view.t("contact.follow_up"),
                 value=None,
                 min_value=today,
-                max_value=today + timedelta(days=view.rules.contact.follow_up_days),
+                max_value=latest,
                 format="YYYY-MM-DD",
+                help=view.t("filter.date_hint", lo=today.isoformat(), hi=latest.isoformat()),
             )
             saved = st.form_submit_button(view.t("contact.save"), type="primary")
         if saved:

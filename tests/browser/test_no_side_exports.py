@@ -12,8 +12,8 @@ from tests.browser.helpers import exceptions, open_page, settle
 
 pytestmark = pytest.mark.browser
 
-# What a table's or chart's toolbar may still offer: none of these lets data out.
-HARMLESS = {"Fullscreen", "Show/hide columns", "Search", "Close fullscreen"}
+# What a table's or chart's toolbar may still offer: nothing (what is left speaks English only).
+HARMLESS: set[str] = set()
 ELEMENTS = "[data-testid=stDataFrame], [data-testid=stVegaLiteChart], [data-testid=stTable]"
 VISIBLE_TOOLBAR = """els => els.filter(e => e.offsetParent !== null)
     .map(e => (e.getAttribute('aria-label') || e.innerText).trim())"""
@@ -69,3 +69,29 @@ def test_a_link_to_another_roles_page_says_so_in_the_readers_language(server, pa
     alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
     assert any("您的角色不能打开“审计日志”页面" in a for a in alerts), alerts
     assert page.locator("[data-testid=stDataFrame]").count() == 0
+
+
+def test_in_chinese_no_english_streamlit_text_shows_in_a_form_or_a_date_field(server, page, demo_db):
+    """Issue #33: "Press Ctrl+Enter to submit form" under the note and "Date set outside allowed
+    range" under a typed date, in 中文 mode."""
+    from tests.conftest import fetch
+
+    [(cid,)] = fetch(demo_db, "SELECT customer_id FROM customer WHERE branch_id = 'B001' ORDER BY 1 LIMIT 1")
+    open_page(page, f"{server}/customer?lang=zh&customer={cid}", user="head")
+    page.get_by_role("button", name="记录联系").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    dialog.get_by_role("textbox").first.fill("回访客户")
+    for part, value in (("year", "2019"), ("month", "01"), ("day", "01")):  # long before the earliest allowed
+        dialog.get_by_role("spinbutton", name=f"{part}, 联系日期").focus()
+        page.keyboard.type(value)
+    page.keyboard.press("Tab")
+    visible = page.evaluate(
+        """() => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.offsetParent !== null && e.children.length === 0)
+            .map(e => e.innerText || '').join('\\n')"""
+    )
+    for english in ("Press Ctrl+Enter", "Press Enter", "outside allowed range", "Please select a date"):
+        assert english not in visible, english
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert "手动输入的日期在按回车或离开输入框后生效" in sidebar
