@@ -171,7 +171,8 @@ def count_bars(
     axis = alt.Axis(labelAngle=0)
     if label_step > 1:
         axis = alt.Axis(
-            labelAngle=-40,
+            # Upright: at -40° the neighbouring words ("24+", "从未动户") ran into each other.
+            labelAngle=-90,
             labelOverlap=False,
             labelExpr=f"isNaN(toNumber(datum.value)) || toNumber(datum.value) % {label_step} == 0 ? datum.label : ''",
         )

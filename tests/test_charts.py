@@ -119,6 +119,7 @@ def test_months_chart_labels_the_words_and_every_third_month():
     )
     axis = chart.to_dict()["encoding"]["x"]["axis"]
     assert axis["labelOverlap"] is False and "% 3 == 0" in axis["labelExpr"] and "isNaN" in axis["labelExpr"]
+    assert axis["labelAngle"] == -90  # issue #33: at -40° "24+" and "从未动户" overlapped
     assert chart.to_dict()["encoding"]["x"]["sort"] == months
 
 

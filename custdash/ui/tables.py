@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -144,6 +145,21 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
     return out.rename(columns=column_headers(list(out.columns), view.rules, view.lang))
 
 
+def _text_px(text: str) -> int:
+    """About how wide a text is in the table's font: a CJK character twice a Latin one."""
+    return sum(14 if unicodedata.east_asian_width(ch) in "WF" else 8 for ch in text)
+
+
+def fitted_columns(shown: pd.DataFrame, *, widest: int = 360) -> dict[str, Any]:
+    """Column widths that show every header whole (Streamlit sizes a column by its cells and cut
+    "升级后…", "当前波次目…"), and the widest cell of the rows shown, up to `widest` pixels."""
+    widths = {}
+    for col in shown.columns:
+        cells = max((_text_px(str(v)) for v in shown[col].head(SCREEN_ROWS)), default=0)
+        widths[col] = st.column_config.Column(width=min(max(_text_px(str(col)), cells) + 32, widest))
+    return widths
+
+
 class DownloadRefused(PermissionError):
     """The session behind a download button ended (sign-out, idle expiry) before the click."""
 
@@ -198,10 +214,12 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
     if "contact_status" in cols and "phone" in cols:
         cols.remove("contact_status")
         cols.insert(cols.index("phone") + 1, "contact_status")
+    table = localise(shown[cols], view, exact=True)
     event = st.dataframe(
-        localise(shown[cols], view, exact=True),
+        table,
         hide_index=True,
         width="stretch",
+        column_config=fitted_columns(table),
         on_select="rerun",
         selection_mode="single-row",
         # A logged contact re-sorts the list (new first): a new key, so no stale selection
@@ -235,10 +253,12 @@ def download_buttons(view: View, list_name: str, extra: dict[str, Any]) -> None:
 
 def show_queue(view: View, queue: pd.DataFrame) -> None:
     """A manager's day: the queue, a selected row's actions, the call sheet's downloads."""
+    table = localise(queue.drop(columns=["contact_list"]), view, exact=True)
     event = st.dataframe(
-        localise(queue.drop(columns=["contact_list"]), view, exact=True),
+        table,
         hide_index=True,
         width="stretch",
+        column_config=fitted_columns(table),
         on_select="rerun",
         selection_mode="single-row",
         key=f"rows_myday_{view.lang}_{contacts_version(view.target)}",
