@@ -86,12 +86,22 @@ def neutralise(value: object) -> object:
     return value
 
 
+def people_order(columns: list[str]) -> list[str]:
+    """The columns as people read a list, on screen and in its human file alike: the status right
+    after who the customer is (after the phone). The machine form keeps the contract's order."""
+    cols = list(columns)
+    if "contact_status" in cols and "phone" in cols:
+        cols.remove("contact_status")
+        cols.insert(cols.index("phone") + 1, "contact_status")
+    return cols
+
+
 def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """A list as a person reads it in `lang` (values only; headers from `human_headers`):
     tiers named, yes/no words, wave statuses translated; amounts, counts and dates untouched
     (they stay numbers and dates in the file). Returns the table and each column's kind
     ("money", "int", "pct", "date", "text") for the spreadsheet's number formats."""
-    out = with_due_aim(df, rules=rules, lang=lang)
+    out = with_due_aim(df[people_order(list(df.columns))], rules=rules, lang=lang)
     kinds: dict[str, str] = {}
     # Each distinct code is translated once (a list at 1M customers has 156,000 rows, a
     # handful of distinct codes).

@@ -528,9 +528,10 @@ def test_the_call_sheet_is_the_queue_delivered_and_audited(store, rules):
     engine.dispose()
     writer.dispose()
     lines = sheet.data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "客户号,姓名,手机号,网点,客户经理,联系原因,下次跟进,跟进状态,记录名单"
+    # The status where the screen has it, after the phone (issue #33: the file had it last).
+    assert lines[0] == "客户号,姓名,手机号,跟进状态,网点,客户经理,联系原因,下次跟进,记录名单"
     assert [line.split(",")[0] for line in lines[1:]] == ["C15", "C14", "C01", "C08", "C02"]
-    assert lines[1].split(",")[5:] == ["蜜月期", "", "未联系", "蜜月期第1波"]
+    assert lines[1].split(",")[3] == "未联系" and lines[1].split(",")[6:] == ["蜜月期", "", "蜜月期第1波"]
     assert (events.iloc[0]["event"], events.iloc[0]["list_name"], events.iloc[0]["rows"]) == ("export", "myday", 5)
 
 

@@ -291,26 +291,26 @@ def test_download_in_chinese_names_every_header_with_units(example_store):
     text = _deliver(str(example_store), "threshold", viewer=ADMIN, lang="zh").decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0] == (
-        "客户号,姓名,手机号,网点,客户经理,等级,月日均资产（元）,目标等级,目标等级门槛（元）,差额（元）,差额比例（%）,升级后免费观影次数,跟进状态"
+        "客户号,姓名,手机号,跟进状态,网点,客户经理,等级,月日均资产（元）,目标等级,目标等级门槛（元）,差额（元）,差额比例（%）,升级后免费观影次数"
     )
     assert lines[1:3] == [
-        "C01,赵一,138****0001,B1,M1,V0 大众,49999.99,V1 潜力,50000.00,0.01,0.00,4,未联系",
-        "C03,孙三,138****0003,B1,M2,V1 潜力,90000.00,V2 金卡,100000.00,10000.00,10.00,6,未联系",
+        "C01,赵一,138****0001,未联系,B1,M1,V0 大众,49999.99,V1 潜力,50000.00,0.01,0.00,4",
+        "C03,孙三,138****0003,未联系,B1,M2,V1 潜力,90000.00,V2 金卡,100000.00,10000.00,10.00,6",
     ]
     dormant = _deliver(str(example_store), "dormant", viewer=ADMIN, lang="zh").decode("utf-8-sig").splitlines()
     assert (
         dormant[0]
-        == "客户号,姓名,手机号,网点,客户经理,睡眠卡数,最后动户日,开户即睡眠,卡内余额（元）,零元卡,近12月峰值资产（元）,优先,跟进状态"
+        == "客户号,姓名,手机号,跟进状态,网点,客户经理,睡眠卡数,最后动户日,开户即睡眠,卡内余额（元）,零元卡,近12月峰值资产（元）,优先"
     )
-    assert dormant[1] == "C10,陈十,138****0010,B1,M2,1,,是,0.00,是,70000.00,是,未联系"
+    assert dormant[1] == "C10,陈十,138****0010,未联系,B1,M2,1,,是,0.00,是,70000.00,是"
     honeymoon = _deliver(str(example_store), "honeymoon", viewer=ADMIN, lang="en").decode("utf-8-sig").splitlines()
     assert honeymoon[0] == (
-        "Customer ID,Name,Phone,Branch,Manager,Opened,Day,1 Activate,2 First product,3 Deepen,4 Upgrade,"
-        "Due waves,Aim of the due wave,Overdue waves,Status"
+        "Customer ID,Name,Phone,Status,Branch,Manager,Opened,Day,1 Activate,2 First product,3 Deepen,4 Upgrade,"
+        "Due waves,Aim of the due wave,Overdue waves"
     )
     assert (
         honeymoon[1]
-        == 'C17,朱十七,138****0017,B2,M3,2026-08-07,100,done,done,overdue,due,4,"Tier review, alliance invitation",3,new'
+        == 'C17,朱十七,138****0017,new,B2,M3,2026-08-07,100,done,done,overdue,due,4,"Tier review, alliance invitation",3'
     )
 
 

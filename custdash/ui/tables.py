@@ -13,7 +13,7 @@ from sqlmodel import Session
 from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
 from custdash.delivery import FORMATS, ListRequest, deliver_list
-from custdash.export import export_filename, mask_frame, with_due_aim
+from custdash.export import export_filename, mask_frame, people_order, with_due_aim
 from custdash.i18n import (
     BOOL_COLS,
     LIST_COLS,
@@ -208,13 +208,9 @@ def show_list(view: View, list_name: str, **extra: Any) -> None:
     # A list counts customers, the maturity list products (a row each).
     st.caption(view.t(f"{list_name}.rows" if f"{list_name}.rows" in TEXT else "common.rows", n=total))
     shown = data(view, f"list:{list_name}", limit=SCREEN_ROWS, **extra)
-    # On screen the status comes right after who the customer is (the files keep the contract's
-    # order, status last).
-    cols = list(shown.columns)
-    if "contact_status" in cols and "phone" in cols:
-        cols.remove("contact_status")
-        cols.insert(cols.index("phone") + 1, "contact_status")
-    table = localise(shown[cols], view, exact=True)
+    # The status right after who the customer is, as in the human files (the machine form keeps
+    # the contract's order, status last).
+    table = localise(shown[people_order(list(shown.columns))], view, exact=True)
     event = st.dataframe(
         table,
         hide_index=True,
