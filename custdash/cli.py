@@ -233,7 +233,12 @@ def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
         except ScopeDenied as e:
             raise UsageError(str(e)) from None
         name = export_filename(
-            args.list, as_of=request.as_of, branch_id=scope.branch_id, manager_id=scope.manager_id, ext=args.format
+            args.list,
+            as_of=request.as_of,
+            branch_id=scope.branch_id,
+            manager_id=scope.manager_id,
+            ext=args.format,
+            extra=request.extra,
         )
         out = _export_target(args.out, name)
         try:

@@ -93,6 +93,11 @@ def deliver_list(read: Session, audit: Session, *, viewer: Viewer, rules: Rules,
     )
     audit.commit()
     name = export_filename(
-        request.name, as_of=request.as_of, branch_id=scope.branch_id, manager_id=scope.manager_id, ext=request.fmt
+        request.name,
+        as_of=request.as_of,
+        branch_id=scope.branch_id,
+        manager_id=scope.manager_id,
+        ext=request.fmt,
+        extra=request.extra,
     )
     return ListFile(data=data, rows=len(df), file_name=name, mime=FORMATS[request.fmt])

@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,14 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _option_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value * 100:g}pct" if 0 < value < 1 else f"{value:g}"  # a band of 0.05: 5pct
+    if isinstance(value, (list, tuple)):
+        return ".".join(map(str, value))
+    return str(value)
 
 
 def people_order(columns: list[str]) -> list[str]:
@@ -398,11 +407,23 @@ def to_xlsx_bytes(
     return out.getvalue()
 
 
-def export_filename(list_name: str, *, as_of: date, branch_id: str | None, manager_id: str | None, ext: str) -> str:
+def export_filename(
+    list_name: str,
+    *,
+    as_of: date,
+    branch_id: str | None,
+    manager_id: str | None,
+    ext: str,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """custdash_<list>[_<option>-<value>…]_<scope>_<date>.<ext>: the options that shaped the list
+    (a threshold band of 5 %, the statuses asked for) are in the name, so two files never look
+    alike when they hold different customers."""
     scope = "all"
     if branch_id:
         scope = f"branch-{branch_id}"
     if manager_id:
         scope += f"_manager-{manager_id}" if branch_id else f"manager-{manager_id}"
-    name = f"custdash_{list_name}_{scope}_{as_of.isoformat()}.{ext}"
+    options = "".join(f"_{k}-{_option_text(v)}" for k, v in sorted((extra or {}).items()) if v not in (None, (), []))
+    name = f"custdash_{list_name}{options}_{scope}_{as_of.isoformat()}.{ext}"
     return re.sub(r"\.{2,}", ".", _SAFE_NAME.sub("-", name))

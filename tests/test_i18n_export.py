@@ -225,6 +225,17 @@ def test_export_filename_names_list_scope_and_date():
         export_filename("x", as_of=d, branch_id="../../etc", manager_id=None, ext="csv")
         == "custdash_x_branch-.-.-etc_2026-11-22.csv"
     )
+    # Issue #33: the band and the statuses asked for are in the name (two files, two lists).
+    assert (
+        export_filename("threshold", as_of=d, branch_id=None, manager_id=None, ext="csv", extra={"band": 0.05})
+        == "custdash_threshold_band-5pct_all_2026-11-22.csv"
+    )
+    assert (
+        export_filename(
+            "dormant", as_of=d, branch_id="B001", manager_id=None, ext="csv", extra={"status": ("new", "no_answer")}
+        )
+        == "custdash_dormant_status-new.no_answer_branch-B001_2026-11-22.csv"
+    )
 
 
 def test_t_formats_and_falls_back_to_english():

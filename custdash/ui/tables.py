@@ -239,7 +239,12 @@ def download_buttons(view: View, list_name: str, extra: dict[str, Any]) -> None:
             mime=FORMATS[fmt],
             on_click="ignore",
             file_name=export_filename(
-                list_name, as_of=view.as_of, branch_id=view.branch_id, manager_id=view.manager_id, ext=fmt
+                list_name,
+                as_of=view.as_of,
+                branch_id=view.branch_id,
+                manager_id=view.manager_id,
+                ext=fmt,
+                extra=extra,
             ),
             key=f"dl_{list_name}_{fmt}",
             icon=":material/download:",
