@@ -204,9 +204,13 @@ def excel_text(value: object) -> object:
     return value
 
 
-def _prepare(df: pd.DataFrame, headers: Mapping[str, str] | None, *, keep_id: bool = True) -> pd.DataFrame:
+def _prepare(
+    df: pd.DataFrame, headers: Mapping[str, str] | None, *, keep_id: bool = True, neutral: bool = True
+) -> pd.DataFrame:
+    """`neutral`: quote text a spreadsheet would run (CSV). A workbook writes every text cell as
+    a typed string, which never runs: there the name stays as the customer's, with no quote."""
     out = df[_column_order(df)].copy()
-    for col in out.columns:
+    for col in out.columns if neutral else ():
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             # .tolist() first: iterating pandas' Arrow-backed strings cell by cell is ten times slower.
             out[col] = [neutralise(v) for v in out[col].tolist()]
@@ -357,7 +361,7 @@ def to_xlsx_bytes(
     import xlsxwriter
 
     columns = _column_order(df)
-    data = _prepare(df, headers, keep_id=keep_id)
+    data = _prepare(df, headers, keep_id=keep_id, neutral=False)
     frame_buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         frame_buf,

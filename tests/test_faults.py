@@ -226,3 +226,27 @@ def test_read_only_data_directory(demo_db, tmp_path, monkeypatch):
     assert [c.value for c in at.code] == [
         f"Make {ro_dir} writable, or set CUSTDASH_DB to a store in a writable directory."
     ]
+
+
+def test_a_formula_looking_name_reads_as_written_in_the_workbook_and_never_runs(tmp_path, bad):
+    """Issue #33: the neutralising quote showed in Excel. A workbook's cells are typed strings (a
+    formula cannot run there): the name as the customer's, no quote; the CSV keeps its quote."""
+    import openpyxl
+
+    text = (bad / "customers.csv").read_text(encoding="utf-8")
+    (bad / "customers.csv").write_text(text.replace("王八", "=cmd|' /C calc'!A0"), encoding="utf-8")
+    db = fresh_store(tmp_path, "f.db")
+    import_extract(bad, db)
+    out = tmp_path / "d.xlsx"
+    r = subprocess.run(
+        [sys.executable, "-m", "custdash", "export", "dormant", "--format", "xlsx", "--out", str(out), "--db", str(db)],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    names = {row[0].value: row[header.index("name")] for row in sheet.iter_rows(min_row=2)}
+    cell = names["C08"]
+    assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")

@@ -132,7 +132,8 @@ def test_xlsx_has_no_formulas_and_all_rows(tmp_path):
     assert rows[0] == ("customer_id", "name", "aum")
     assert len(rows) == 1 + len(INJECTION)
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
-    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    # A typed string, never a formula: shown as the customer's name, without the CSV's quote.
+    assert rows[1][1] == '=HYPERLINK("http://x")'
     assert rows[2][2] == -2.0
 
 
@@ -143,7 +144,7 @@ def _xlsx_cell_by_cell(df: pd.DataFrame, *, headers=None, keep_id=True, kinds=No
     from custdash.export import NUMBER_FORMATS, _column_order, _prepare
 
     columns = _column_order(df)
-    data = _prepare(df, headers, keep_id=keep_id)
+    data = _prepare(df, headers, keep_id=keep_id, neutral=False)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
