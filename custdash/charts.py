@@ -92,6 +92,43 @@ def tier_bars(
     )
 
 
+def tier_shares(df: pd.DataFrame, *, rules: Rules, lang: str, title: str) -> alt.Chart:
+    """Each tier's share of the customers beside its share of the AUM (a bar each, 100 % wide):
+    where the money sits shows even when the mass tier has a hundred times the customers."""
+    data = _with_tier_labels(df, rules, lang)
+    measures = {"customers": t("chart.share_customers", lang), "aum": t("chart.share_aum", lang)}
+    rows = []
+    for measure, label in measures.items():
+        total = float(data[measure].sum()) or 1.0
+        for tier, value in zip(data["tier_label"], data[measure]):
+            rows.append({"measure": label, "tier_label": tier, "share": float(value) / total, "value": float(value)})
+    long = pd.DataFrame(rows, columns=["measure", "tier_label", "share", "value"])
+    order = [tier_label(c, rules, lang) for c in rules.tier_codes]
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("measure:N", sort=list(measures.values()), title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("share:Q", stack="zero", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(
+                "tier_label:N",
+                scale=tier_scale(rules, lang),
+                sort=order,
+                title=t("col.tier", lang),
+                legend=alt.Legend(orient="bottom", columns=len(order)),
+            ),
+            order=alt.Order("tier_order:Q"),
+            tooltip=[
+                alt.Tooltip("tier_label:N", title=t("col.tier", lang)),
+                alt.Tooltip("measure:N", title=t("col.stage", lang)),
+                alt.Tooltip("share:Q", title=t("chart.share", lang), format=".1%"),
+            ],
+        )
+        .transform_calculate(tier_order=f"indexof({order!r}, datum.tier_label)")
+        .properties(width=WIDTH, height=alt.Step(40))
+    )
+
+
 def migration_heatmap(df: pd.DataFrame, *, rules: Rules, lang: str, title: str, up_red: bool = True) -> alt.Chart:
     data = _with_tier_labels(df, rules, lang, "from_tier").rename(columns={"tier_label": "from_label"})
     data["to_label"] = [tier_label(c, rules, lang) for c in data["to_tier"]]

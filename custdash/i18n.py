@@ -276,7 +276,7 @@ TEXT: dict[str, dict[str, str]] = {
     "overview.honeymoon_due": {"en": "Waves due", "zh": "蜜月待办"},
     "overview.honeymoon_overdue": {"en": "Waves overdue", "zh": "蜜月逾期"},
     "overview.unused": {"en": "Tickets unused", "zh": "观影未用"},
-    "overview.tiers": {"en": "Customers per tier", "zh": "各等级客户数"},
+    "overview.tiers": {"en": "Customers and AUM by tier", "zh": "各等级客户数与资产占比"},
     # tiers page
     "tiers.split": {"en": "Split by", "zh": "拆分维度"},
     "tiers.split_none": {"en": "Nothing", "zh": "不拆分"},
@@ -350,6 +350,8 @@ TEXT: dict[str, dict[str, str]] = {
     # charts
     "chart.aum": {"en": "AUM (¥)", "zh": "资产（万元）"},
     "chart.customers": {"en": "Customers", "zh": "客户数"},
+    "chart.share_customers": {"en": "Share of customers", "zh": "客户数占比"},
+    "chart.share_aum": {"en": "Share of AUM", "zh": "资产占比"},
     "chart.share": {"en": "Share", "zh": "占比"},
     "unit.money": {"en": " (CNY)", "zh": "（元）"},
     "unit.percent": {"en": " (%)", "zh": "（%）"},

@@ -136,3 +136,21 @@ def test_the_outcome_rates_chart_names_every_list():
     y = spec["encoding"]["y"]
     assert (y["field"], y["sort"], y["axis"]["labelOverlap"]) == ("list_label", list(labels.values()), False)
     assert spec["height"] == 60 * 7
+
+
+def test_tier_shares_put_customers_and_aum_side_by_side():
+    """Issue #33: in counts the V0 bar (16,000) dwarfed V4-V6 (a few hundred), which hold the money."""
+    df = pd.DataFrame(
+        {
+            "tier": RULES.tier_codes,
+            "customers": [16_000, 3000, 800, 300, 60, 30, 10],
+            "aum": [0.4e8, 1.5e8, 1.2e8, 0.9e8, 0.4e8, 0.5e8, 1.1e8],
+        }
+    )
+    chart = charts.tier_shares(df, rules=RULES, lang="zh", title="t")
+    data = chart.data
+    shares = data.pivot(index="tier_label", columns="measure", values="share")
+    assert set(data["measure"]) == {"客户数占比", "资产占比"}
+    assert abs(shares["客户数占比"].sum() - 1) < 1e-9 and abs(shares["资产占比"].sum() - 1) < 1e-9
+    v6 = [label for label in shares.index if label.startswith("V6")][0]
+    assert shares.loc[v6, "客户数占比"] < 0.001 and shares.loc[v6, "资产占比"] > 0.15
