@@ -6,6 +6,8 @@ or 万 (Chinese); tiers always have the same colour.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import altair as alt
 import pandas as pd
 
@@ -521,11 +523,35 @@ def outcome_rates(df: pd.DataFrame, *, lang: str, title: str, list_labels: dict[
     )
 
 
+def _days_inside(week: date, window: tuple[date, date] | None) -> int:
+    """How many of the week's seven days fall inside `window` (all of them without one)."""
+    if window is None:
+        return 7
+    first, last = max(week, window[0]), min(week + timedelta(days=6), window[1])
+    return max((last - first).days + 1, 0)
+
+
 def week_bars(
-    df: pd.DataFrame, *, value: str, value_title: str, lang: str, title: str, money: bool = False
+    df: pd.DataFrame,
+    *,
+    value: str,
+    value_title: str,
+    lang: str,
+    title: str,
+    money: bool = False,
+    window: tuple[date, date] | None = None,
 ) -> alt.Chart:
-    """Bars of `value` per week (`week`: the week's first day). `money`: an amount, in 万 in Chinese."""
-    data = df.assign(week=[d.isoformat() for d in df["week"]])
+    """Bars of `value` per week (`week`: the week's first day). `money`: an amount, in 万 in
+    Chinese. `window`: the first and last day counted; a week only partly inside it is labelled
+    with its days and drawn pale, so a short week never reads as a quiet one."""
+    days = [_days_inside(d, window) for d in df["week"]]
+    data = df.assign(
+        week=[
+            d.isoformat() if n == 7 else t("chart.part_week", lang, week=d.isoformat(), n=n)
+            for d, n in zip(df["week"], days)
+        ],
+        partial=[n < 7 for n in days],
+    )
     if money:
         data[value] = data[value] / money_scale(lang)
     fmt = ",.2f" if money else ","
@@ -533,8 +559,9 @@ def week_bars(
         alt.Chart(data, title=title)
         .mark_bar(color="#2a9d8f" if money else "#3b6ea8")
         .encode(
-            x=alt.X("week:N", title=t("col.week", lang), axis=alt.Axis(labelAngle=0)),
+            x=alt.X("week:N", title=t("col.week", lang), sort=list(data["week"]), axis=alt.Axis(labelAngle=0)),
             y=alt.Y(f"{value}:Q", title=value_title),
+            opacity=alt.Opacity("partial:N", scale=alt.Scale(domain=[False, True], range=[1.0, 0.4]), legend=None),
             tooltip=[
                 alt.Tooltip("week:N", title=t("col.week", lang)),
                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),

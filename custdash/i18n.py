@@ -353,6 +353,7 @@ TEXT: dict[str, dict[str, str]] = {
     "chart.share_customers": {"en": "Share of customers", "zh": "客户数占比"},
     "chart.share_aum": {"en": "Share of AUM", "zh": "资产占比"},
     "chart.share": {"en": "Share", "zh": "占比"},
+    "chart.part_week": {"en": "{week} ({n} days)", "zh": "{week}（{n}天）"},
     "unit.money": {"en": " (CNY)", "zh": "（元）"},
     "unit.percent": {"en": " (%)", "zh": "（%）"},
     "unit.points": {"en": " (percentage points)", "zh": "（百分点）"},

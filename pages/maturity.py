@@ -1,6 +1,8 @@
 """Maturity takeover (到期承接): deposits and wealth products about to mature, and how many
 matured ones were kept."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from custdash import charts, ui
@@ -25,6 +27,8 @@ st.metric(
 )
 ui.show_list(view, "maturity")
 weeks = ui.data(view, "maturities_by_week")
+# The list's window: the first and the last week may hold only some of their days.
+window = (view.as_of + timedelta(days=1), view.as_of + timedelta(days=m.days_ahead))
 if weeks["products"].sum():
     c1, c2 = st.columns(2)
     c1.altair_chart(
@@ -34,6 +38,7 @@ if weeks["products"].sum():
             value_title=view.t("col.products"),
             lang=view.lang,
             title=view.t("maturity.by_week"),
+            window=window,
         ),
         width="stretch",
     )
@@ -45,6 +50,7 @@ if weeks["products"].sum():
             lang=view.lang,
             title=view.t("maturity.amount_by_week"),
             money=True,
+            window=window,
         ),
         width="stretch",
     )

@@ -154,3 +154,17 @@ def test_tier_shares_put_customers_and_aum_side_by_side():
     assert abs(shares["客户数占比"].sum() - 1) < 1e-9 and abs(shares["资产占比"].sum() - 1) < 1e-9
     v6 = [label for label in shares.index if label.startswith("V6")][0]
     assert shares.loc[v6, "客户数占比"] < 0.001 and shares.loc[v6, "资产占比"] > 0.15
+
+
+def test_a_week_only_partly_in_the_window_says_so_and_is_drawn_pale():
+    """Issue #33: the last week of the 30 days held three of its days and looked like a quiet week."""
+    from datetime import date
+
+    weeks = [date(2026, 11, 16), date(2026, 11, 23), date(2026, 12, 14), date(2026, 12, 21)]
+    df = pd.DataFrame({"week": weeks, "products": [5, 20, 14, 2]})
+    window = (date(2026, 11, 23), date(2026, 12, 22))
+    chart = charts.week_bars(df, value="products", value_title="n", lang="zh", title="t", window=window)
+    assert chart.data["week"].tolist() == ["2026-11-16（0天）", "2026-11-23", "2026-12-14", "2026-12-21（2天）"]
+    assert chart.data["partial"].tolist() == [True, False, False, True]
+    english = charts.week_bars(df, value="products", value_title="n", lang="en", title="t", window=window)
+    assert english.data["week"].tolist()[-1] == "2026-12-21 (2 days)"
