@@ -24,7 +24,15 @@ if not grid.empty:
         charts.wave_grid(grid, lang=view.lang, title=view.t("honeymoon.grid"), wave_labels=waves), width="stretch"
     )
 st.subheader(view.t("honeymoon.calls"))
-ui.show_list(view, "honeymoon")
+which = st.segmented_control(
+    view.t("honeymoon.which"),
+    ["all", "due", "overdue"],
+    # The overview's tiles set the choice before the page opens; a default then would clash with it.
+    default=None if "honeymoon_waves" in st.session_state else "all",
+    key="honeymoon_waves",
+    format_func=lambda w: view.t(f"honeymoon.which_{w}"),
+)
+ui.show_list(view, "honeymoon", **({"waves": which} if which in ("due", "overdue") else {}))
 st.subheader(view.t("honeymoon.cohorts"))
 cohorts = ui.data(view, "cohorts")
 if cohorts.empty:

@@ -5,6 +5,8 @@ import streamlit as st
 from custdash import charts, ui
 from custdash.views import OVERVIEW_TILES
 
+HONEYMOON_TILES = {"honeymoon_due": "due", "honeymoon_overdue": "overdue"}
+
 # "Today" only at the extract date: looking back, the page is that day's overview.
 view = ui.page(
     "overview",
@@ -48,7 +50,13 @@ for col, (key, target) in tiles:
             help=view.t("common.vs_prev"),
             **ui.delta(change, f"{change:+,}" if change else "0"),
         )
-        ui.page_link(target, view, view.t("common.open"))
+        waves = HONEYMOON_TILES.get(key)
+        if waves is None:
+            ui.page_link(target, view, view.t("common.open"))
+        elif st.button(view.t("common.open"), icon=":material/arrow_forward:", key=f"open_{key}", type="tertiary"):
+            # The two honeymoon tiles open the list filtered to what they count.
+            st.session_state.update(honeymoon_waves=waves, switch_to=target)
+            st.rerun()
 
 # Shares side by side: in counts the mass tier dwarfs V4-V6, which hold much of the money.
 st.altair_chart(

@@ -358,3 +358,49 @@ def test_a_customer_page_can_be_bookmarked_and_sent_inside_the_viewers_scope(dem
     assert not at.subheader and [i.value for i in at.info] == ["No customer matches in your scope."]
     at = _customer_page(demo_db, monkeypatch, manager, customer="C1](javascript:x)")
     assert any(w.value.startswith("The link's customer value") for w in at.warning)
+
+
+@pytest.mark.parametrize("days_back", [0, 5])  # the extract date (facts) and a day before it (live)
+@pytest.mark.parametrize("waves", ["due", "overdue"])
+def test_the_honeymoon_list_filtered_to_what_each_overview_tile_counts(example_db, rules, waves, days_back):
+    """Issue #33: 蜜月待办 and 蜜月逾期 opened the same unfiltered list."""
+    from datetime import timedelta
+
+    from custdash.queries.summary import list_sizes
+    from custdash.scope import ALL
+    from custdash.views import call_list, list_total
+    from tests.conftest import EXAMPLE_AS_OF, query_store
+
+    as_of = EXAMPLE_AS_OF - timedelta(days=days_back)
+    whole = query_store(
+        example_db, lambda s, **kw: call_list("honeymoon", s, scope=ALL, **kw), rules=rules, as_of=as_of
+    )
+    column = {"due": "due_waves", "overdue": "overdue_waves"}[waves]
+    expected = [c for c, w in zip(whole["customer_id"], whole[column]) if w]
+    shown = query_store(
+        example_db, lambda s, **kw: call_list("honeymoon", s, scope=ALL, waves=waves, **kw), rules=rules, as_of=as_of
+    )
+    total = query_store(
+        example_db, lambda s, **kw: list_total("honeymoon", s, scope=ALL, waves=waves, **kw), rules=rules, as_of=as_of
+    )
+    sizes = query_store(example_db, list_sizes, rules=rules, as_of=as_of)
+    assert shown["customer_id"].tolist() == expected and expected
+    assert total == len(expected) == sizes[f"honeymoon_{waves}"]
+
+
+def test_the_overdue_tile_opens_the_honeymoon_list_of_overdue_waves(demo_db, monkeypatch, rules):
+    from custdash.auth import Viewer
+    from custdash.queries.summary import list_sizes
+    from custdash.scope import Scope
+    from tests.conftest import query_store
+
+    monkeypatch.setenv("CUSTDASH_DB", str(demo_db))
+    monkeypatch.setenv("CUSTDASH_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("head", "head", branch_id="B001")
+    at.run()
+    at.button(key="open_honeymoon_overdue").click().run()
+    assert not at.exception and at.title[0].value == "Honeymoon"
+    overdue = query_store(demo_db, list_sizes, rules=rules, scope=Scope(branch_id="B001"))["honeymoon_overdue"]
+    assert f"{overdue:,} customers" in [c.value for c in at.caption]
+    assert at.button_group(key="honeymoon_waves").value == "overdue"

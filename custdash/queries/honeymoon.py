@@ -45,11 +45,15 @@ def wave_status_select(
     scope: Scope = ALL,
     call_list_only: bool = False,
     limit: int | None = None,
+    waves: str | None = None,
 ) -> Select[Any]:
     """Customers in honeymoon with each wave's status, in list order: most overdue waves
     first, then the oldest relationship, then customer id (the first `limit` of them, when
-    given). With `call_list_only`, only those with a due or an overdue wave."""
-    waves = rules.honeymoon.waves
+    given). With `call_list_only`, only those with a due or an overdue wave; `waves` "due" or
+    "overdue": only those with a wave in that status (the overview's two honeymoon tiles)."""
+    if waves not in (None, "due", "overdue"):
+        raise ValueError(f"waves must be 'due' or 'overdue', got {waves!r}")
+    only, waves = waves, rules.honeymoon.waves
     logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
     written = _written_rows(session, as_of=as_of, rules=rules, scope=scope)
     if written is not None:
@@ -58,13 +62,15 @@ def wave_status_select(
         status = [wave_status_case(w, as_of, done=done(w), opened_on=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
         where = [*where, in_window(as_of, rules, f.opened_on)]
+        wanted = (only,) if only else ("due", "overdue")
         if call_list_only:
             if f is CustomerFact:
                 # The facts' flags hold the extract's touches; a logged contact can only make a
                 # wave done, so they find every candidate and the statuses decide.
-                where.append(f.honeymoon_due | f.honeymoon_overdue)
-            if logged is not None or f is not CustomerFact:
-                where.append(or_(*[st.in_(("due", "overdue")) for st in status]))
+                flag = {"due": f.honeymoon_due, "overdue": f.honeymoon_overdue}
+                where.append(or_(*[flag[w] for w in wanted]))
+            if logged is not None or f is not CustomerFact or only:
+                where.append(or_(*[st.in_(wanted) for st in status]))
         order = [n_overdue(status).desc(), f.opened_on, f.customer_id]
         if limit is None:
             stmt = stmt.where(*where)
@@ -82,7 +88,7 @@ def wave_status_select(
         stmt = select(*person_columns(), Customer.opened_on).where(*customers_at(as_of, scope), in_window(as_of, rules))
         if call_list_only:
             due, overdue = flags(rules, as_of, done=done)
-            stmt = stmt.where(due | overdue)
+            stmt = stmt.where({"due": due, "overdue": overdue}[only] if only else due | overdue)
         order = [n_overdue(status).desc(), Customer.opened_on, Customer.customer_id]
     stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(status, waves)])
     return stmt.order_by(*order).limit(limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -16,7 +17,7 @@ from custdash.queries.churn import churn_select
 from custdash.queries.common import count_rows, ids_only
 from custdash.queries.dormant import dormant_select
 from custdash.queries.downgrade import downgrade_select
-from custdash.queries.honeymoon import honeymoon_counts
+from custdash.queries.honeymoon import honeymoon_counts, wave_status_select
 from custdash.queries.maturity import maturity_select
 from custdash.queries.threshold import threshold_select
 from custdash.queries.tiers import tier_distribution
@@ -100,7 +101,13 @@ def list_sizes(
             select(*[func.sum(getattr(r, n)) for n in SIZES]).where(r.as_of == as_of, *scope.where(r))
         ).one()
         return {**{n: int(v or 0) for n, v in zip(SIZES, row)}, **live}
-    counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=worked)
     sizes = {name: size(name, select_list) for name, select_list in RULE_LISTS.items()}
-    sizes.update(honeymoon_due=counts["due"], honeymoon_overdue=counts["overdue"])
+    if worked:
+        # As the two tiles' lists are worked: the honeymoon list with a wave due (overdue), the
+        # do-not-contact customers off it, exactly what each tile opens.
+        for key, waves in (("honeymoon_due", "due"), ("honeymoon_overdue", "overdue")):
+            sizes[key] = size(key, partial(wave_status_select, call_list_only=True, waves=waves))
+    else:
+        counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=False)
+        sizes.update(honeymoon_due=counts["due"], honeymoon_overdue=counts["overdue"])
     return {**{n: sizes[n] for n in SIZES}, **live}
