@@ -29,21 +29,12 @@ TEXT: dict[str, dict[str, str]] = {
     "filter.branch": {"en": "Branch", "zh": "网点"},
     "filter.manager": {"en": "Manager", "zh": "客户经理"},
     "filter.as_of": {"en": "As of", "zh": "数据日期"},
-    "filter.date_hint": {
-        "en": "From {lo} to {hi}. A typed date applies on Enter or when you leave the field.",
-        "zh": "可选 {lo} 至 {hi}。手动输入的日期在按回车或离开输入框后生效。",
-    },
     "filter.all_branches": {"en": "All branches", "zh": "全部网点"},
     "filter.all_managers": {"en": "All managers", "zh": "全部客户经理"},
     "filter.store": {"en": "Store: {source}, extract date {as_of}", "zh": "数据：{source}，提取日期 {as_of}"},
     "source.demo": {"en": "demo data", "zh": "演示数据"},
     "source.import": {"en": "bank extract", "zh": "银行数据"},
     # A link's parameters by what they mean, never their raw names (a notice is read by staff).
-    "param.branch": {"en": "branch", "zh": "网点"},
-    "param.manager": {"en": "manager", "zh": "客户经理"},
-    "param.as_of": {"en": "as_of", "zh": "数据日期"},
-    "param.lang": {"en": "lang", "zh": "语言"},
-    "param.customer": {"en": "customer", "zh": "客户"},
     "notice.bad_param": {
         "en": "The link's {param} value {value!r} is not valid here; showing the default instead.",
         "zh": "链接中的{param} {value!r} 无效，已改用默认值。",
@@ -55,10 +46,6 @@ TEXT: dict[str, dict[str, str]] = {
     # store states
     "store.missing": {"en": "No data store yet.", "zh": "尚无数据库。"},
     "store.error": {"en": "The data store cannot be used.", "zh": "数据库无法使用。"},
-    "store.places_hidden": {
-        "en": "(File and server names are shown to an administrator; incident {incident} in the server log.)",
-        "zh": "（文件和服务器名称仅向管理员显示；服务器日志中的事件编号 {incident}。）",
-    },
     "store.fix": {"en": "To fix it, run:", "zh": "修复方法，运行："},
     "store.empty": {"en": "The data store is empty.", "zh": "数据库为空。"},
     "facts.stale": {
@@ -109,17 +96,6 @@ TEXT: dict[str, dict[str, str]] = {
     "login.submit": {"en": "Sign in", "zh": "登录"},
     "login.expired": {"en": "Your session expired; please sign in again.", "zh": "会话已超时，请重新登录。"},
     "login.demo": {"en": "Demo data: these demo accounts are available.", "zh": "演示数据：可使用以下演示账号。"},
-    "login.demo_gone": {
-        "en": "This dashboard holds the bank's own data: the demo accounts (admin, head, manager with their "
-        "published passwords) ended with its first import. Ask your administrator for an account.",
-        "zh": "本看板已载入银行自己的数据：演示账号（admin、head、manager 及其公开密码）已在首次导入时删除。"
-        "请向管理员申请账号。",
-    },
-    "login.unavailable": {
-        "en": "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
-        "minute; if it goes on, tell your administrator.",
-        "zh": "暂时无法登录：数据存储繁忙或无法连接。请一分钟后再试；如持续出现，请联系管理员。",
-    },
     "login.failed": {
         "en": "Sign-in failed: check the user name and password, or try again in a few minutes.",
         "zh": "登录失败：请检查用户名和密码，或稍后再试。",
@@ -131,10 +107,6 @@ TEXT: dict[str, dict[str, str]] = {
     "login.demo_scope_manager": {"en": "customers of {manager}", "zh": "{manager} 的客户"},
     "login.signed_in": {"en": "Signed in as {user} ({role})", "zh": "当前用户：{user}（{role}）"},
     "login.logout": {"en": "Sign out", "zh": "退出登录"},
-    "login.not_your_page": {
-        "en": "The page “{page}” is not open to your role; the navigation lists the pages that are.",
-        "zh": "您的角色不能打开“{page}”页面；左侧导航列出了您可以使用的页面。",
-    },
     "login.denied": {"en": "These customers are outside what your role may see.", "zh": "这些客户不在您的权限范围内。"},
     "role.admin": {"en": "administrator", "zh": "管理员"},
     "role.head": {"en": "branch head", "zh": "网点负责人"},
@@ -153,12 +125,6 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "common.rows": {"en": "{n:,} customers", "zh": "{n:,} 位客户"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
-    "common.download_csv_help": {
-        "en": 'For Excel: ids and phone numbers that are all digits are written as ="…" so that Excel keeps '
-        "every digit (a leading zero too). For other programs use the Excel file or `custdash export` (plain CSV).",
-        "zh": '供 Excel 使用：全为数字的编号和电话写作 ="…"，Excel 打开时保留每一位（含开头的 0）。'
-        "其他程序请使用 Excel 文件或 `custdash export`（普通 CSV）。",
-    },
     "common.download_xlsx": {"en": "Download Excel", "zh": "下载 Excel"},
     "common.vs_prev": {"en": "vs previous month", "zh": "较上月"},
     "common.open": {"en": "Open", "zh": "查看"},
@@ -191,9 +157,6 @@ TEXT: dict[str, dict[str, str]] = {
     "col.remaining": {"en": "Remaining", "zh": "剩余"},
     "col.opened_on": {"en": "Opened", "zh": "开户日"},
     "col.day": {"en": "Day", "zh": "第几天"},
-    "chart.day_n": {"en": "Day {n}", "zh": "第{n}天"},
-    "tiers.no_manager": {"en": "No manager", "zh": "无客户经理"},
-    "tiers.no_branch": {"en": "No branch", "zh": "无网点"},
     "col.due_waves": {"en": "Due waves", "zh": "待办波次"},
     "col.overdue_waves": {"en": "Overdue waves", "zh": "逾期波次"},
     "col.due_aim": {"en": "Aim of the due wave", "zh": "当前波次目标"},
@@ -269,8 +232,6 @@ TEXT: dict[str, dict[str, str]] = {
     "overview.customers": {"en": "Customers", "zh": "客户数"},
     "overview.aum": {"en": "Total AUM", "zh": "总资产"},
     "overview.lists": {"en": "Today's call lists", "zh": "今日名单"},
-    "overview.title_on": {"en": "Overview · {scope} · {date}", "zh": "概览 · {scope} · {date}"},
-    "overview.lists_on": {"en": "Call lists on {date}", "zh": "{date} 的名单"},
     "overview.threshold": {"en": "Near next tier", "zh": "临界提升"},
     "overview.dormant": {"en": "Dormant", "zh": "睡眠客户"},
     "overview.honeymoon_due": {"en": "Waves due", "zh": "蜜月待办"},
@@ -350,17 +311,8 @@ TEXT: dict[str, dict[str, str]] = {
     # charts
     "chart.aum": {"en": "AUM (¥)", "zh": "资产（万元）"},
     "chart.customers": {"en": "Customers", "zh": "客户数"},
-    "chart.share_customers": {"en": "Share of customers", "zh": "客户数占比"},
-    "chart.share_aum": {"en": "Share of AUM", "zh": "资产占比"},
-    "chart.share": {"en": "Share", "zh": "占比"},
-    "honeymoon.which": {"en": "Customers with", "zh": "显示客户"},
-    "honeymoon.which_all": {"en": "a due or overdue wave", "zh": "有待办或逾期波次"},
-    "honeymoon.which_due": {"en": "a wave due", "zh": "有待办波次"},
-    "honeymoon.which_overdue": {"en": "a wave overdue", "zh": "有逾期波次"},
-    "chart.part_week": {"en": "{week} ({n} days)", "zh": "{week}（{n}天）"},
     "unit.money": {"en": " (CNY)", "zh": "（元）"},
     "unit.percent": {"en": " (%)", "zh": "（%）"},
-    "unit.points": {"en": " (percentage points)", "zh": "（百分点）"},
 }
 TEXT.update(WORK_TEXT)  # working the lists: custdash/i18n_work.py
 TEXT.update(TIMING_TEXT)  # the other timing points: custdash/i18n_timing.py

@@ -160,4 +160,53 @@ WORK_TEXT: dict[str, dict[str, str]] = {
         "en": "Contacts are logged by managers and heads.",
         "zh": "联系记录由客户经理和网点负责人填写。",
     },
+    # Added with issue #33 (staff-facing wording, notices, the sign-in page).
+    "login.demo_gone": {
+        "en": "This dashboard holds the bank's own data: the demo accounts (admin, head, manager with their "
+        "published passwords) ended with its first import. Ask your administrator for an account.",
+        "zh": "本看板已载入银行自己的数据：演示账号（admin、head、manager 及其公开密码）已在首次导入时删除。"
+        "请向管理员申请账号。",
+    },
+    "login.unavailable": {
+        "en": "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
+        "minute; if it goes on, tell your administrator.",
+        "zh": "暂时无法登录：数据存储繁忙或无法连接。请一分钟后再试；如持续出现，请联系管理员。",
+    },
+    "login.not_your_page": {
+        "en": "The page “{page}” is not open to your role; the navigation lists the pages that are.",
+        "zh": "您的角色不能打开“{page}”页面；左侧导航列出了您可以使用的页面。",
+    },
+    "store.places_hidden": {
+        "en": "(File and server names are shown to an administrator; incident {incident} in the server log.)",
+        "zh": "（文件和服务器名称仅向管理员显示；服务器日志中的事件编号 {incident}。）",
+    },
+    "param.branch": {"en": "branch", "zh": "网点"},
+    "param.manager": {"en": "manager", "zh": "客户经理"},
+    "param.as_of": {"en": "as_of", "zh": "数据日期"},
+    "param.lang": {"en": "lang", "zh": "语言"},
+    "param.customer": {"en": "customer", "zh": "客户"},
+    "filter.date_hint": {
+        "en": "From {lo} to {hi}. A typed date applies on Enter or when you leave the field.",
+        "zh": "可选 {lo} 至 {hi}。手动输入的日期在按回车或离开输入框后生效。",
+    },
+    "common.download_csv_help": {
+        "en": 'For Excel: ids and phone numbers that are all digits are written as ="…" so that Excel keeps '
+        "every digit (a leading zero too). For other programs use the Excel file or `custdash export` (plain CSV).",
+        "zh": '供 Excel 使用：全为数字的编号和电话写作 ="…"，Excel 打开时保留每一位（含开头的 0）。'
+        "其他程序请使用 Excel 文件或 `custdash export`（普通 CSV）。",
+    },
+    "honeymoon.which": {"en": "Customers with", "zh": "显示客户"},
+    "honeymoon.which_all": {"en": "a due or overdue wave", "zh": "有待办或逾期波次"},
+    "honeymoon.which_due": {"en": "a wave due", "zh": "有待办波次"},
+    "honeymoon.which_overdue": {"en": "a wave overdue", "zh": "有逾期波次"},
+    "chart.part_week": {"en": "{week} ({n} days)", "zh": "{week}（{n}天）"},
+    "chart.share_customers": {"en": "Share of customers", "zh": "客户数占比"},
+    "chart.share_aum": {"en": "Share of AUM", "zh": "资产占比"},
+    "chart.share": {"en": "Share", "zh": "占比"},
+    "overview.title_on": {"en": "Overview · {scope} · {date}", "zh": "概览 · {scope} · {date}"},
+    "overview.lists_on": {"en": "Call lists on {date}", "zh": "{date} 的名单"},
+    "tiers.no_manager": {"en": "No manager", "zh": "无客户经理"},
+    "tiers.no_branch": {"en": "No branch", "zh": "无网点"},
+    "chart.day_n": {"en": "Day {n}", "zh": "第{n}天"},
+    "unit.points": {"en": " (percentage points)", "zh": "（百分点）"},
 }

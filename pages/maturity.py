@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from custdash import charts, ui
+from custdash import charts_work, ui
 from custdash.i18n import percent
 
 view = ui.page("maturity")
@@ -32,7 +32,7 @@ window = (view.as_of + timedelta(days=1), view.as_of + timedelta(days=m.days_ahe
 if weeks["products"].sum():
     c1, c2 = st.columns(2)
     c1.altair_chart(
-        charts.week_bars(
+        charts_work.week_bars(
             weeks,
             value="products",
             value_title=view.t("col.products"),
@@ -43,7 +43,7 @@ if weeks["products"].sum():
         width="stretch",
     )
     c2.altair_chart(
-        charts.week_bars(
+        charts_work.week_bars(
             weeks,
             value="amount",
             value_title=view.t("chart.aum"),

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from custdash import charts, ui
+from custdash import charts_work, ui
 
 view = ui.page("outcomes")
 days = view.rules.contact.outcome_days
@@ -27,10 +27,12 @@ labels = ui.outcome_list_labels(view)
 totals = table[table["total"]]
 c1, c2 = st.columns(2)
 c1.altair_chart(
-    charts.outcome_funnel(totals, lang=view.lang, title=view.t("outcomes.funnel"), list_labels=labels), width="stretch"
+    charts_work.outcome_funnel(totals, lang=view.lang, title=view.t("outcomes.funnel"), list_labels=labels),
+    width="stretch",
 )
 c2.altair_chart(
-    charts.outcome_rates(totals, lang=view.lang, title=view.t("outcomes.rates"), list_labels=labels), width="stretch"
+    charts_work.outcome_rates(totals, lang=view.lang, title=view.t("outcomes.rates"), list_labels=labels),
+    width="stretch",
 )
 st.subheader(view.t("outcomes.by_manager"), anchor=False)
 shown = ui.outcome_rows(view, table, labels)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from custdash import charts
+from custdash import charts, charts_work
 from custdash.rules import load_rules
 
 RULES = load_rules()
@@ -132,7 +132,7 @@ def test_the_outcome_rates_chart_names_every_list():
         )
     }
     df = pd.DataFrame({"list_name": list(labels), "outcome_rate": [0.5] * 7, "control_rate": [0.1] * 7})
-    spec = charts.outcome_rates(df, lang="zh", title="t", list_labels=labels).to_dict()
+    spec = charts_work.outcome_rates(df, lang="zh", title="t", list_labels=labels).to_dict()
     y = spec["encoding"]["y"]
     assert (y["field"], y["sort"], y["axis"]["labelOverlap"]) == ("list_label", list(labels.values()), False)
     assert spec["height"] == 60 * 7
@@ -163,8 +163,8 @@ def test_a_week_only_partly_in_the_window_says_so_and_is_drawn_pale():
     weeks = [date(2026, 11, 16), date(2026, 11, 23), date(2026, 12, 14), date(2026, 12, 21)]
     df = pd.DataFrame({"week": weeks, "products": [5, 20, 14, 2]})
     window = (date(2026, 11, 23), date(2026, 12, 22))
-    chart = charts.week_bars(df, value="products", value_title="n", lang="zh", title="t", window=window)
+    chart = charts_work.week_bars(df, value="products", value_title="n", lang="zh", title="t", window=window)
     assert chart.data["week"].tolist() == ["2026-11-16（0天）", "2026-11-23", "2026-12-14", "2026-12-21（2天）"]
     assert chart.data["partial"].tolist() == [True, False, False, True]
-    english = charts.week_bars(df, value="products", value_title="n", lang="en", title="t", window=window)
+    english = charts_work.week_bars(df, value="products", value_title="n", lang="en", title="t", window=window)
     assert english.data["week"].tolist()[-1] == "2026-12-21 (2 days)"

@@ -349,7 +349,8 @@ def test_export_checks_the_session_when_the_file_is_made(demo_store, monkeypatch
     # What the page once showed (admin); the session says head now.
     view = demo_view(demo_store, Viewer("admin", "admin"), rules)
     data = ui.export_file(view, "dormant", "csv", {}, token)
-    assert {line.split(",")[3] for line in data.decode("utf-8-sig").splitlines()[1:]} == {"B001"}
+    # Branch is the fifth column: the status comes after the phone, as on screen.
+    assert {line.split(",")[4] for line in data.decode("utf-8-sig").splitlines()[1:]} == {"B001"}
     with Session(engine) as s:
         auth.end_session(s, token)
     with pytest.raises(ui.DownloadRefused):

@@ -157,7 +157,9 @@ def test_fresh_server_page_url_shows_login_and_no_customer_data(fresh_server, br
     customer name in what the browser received."""
     from tests.conftest import fetch
 
-    names = [n for (n,) in fetch(demo_db, "SELECT name FROM customer ORDER BY customer_id")]
+    # The login page names the demo manager (whose name a customer may share): not a customer's.
+    managers = {n for (n,) in fetch(demo_db, "SELECT manager_name FROM manager")}
+    names = [n for (n,) in fetch(demo_db, "SELECT name FROM customer ORDER BY customer_id") if n not in managers]
     context = browser.new_context(viewport={"width": 1280, "height": 1200})
     page = context.new_page()
     received: list[str] = []
