@@ -16,7 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from custdash import config, facts, month_ends
-from custdash.auth import ScopeDenied, UserError, Viewer, scope_for, viewer_of
+from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
 from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
 from custdash.cli_work import add_work_parsers, cmd_contact, cmd_outcomes
 from custdash.contacts import STATUSES
@@ -28,8 +28,7 @@ from custdash.db import (
     store_read_error,
     write_meta,
 )
-from custdash.delivery import ListRequest, deliver_list
-from custdash.export import export_filename
+from custdash.delivery import ListRequest, deliver_list, list_file_name
 from custdash.i18n import LANGS
 from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.queries.summary import summary
@@ -229,17 +228,9 @@ def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
             extra={"status": tuple(args.status)} if args.status else {},
         )
         try:
-            scope = scope_for(viewer, args.branch, args.manager)
+            name = list_file_name(viewer, request)
         except ScopeDenied as e:
             raise UsageError(str(e)) from None
-        name = export_filename(
-            args.list,
-            as_of=request.as_of,
-            branch_id=scope.branch_id,
-            manager_id=scope.manager_id,
-            ext=args.format,
-            extra=request.extra,
-        )
         out = _export_target(args.out, name)
         try:
             # The same rule as the dashboard's download: full phones of a manager's own customers.

@@ -92,7 +92,14 @@ def deliver_list(read: Session, audit: Session, *, viewer: Viewer, rules: Rules,
         },
     )
     audit.commit()
-    name = export_filename(
+    return ListFile(data=data, rows=len(df), file_name=list_file_name(viewer, request), mime=FORMATS[request.fmt])
+
+
+def list_file_name(viewer: Viewer, request: ListRequest) -> str:
+    """The file's name for this viewer and request: the scope it holds (the viewer's own when the
+    request names none), the options and the date. Raises auth.ScopeDenied like deliver_list."""
+    scope = scope_for(viewer, request.branch_id, request.manager_id)
+    return export_filename(
         request.name,
         as_of=request.as_of,
         branch_id=scope.branch_id,
@@ -100,4 +107,3 @@ def deliver_list(read: Session, audit: Session, *, viewer: Viewer, rules: Rules,
         ext=request.fmt,
         extra=request.extra,
     )
-    return ListFile(data=data, rows=len(df), file_name=name, mime=FORMATS[request.fmt])

@@ -205,6 +205,11 @@ OVERVIEW_TILES: tuple[tuple[str, str], ...] = (
     ("maturing", "maturity"),
     ("birthdays", "birthdays"),
 )
+# Tiles that open their page's list filtered to what they count (the page's control of that key).
+OVERVIEW_TILE_FILTERS: dict[str, tuple[str, str]] = {
+    "honeymoon_due": ("honeymoon_waves", "due"),
+    "honeymoon_overdue": ("honeymoon_waves", "overdue"),
+}
 
 
 def list_select(

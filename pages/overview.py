@@ -3,9 +3,7 @@
 import streamlit as st
 
 from custdash import charts, ui
-from custdash.views import OVERVIEW_TILES
-
-HONEYMOON_TILES = {"honeymoon_due": "due", "honeymoon_overdue": "overdue"}
+from custdash.views import OVERVIEW_TILE_FILTERS, OVERVIEW_TILES
 
 # "Today" only at the extract date: looking back, the page is that day's overview.
 view = ui.page(
@@ -50,12 +48,12 @@ for col, (key, target) in tiles:
             help=view.t("common.vs_prev"),
             **ui.delta(change, f"{change:+,}" if change else "0"),
         )
-        waves = HONEYMOON_TILES.get(key)
-        if waves is None:
+        chosen = OVERVIEW_TILE_FILTERS.get(key)
+        if chosen is None:
             ui.page_link(target, view, view.t("common.open"))
         elif st.button(view.t("common.open"), icon=":material/arrow_forward:", key=f"open_{key}", type="tertiary"):
-            # The two honeymoon tiles open the list filtered to what they count.
-            st.session_state.update(honeymoon_waves=waves, switch_to=target)
+            control, value = chosen  # the list filtered to what the tile counts
+            st.session_state.update({control: value, "switch_to": target})
             st.rerun()
 
 # Shares side by side: in counts the mass tier dwarfs V4-V6, which hold much of the money.
