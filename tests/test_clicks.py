@@ -100,6 +100,7 @@ def _touch_all(at: AppTest, where: str) -> int:
 # The values behind the dashboard's option widgets: AppTest lists options by label and takes
 # values, so each label is mapped back through the widget's own format_func.
 CANDIDATES = ["", "en", "zh", "none", "branch", "manager", "new", "no_answer", "reached", "declined", "converted"]
+CANDIDATES += ["all", "due", "overdue"]  # the honeymoon list's wave filter
 
 
 def _value_of(widget, label: str):
