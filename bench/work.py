@@ -30,6 +30,9 @@ VIEWS = {
     "honeymoon list, first 500": ("list:honeymoon", {"limit": 500}),
     "unused list, first 500": ("list:alliance-unused", {"limit": 500}),
     "list sizes (as worked)": ("list_sizes", {}),
+    # The overview's changes: the same sizes a month earlier, as worked then (live: the contact
+    # log applied at that date; issue #33).
+    "list sizes a month earlier (as worked)": ("list_sizes", {"month_earlier": True}),
     "my day": ("myday", {}),
     "customer page": ("customer", {}),
     "回检 (90 days)": ("outcomes", {}),
@@ -64,6 +67,7 @@ def one(db: str, label: str, scope_kind: str) -> float:
     from sqlalchemy import select
     from sqlmodel import Session
 
+    from custdash.calendar import month_before
     from custdash.db import make_engine
     from custdash.models import Customer
     from custdash.rules import load_rules
@@ -77,10 +81,13 @@ def one(db: str, label: str, scope_kind: str) -> float:
         ).one()
         scope = {"manager": Scope(branch, manager), "branch": Scope(branch_id=branch), "bank": ALL}[scope_kind]
         name, extra = VIEWS[label]
+        as_of = AS_OF
+        if extra.get("month_earlier"):
+            extra, as_of = {}, month_before(AS_OF)
         if name == "customer":
             extra = {"customer_id": s.execute(select(Customer.customer_id).where(*scope.where()).limit(1)).scalar_one()}
         t = time.perf_counter()
-        ALL_VIEWS[name](s, as_of=AS_OF, rules=rules, scope=scope, **extra)
+        ALL_VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **extra)
         return time.perf_counter() - t
 
 

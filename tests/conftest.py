@@ -50,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "compares_stores: builds both kinds of store itself (tests/test_stores.py), so runs once"
     )
+    config.addinivalue_line(
+        "markers",
+        "once(why): checks what no store changes (Streamlit's own controls, the second language of a page "
+        "whose figures the first already read): runs with --store sqlite only",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,6 +64,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         mark = item.get_closest_marker("sqlite_only")
         if mark is not None:
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {mark.args[0]}"))
+        mark = item.get_closest_marker("once")
+        if mark is not None:
+            item.add_marker(pytest.mark.skip(reason=f"once, on SQLite: {mark.args[0]}"))
         if item.get_closest_marker("compares_stores") is not None:
             item.add_marker(pytest.mark.skip(reason="compares both stores itself: run once, with --store sqlite"))
 
@@ -81,6 +89,12 @@ def pg_server() -> Any:
 def pg() -> Any:
     """A PostgreSQL server for this test process: pg.database() is a new, empty database."""
     return pg_server()
+
+
+def in_both_languages() -> list[Any]:
+    """"en" and "zh" as test parameters: the figures are read in English on both stores, the
+    Chinese run (the same queries, other words) on SQLite only."""
+    return ["en", pytest.param("zh", marks=pytest.mark.once("the same queries as in English, in other words"))]
 
 
 def new_store(kind: str, tmp_path: Path, name: str = "store.db") -> str:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from custdash.auth import Viewer
 from custdash.views import pages_for
-from tests.conftest import DEMO_AS_OF, ROOT
+from tests.conftest import DEMO_AS_OF, ROOT, in_both_languages
 
 LAST_MONTH_END = DEMO_AS_OF.replace(day=1) - timedelta(days=1)
 
@@ -114,7 +114,7 @@ def _value_of(widget, label: str):
     raise AssertionError(f"no value for option {label!r} of {widget.key}: extend CANDIDATES")
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", in_both_languages())
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("role", list(VIEWERS))
 def test_every_control_on_every_page(env, monkeypatch, role, page, lang):

@@ -14,7 +14,7 @@ from custdash.scope import Scope
 from custdash.views import call_list
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import captions, exceptions, metrics, open_page, settle
-from tests.conftest import DEMO_AS_OF, query_store
+from tests.conftest import DEMO_AS_OF, in_both_languages, query_store
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ LISTS = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-u
 _q = query_store
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", in_both_languages())
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_renders_with_its_content(server, page, demo_db, rules, name, lang):
     open_page(page, f"{server}/{PAGES[name]}?lang={lang}")

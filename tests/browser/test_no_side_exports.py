@@ -19,6 +19,7 @@ VISIBLE_TOOLBAR = """els => els.filter(e => e.offsetParent !== null)
     .map(e => (e.getAttribute('aria-label') || e.innerText).trim())"""
 
 
+@pytest.mark.once("Streamlit's own toolbars, hidden by the page's settings and style, whatever the store")
 @pytest.mark.parametrize("role", ["admin", "head", "manager"])
 def test_no_table_or_chart_offers_an_export_outside_the_delivery_path(server, page, role):
     offered: dict[str, set[str]] = {}
@@ -71,6 +72,7 @@ def test_a_link_to_another_roles_page_says_so_in_the_readers_language(server, pa
     assert page.locator("[data-testid=stDataFrame]").count() == 0
 
 
+@pytest.mark.once("Streamlit's own strings, whatever the store")
 def test_in_chinese_no_english_streamlit_text_shows_in_a_form_or_a_date_field(server, page, demo_db):
     """Issue #33: "Press Ctrl+Enter to submit form" under the note and "Date set outside allowed
     range" under a typed date, in 中文 mode."""
