@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from custdash.auth import ScopeDenied, UserError, viewer_of
 from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
-from custdash.contacts import CHANNELS, NOTE_MAX, OUTCOMES
+from custdash.contact_log import CHANNELS, NOTE_MAX, OUTCOMES
 from custdash.db import make_engine
 from custdash.rules import Rules
 from custdash.scope import ALL
@@ -101,7 +101,7 @@ def _parse_day(value: str | None, option: str) -> date | None:
 
 
 def cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    from custdash import contacts
+    from custdash import contact_log
 
     engine, _info = _open(target)
     writer = make_engine(target, writer=True)
@@ -109,7 +109,7 @@ def cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
         if args.action == "log":
             try:
                 viewer = viewer_of(s, args.user)
-                contact = contacts.NewContact(
+                contact = contact_log.NewContact(
                     customer_id=args.customer_id,
                     list_name=args.list_name,
                     channel=args.channel,
@@ -118,8 +118,8 @@ def cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
                     on=_parse_day(args.on, "--on"),
                     follow_up=_parse_day(args.follow_up, "--follow-up"),
                 )
-                new_id = contacts.log_contact(s, w, viewer=viewer, rules=rules, contact=contact)
-            except (UserError, ScopeDenied, contacts.ContactError) as e:
+                new_id = contact_log.log_contact(s, w, viewer=viewer, rules=rules, contact=contact)
+            except (UserError, ScopeDenied, contact_log.ContactError) as e:
                 raise UsageError(str(e)) from None
             print(f"logged contact {new_id} for {args.customer_id} ({args.list_name}, {args.outcome})", file=sys.stderr)
             return 0
@@ -131,7 +131,7 @@ def cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
                 raise UsageError(str(e)) from None
         if args.manager is not None and scope.manager_id not in (None, args.manager):
             raise UsageError(f"{args.user} may not see manager {args.manager!r}")
-        df = contacts.contact_history(
+        df = contact_log.contact_history(
             s, scope=scope, customer_id=args.customer, manager_id=args.manager, limit=args.limit
         )
     if args.json:

@@ -324,7 +324,7 @@ def t(key: str, lang: str, **kw: object) -> str:
 
 
 def list_label(name: str, lang: str) -> str:
-    """A contact list (contacts.list_names) or a queue reason in words."""
+    """A contact list (lists.contact_names) or a queue reason in words."""
     if name.startswith("honeymoon-"):
         return t("contact.list.honeymoon", lang, wave=name.removeprefix("honeymoon-"))
     if name == "honeymoon":

@@ -316,9 +316,9 @@ class ContactLog(SQLModel, table=True):
     # and what a head's or manager's view of the log is filtered by.
     branch_id: str = Field(max_length=64)
     manager_id: str | None = Field(default=None, max_length=64)
-    list_name: str = Field(max_length=32)  # contacts.list_names(rules)
-    channel: str = Field(max_length=16)  # contacts.CHANNELS
-    outcome: str = Field(max_length=16)  # contacts.OUTCOMES
+    list_name: str = Field(max_length=32)  # lists.contact_names(rules)
+    channel: str = Field(max_length=16)  # contact_log.CHANNELS
+    outcome: str = Field(max_length=16)  # contact_log.OUTCOMES
     note: str | None = Field(default=None, max_length=200)
     contacted_on: date  # the day of the contact (today unless given)
     follow_up_on: date | None = None

@@ -3,12 +3,12 @@ they offer. No Streamlit: the pages, the CLI, the tests and the benchmark all re
 
 Adding a page takes one page file in pages/, one `PAGES` entry, the i18n keys
 `page.<name>` (and what the page writes), and a query module in custdash/queries whose
-functions are entered in `VIEWS` (and, for a call list, in `LISTS`); tests/test_views.py
+functions are entered in `VIEWS` (and, for a call list, a module in custdash/lists); tests/test_views.py
 reads this registry and checks each part is there.
 
-A call list is an ordered SELECT (`select`) and a function that runs it (`rows`: all rows
-for an export, the first rows for the screen); its total is a COUNT over the same SELECT,
-so the screen never materialises a 150,000-row list to show 500 of it.
+The call lists are declared one module each in custdash/lists (`LISTS`, re-exported here);
+this module runs them: `list_select` lays the contact log over a list's SELECT, `call_list`
+shapes its rows, `list_total` counts them.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custdash import contacts
+from custdash.lists import LISTS, call_list_spec
+from custdash.lists import overview_tiles as lists_overview_tiles
 from custdash.queries import (
     alliance,
     birthdays,
@@ -48,115 +50,6 @@ SCREEN_ROWS = 500
 
 
 @dataclass(frozen=True)
-class CallList:
-    """A call list a manager exports: one name, one query, shared by the dashboard and the CLI."""
-
-    name: str
-    page: str  # the page that shows it
-    count: str  # its key in `list_sizes` (the overview's "Today" tiles)
-    select: Callable[..., Any]  # (session, *, as_of, rules, scope, **extra): the rows as an ordered SELECT
-    shape: Callable[..., pd.DataFrame]  # (df, *, as_of, rules, **extra): those rows as the list shows them
-    columns: Callable[[Rules], list[str]]  # the columns of `shape` under the rules, customer_id first
-    # The contact list its rows are worked for (contacts.list_names), or a function of the
-    # list's row source naming it per row.
-    contact_key: contacts.ListKey
-
-
-def _honeymoon_select(session: Session, **kw: Any) -> Any:
-    return honeymoon.wave_status_select(session, call_list_only=True, **kw)
-
-
-def _honeymoon_key(rules: Rules) -> Callable[[Any], Any]:
-    """A honeymoon row is worked for its first due or overdue wave (honeymoon-k)."""
-
-    def key(rows: Any) -> Any:
-        waves = rules.honeymoon.waves
-        col = {w.wave: rows[f"wave_{w.wave}"] for w in waves}
-        return case(*[(col[w.wave].in_(("due", "overdue")), literal(f"honeymoon-{w.wave}")) for w in waves])
-
-    return key
-
-
-LISTS: dict[str, CallList] = {
-    c.name: c
-    for c in (
-        CallList(
-            "threshold",
-            "threshold",
-            "threshold",
-            threshold.threshold_select,
-            threshold.shape_list,
-            lambda _rules: list(threshold.LIST_COLUMNS),
-            "threshold",
-        ),
-        CallList(
-            "dormant",
-            "dormant",
-            "dormant",
-            dormant.dormant_select,
-            dormant.shape_list,
-            lambda _rules: list(dormant.LIST_COLUMNS),
-            "dormant",
-        ),
-        CallList(
-            "honeymoon",
-            "honeymoon",
-            "honeymoon_due",
-            _honeymoon_select,
-            honeymoon.shape_status,
-            honeymoon.list_columns,
-            "honeymoon",  # per row: see list_select
-        ),
-        CallList(
-            "alliance-unused",
-            "alliance",
-            "unused",
-            alliance.unused_select,
-            alliance.shape_unused,
-            lambda _rules: list(alliance.UNUSED_COLUMNS),
-            "alliance-unused",
-        ),
-        CallList(
-            "churn",
-            "churn",
-            "churn",
-            churn.churn_select,
-            churn.shape_list,
-            lambda _r: list(churn.LIST_COLUMNS),
-            "churn",
-        ),
-        CallList(
-            "downgrade",
-            "downgrade",
-            "downgrade",
-            downgrade.downgrade_select,
-            downgrade.shape_list,
-            lambda _r: list(downgrade.LIST_COLUMNS),
-            "downgrade",
-        ),
-        CallList(
-            "maturity",
-            "maturity",
-            "maturing",
-            maturity.maturity_select,
-            maturity.shape_list,
-            lambda _r: list(maturity.LIST_COLUMNS),
-            "maturity",
-        ),
-        CallList(
-            "birthdays",
-            "birthdays",
-            "birthdays",
-            birthdays.birthdays_select,
-            birthdays.shape_list,
-            lambda _r: list(birthdays.LIST_COLUMNS),
-            "birthdays",
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
 class Page:
     """A page of the dashboard: its name (URL path, i18n key page.<name>), its file, and
     who may open it."""
@@ -168,17 +61,17 @@ class Page:
 
 
 # In navigation order, grouped (fourteen pages in one run were too many to scan).
+# The analysis pages; each call list's page then follows in the lists' group, in registry
+# order (a list page is its list's: custdash/lists), unless an analysis page shows the list.
+_ANALYSIS = (Page("tiers", "pages/tiers.py", "analysis"), Page("alliance", "pages/alliance.py", "analysis"))
 PAGES: tuple[Page, ...] = (
     Page("overview", "pages/overview.py", ""),
-    Page("tiers", "pages/tiers.py", "analysis"),
-    Page("alliance", "pages/alliance.py", "analysis"),
-    Page("threshold", "pages/threshold.py", "lists"),
-    Page("dormant", "pages/dormant.py", "lists"),
-    Page("honeymoon", "pages/honeymoon.py", "lists"),
-    Page("churn", "pages/churn.py", "lists"),
-    Page("downgrade", "pages/downgrade.py", "lists"),
-    Page("maturity", "pages/maturity.py", "lists"),
-    Page("birthdays", "pages/birthdays.py", "lists"),
+    *_ANALYSIS,
+    *[
+        Page(page, f"pages/{page}.py", "lists")
+        for page in dict.fromkeys(spec.page for spec in LISTS.values())
+        if page not in {p.name for p in _ANALYSIS}
+    ],
     Page("myday", "pages/myday.py", "work"),
     Page("customer", "pages/customer.py", "work"),
     Page("outcomes", "pages/outcomes.py", "work"),
@@ -193,23 +86,13 @@ def pages_for(role: str | None) -> list[Page]:
     return [p for p in PAGES if role is None or role in p.roles]
 
 
-# The overview's "Today" tiles: (list_sizes key, the page it opens), left to right.
-OVERVIEW_TILES: tuple[tuple[str, str], ...] = (
-    ("threshold", "threshold"),
-    ("dormant", "dormant"),
-    ("honeymoon_due", "honeymoon"),
-    ("honeymoon_overdue", "honeymoon"),
-    ("unused", "alliance"),
-    ("churn", "churn"),
-    ("downgrade", "downgrade"),
-    ("maturing", "maturity"),
-    ("birthdays", "birthdays"),
-)
-# Tiles that open their page's list filtered to what they count (the page's control of that key).
-OVERVIEW_TILE_FILTERS: dict[str, tuple[str, str]] = {
-    "honeymoon_due": ("honeymoon_waves", "due"),
-    "honeymoon_overdue": ("honeymoon_waves", "overdue"),
-}
+def overview_tiles() -> list[tuple[str, str, tuple[str, str] | None]]:
+    """The overview's "Today" tiles, left to right: (list_sizes key, the page it opens, the
+    page's control and value that filter its list to what the tile counts, or None)."""
+    return [
+        (key, page, next(((f"{page}_{option}", value) for option, value in where.items()), None))
+        for key, page, where in lists_overview_tiles()
+    ]
 
 
 def list_select(
@@ -226,8 +109,7 @@ def list_select(
     do-not-contact customers left out, only `status` kept (all when None), `new` first."""
     spec = call_list_spec(name)
     inner = spec.select(session, as_of=as_of, rules=rules, scope=scope, **extra)
-    key = _honeymoon_key(rules) if name == "honeymoon" else spec.contact_key
-    return contacts.with_status(session, inner, as_of=as_of, rules=rules, key=key, statuses=status)
+    return contacts.with_status(session, inner, as_of=as_of, rules=rules, key=spec.contact_key(rules), statuses=status)
 
 
 def call_list(
@@ -285,12 +167,6 @@ def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope:
     return count_rows(session, contacts.worked_rows(session, inner, as_of=as_of, rules=rules))
 
 
-def call_list_spec(name: str) -> CallList:
-    if name not in LISTS:
-        raise ValueError(f"unknown list {name!r}; expected one of {', '.join(LISTS)}")
-    return LISTS[name]
-
-
 def customer_search(session: Session, *, as_of: date, rules: Rules, scope: Scope, query: str) -> pd.DataFrame:
     """The customer page's search box: ids or names starting with `query`, inside `scope`."""
     return customer.find_customers(session, query=query, scope=scope)
@@ -343,32 +219,45 @@ def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> pd.D
     return myday.my_day(session, as_of=as_of, rules=rules, scope=scope, lists=list_select)
 
 
+class _Views(dict[str, Callable[..., Any]]):
+    """The views by name; `list:<name>` and `count:<name>` of a list registered after this
+    module was imported are looked up in the registry when asked for."""
+
+    def __missing__(self, name: str) -> Callable[..., Any]:
+        kind, _, list_name = name.partition(":")
+        if list_name in LISTS and kind in ("list", "count"):
+            return functools.partial(call_list if kind == "list" else list_total, list_name)
+        raise KeyError(name)
+
+
 # Every view the pages read: name -> query function (session, *, as_of, rules, scope, **extra).
-VIEWS: dict[str, Callable[..., Any]] = {
-    "tiers": tiers.tier_distribution,
-    "migration": tiers.tier_migration,
-    "threshold_bands": threshold.threshold_bands,
-    "alliance_by_tier": alliance.alliance_by_tier,
-    "alliance_heatmap": alliance.alliance_heatmap,
-    "alliance_segments": alliance.alliance_segments,
-    "alliance_channel": alliance.alliance_channel_aum,
-    "honeymoon_grid": honeymoon.wave_status,
-    "honeymoon_counts": honeymoon.honeymoon_counts,
-    "cohorts": honeymoon.cohorts,
-    "list_sizes": summary.list_sizes,
-    "customer_search": customer_search,
-    "outcomes": outcome_table,
-    "myday": my_day,
-    "customer": customer_360,
-    "dormant_by_tier": dormant.dormant_by_peak_tier,
-    "dormant_by_months": dormant.dormant_by_months,
-    "churn_reasons": churn.churn_reasons,
-    "has_end_aum": downgrade.has_end_aum,
-    "has_maturity_dates": maturity.has_maturity_dates,
-    "downgrade_by_tier": downgrade.downgrade_by_tier,
-    "maturities_by_week": maturity.maturities_by_week,
-    "retention": maturity.retention,
-    "birthdays_by_day": birthdays.birthdays_by_day,
-    **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
-    **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
-}
+VIEWS: dict[str, Callable[..., Any]] = _Views(
+    {
+        "tiers": tiers.tier_distribution,
+        "migration": tiers.tier_migration,
+        "threshold_bands": threshold.threshold_bands,
+        "alliance_by_tier": alliance.alliance_by_tier,
+        "alliance_heatmap": alliance.alliance_heatmap,
+        "alliance_segments": alliance.alliance_segments,
+        "alliance_channel": alliance.alliance_channel_aum,
+        "honeymoon_grid": honeymoon.wave_status,
+        "honeymoon_counts": honeymoon.honeymoon_counts,
+        "cohorts": honeymoon.cohorts,
+        "list_sizes": summary.list_sizes,
+        "customer_search": customer_search,
+        "outcomes": outcome_table,
+        "myday": my_day,
+        "customer": customer_360,
+        "dormant_by_tier": dormant.dormant_by_peak_tier,
+        "dormant_by_months": dormant.dormant_by_months,
+        "churn_reasons": churn.churn_reasons,
+        "has_end_aum": downgrade.has_end_aum,
+        "has_maturity_dates": maturity.has_maturity_dates,
+        "downgrade_by_tier": downgrade.downgrade_by_tier,
+        "maturities_by_week": maturity.maturities_by_week,
+        "retention": maturity.retention,
+        "birthdays_by_day": birthdays.birthdays_by_day,
+        **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
+        **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
+    }
+)

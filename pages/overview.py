@@ -3,7 +3,7 @@
 import streamlit as st
 
 from custdash import charts, ui
-from custdash.views import OVERVIEW_TILE_FILTERS, OVERVIEW_TILES
+from custdash.views import overview_tiles
 
 # "Today" only at the extract date: looking back, the page is that day's overview.
 view = ui.page(
@@ -36,10 +36,9 @@ st.subheader(
 now = ui.data(view, "list_sizes")
 before = ui.data(prev_view, "list_sizes")
 # Rows of five: nine tiles in one row leave each too narrow for its label.
-tiles = [
-    (col, tile) for i in range(0, len(OVERVIEW_TILES), 5) for col, tile in zip(st.columns(5), OVERVIEW_TILES[i : i + 5])
-]
-for col, (key, target) in tiles:
+shown = overview_tiles()
+tiles = [(col, tile) for i in range(0, len(shown), 5) for col, tile in zip(st.columns(5), shown[i : i + 5])]
+for col, (key, target, chosen) in tiles:
     change = now[key] - before[key]
     with col.container(border=True):
         st.metric(
@@ -48,7 +47,6 @@ for col, (key, target) in tiles:
             help=view.t("common.vs_prev"),
             **ui.delta(change, f"{change:+,}" if change else "0"),
         )
-        chosen = OVERVIEW_TILE_FILTERS.get(key)
         if chosen is None:
             ui.page_link(target, view, view.t("common.open"))
         elif st.button(view.t("common.open"), icon=":material/arrow_forward:", key=f"open_{key}", type="tertiary"):

@@ -15,9 +15,10 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from custdash.contacts import CHANNELS, worked_for
+from custdash.contact_log import CHANNELS
+from custdash.lists import call_list_spec, worked_for
 from custdash.models import Branch, ContactLog
-from custdash.queries.outcomes import OUTCOME_LISTS, outcome_check
+from custdash.queries.outcomes import outcome_check
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 from custdash.views import LISTS, list_select
@@ -57,7 +58,7 @@ def write_demo_contacts(session: Session, *, rules: Rules, as_of: date, seed: in
         on = as_of - timedelta(days=ago)
         scopes = [ALL] if ago == 0 else [Scope(branch_id=b) for b in branches[:EARLIER_BRANCHES]]
         for name in LISTS:
-            if ago and name not in OUTCOME_LISTS:  # 回检 measures no outcome for it
+            if ago and call_list_spec(name).outcome is None:  # 回检 measures no outcome for it
                 continue
             for scope in scopes:
                 rows += _round(

@@ -106,14 +106,14 @@ def test_each_tiles_change_is_its_worked_count_against_the_same_count_a_month_ea
     """Issue #33: the change compared the worked count with a rules-only count a month ago
     (到期产品 698 with +450 implied 248; the CLI said 258)."""
     from custdash.calendar import month_before
-    from custdash.views import OVERVIEW_TILES
+    from custdash.views import overview_tiles
 
     at = _app()
     now = _query(env, list_sizes, rules=rules)
     before = _query(env, list_sizes, rules=rules, as_of=month_before(DEMO_AS_OF))
     labels = [m.label for m in at.metric][2:]
-    shown = {key: _metric(at, label).delta for (key, _page), label in zip(OVERVIEW_TILES, labels)}
-    expected = {key: f"{now[key] - before[key]:+,}" if now[key] != before[key] else "0" for key, _ in OVERVIEW_TILES}
+    shown = {key: _metric(at, label).delta for (key, _page, _filter), label in zip(overview_tiles(), labels)}
+    expected = {key: f"{now[key] - before[key]:+,}" if now[key] != before[key] else "0" for key, *_ in overview_tiles()}
     assert shown == expected
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from custdash import auth
-from custdash.contacts import ContactError, NewContact, contact_history, log_contact
+from custdash.contact_log import ContactError, NewContact, contact_history, log_contact
 from custdash.db import make_engine
 from custdash.importer import import_extract
 from custdash.models import ContactLog

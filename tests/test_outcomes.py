@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from custdash import auth
-from custdash.contacts import NewContact, log_contact
+from custdash.contact_log import NewContact, log_contact
 from custdash.queries.outcomes import outcome_summary
 from custdash.scope import ALL, Scope
 from custdash.views import outcome_table

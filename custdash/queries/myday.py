@@ -4,8 +4,8 @@ One row per customer with every reason they are called for, in this order (docum
 docs/RULES.md, "A manager's day"):
 
 1. follow-ups due: the customer's latest contact asked to follow up on or before the day;
-2. then each call list in `QUEUE_ORDER` (the honeymoon waves first: their windows close),
-   in that list's own order; a customer on several lists comes at their first place;
+2. then each call list in the order of `custdash.lists.queue()` (the honeymoon waves first:
+   their windows close), in that list's own order; a customer on several lists comes at their first place;
 
 only customers still to work on a list (status new or no_answer) are queued for it, and
 do-not-contact customers never (the lists leave them out). At most `contact.daily_capacity`
@@ -22,23 +22,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from custdash.contacts import contactable, counted_until, worked_for
+from custdash.contacts import contactable, counted_until
+from custdash.lists import OTHER
+from custdash.lists import queue as queue_order
 from custdash.models import ContactLog, Customer
 from custdash.rules import Rules
 from custdash.scope import Scope
 
-# Dated chances first (a honeymoon wave's window, a maturity date), then money about to leave
-# or a tier about to be lost, then the rest; birthdays before the slow lists (within the week).
-QUEUE_ORDER = (
-    "honeymoon",
-    "maturity",
-    "churn",
-    "downgrade",
-    "threshold",
-    "birthdays",
-    "dormant",
-    "alliance-unused",
-)
 TO_WORK = ("new", "no_answer")
 COLUMNS = [
     "customer_id",
@@ -58,17 +48,16 @@ ListSelect = Callable[..., Any]  # views.list_select
 def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope, lists: ListSelect) -> pd.DataFrame:
     """The queue for `scope` (a manager's book) at `as_of`. Columns: COLUMNS (`reasons`: the
     list names, comma-separated, in queue order; `contact_status`: on the first of them;
-    `contact_list`: the contact list a call is logged for, contacts.list_names)."""
+    `contact_list`: the contact list a call is logged for, lists.contact_names)."""
     capacity = rules.contact.daily_capacity
     rows: dict[str, dict[str, Any]] = {}
     for row in _follow_ups(session, as_of=as_of, rules=rules, scope=scope):
         rows[row["customer_id"]] = {**row, "reasons": [], "contact_status": None, "contact_list": None}
-    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves]
-    for name in QUEUE_ORDER:
+    for spec in queue_order():
+        name = spec.name
         sub = lists(name, session, as_of=as_of, rules=rules, scope=scope, status=TO_WORK).subquery("q")
         cols = [sub.c.customer_id, sub.c.name, sub.c.phone, sub.c.branch_id, sub.c.manager_id, sub.c.contact_status]
-        if name == "honeymoon":
-            cols += [sub.c[w] for w in waves]
+        cols += [sub.c[col] for col in spec.row_columns(rules)]
         # Enough of each list to fill the day even if every earlier row is someone else.
         for r in session.execute(select(*cols).limit(capacity)).all():
             entry = rows.setdefault(
@@ -91,12 +80,12 @@ def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope, lists: 
             if entry["contact_status"] is None:
                 entry["contact_status"] = r.contact_status
             if entry["contact_list"] is None:
-                entry["contact_list"] = worked_for(name, lambda w, r=r: getattr(r, w, None), rules)
+                entry["contact_list"] = spec.worked_for(lambda col, r=r: getattr(r, col, None), rules)
     queue = list(rows.values())[:capacity]
     for entry in queue:
         entry["reasons"] = ",".join(["follow_up"] * (entry["follow_up_on"] is not None) + entry["reasons"])
         entry["contact_status"] = entry["contact_status"] or "new"
-        entry["contact_list"] = entry["contact_list"] or "other"
+        entry["contact_list"] = entry["contact_list"] or OTHER
     return pd.DataFrame(queue, columns=COLUMNS)
 
 

@@ -27,9 +27,8 @@ only (never a whole table), in chunks.
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,16 +36,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custdash.calendar import add_months, basis_month, end_of_day
-from custdash.contacts import worked_for
-from custdash.models import AumMonthly, Card, ContactLog, Product, Redemption, Txn
+from custdash.lists import call_list_spec, measured
+from custdash.lists.evidence import chunks
+from custdash.models import ContactLog
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
-# DOMAIN.md §7 names an outcome for each list but birthdays (a courtesy call): 回检 leaves it out.
-OUTCOME_LISTS = ("threshold", "dormant", "alliance-unused", "honeymoon", "churn", "downgrade", "maturity")
 REACHED = ("reached", "converted")
-CHUNK = 5000
 COLUMNS = [
     "list_name",
     "total",
@@ -81,7 +77,9 @@ def outcome_table(
     nobody is in the group)."""
     start, end = period(as_of=as_of, rules=rules, start=start, end=end)
     rows: list[dict[str, Any]] = []
-    for name in OUTCOME_LISTS:
+    # DOMAIN.md §7 names an outcome for each list but birthdays (a courtesy call): 回检
+    # measures the lists that declare one (`CallList.outcome`), in their declared order.
+    for name in (spec.name for spec in measured()):
         people = _measure(session, name, lists, as_of=as_of, rules=rules, scope=scope, start=start, end=end)
         by_manager: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
         for p in people:
@@ -147,16 +145,17 @@ def _measure(
 ) -> list[dict[str, Any]]:
     """Every customer on list `name` at `start`: manager, first contact in the period (None:
     not contacted), reached, and whether the list's outcome happened in their window."""
+    spec = call_list_spec(name)
     sub = lists(name, session, as_of=start, rules=rules, scope=scope).subquery("m")
-    waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves] if name == "honeymoon" else []
-    extra = [sub.c.opened_on, *[sub.c[w] for w in waves]] if waves else []
+    outcome_columns = [] if spec.outcome is None else spec.outcome.columns(rules)
+    extra = [sub.c[col] for col in dict.fromkeys([*outcome_columns, *spec.row_columns(rules)])]
     members = list(
         {m.customer_id: m for m in session.execute(select(sub.c.customer_id, sub.c.manager_id, *extra))}.values()
     )
     if not members:
         return []
     ids = [m.customer_id for m in members]
-    worked = {m.customer_id: worked_for(name, lambda w, m=m: getattr(m, w, None), rules) for m in members}
+    worked = {m.customer_id: spec.worked_for(lambda col, m=m: getattr(m, col, None), rules) for m in members}
     first, reached = _contacts(session, ids, worked, start=start, end=end)
     window = rules.contact.outcome_days
     happened = outcome_check(name, session, members, rules=rules, as_of=as_of, start=start, window=window)
@@ -177,11 +176,6 @@ def _measure(
     ]
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def _contacts(
     session: Session, ids: Sequence[str], worked_for: dict[str, str], *, start: date, end: date
 ) -> tuple[dict[str, date], set[str]]:
@@ -189,7 +183,7 @@ def _contacts(
     first: dict[str, date] = {}
     reached: set[str] = set()
     c = ContactLog
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         stmt = select(c.customer_id, c.list_name, c.contacted_on, c.outcome).where(
             c.customer_id.in_(chunk), c.contacted_on.between(start, end)
         )
@@ -201,12 +195,6 @@ def _contacts(
             if outcome in REACHED:
                 reached.add(cid)
     return first, reached
-
-
-def _any_between(days: list[date], after: date, until: date) -> bool:
-    """Is there a day d in sorted `days` with after < d <= until?"""
-    i = bisect.bisect_right(days, after)
-    return i < len(days) and days[i] <= until
 
 
 def outcome_check(
@@ -221,163 +209,12 @@ def outcome_check(
 ) -> Any:
     """A function (member, reference day D >= `start`) -> did the list's outcome happen in
     (D, D + window], on or before the as-of date. `members`: rows of the list with customer_id
-    (and, for the honeymoon list, opened_on and the wave columns)."""
-    ids = [m.customer_id for m in members]
+    (and the columns the list's outcome reads, `Outcome.columns`)."""
+    spec = call_list_spec(name)
+    if spec.outcome is None:
+        raise ValueError(f"no outcome is measured for the {name!r} list")
 
     def limit(d: date) -> date:
         return min(d + timedelta(days=window), as_of)
 
-    if name in ("dormant", "alliance-unused"):
-        days = _event_days(session, name, ids, rules=rules, after=start, as_of=as_of)
-        return lambda m, d: _any_between(days.get(m.customer_id, []), d, limit(d))
-    if name == "threshold":
-        aum = _aum(session, ids, first=basis_month(start), last=basis_month(as_of))
-
-        def higher(m: Any, d: date) -> bool:
-            months = aum.get(m.customer_id, {})
-            here = basis_month(d)
-            tier = rules.tier_codes.index(rules.tier_of(months.get(here, 0.0)))
-            month, last = add_months(here, 1), basis_month(limit(d))
-            while month <= last:
-                if rules.tier_codes.index(rules.tier_of(months.get(month, 0.0))) > tier:
-                    return True
-                month = add_months(month, 1)
-            return False
-
-        return higher
-    if name in ("churn", "downgrade"):
-        aum = _aum(session, ids, first=basis_month(start), last=basis_month(as_of))
-
-        def held(m: Any, d: date) -> bool:
-            months = aum.get(m.customer_id, {})
-            here = basis_month(d)
-            if name == "downgrade":
-                # The tier the list flagged (its basis month at `start`) held in the next basis
-                # month, once that is one by the window's end: a call late in the period still
-                # asks whether the customer kept the tier they were at risk of losing.
-                here = basis_month(start)
-                month = add_months(here, 1)
-                rank = rules.tier_codes.index
-                return month <= basis_month(limit(d)) and rank(rules.tier_of(months.get(month, 0.0))) >= rank(
-                    rules.tier_of(months.get(here, 0.0))
-                )
-            then = months.get(here, 0.0)
-            month, last = add_months(here, 1), basis_month(limit(d))
-            while month <= last:
-                if months.get(month, 0.0) >= then:
-                    return True
-                month = add_months(month, 1)
-            return False
-
-        return held
-    if name == "maturity":
-        return _maturity_outcome(session, ids, rules=rules, start=start, limit=limit)
-    if name == "honeymoon":
-        return _honeymoon_outcome(session, members, rules=rules, as_of=as_of, limit=limit)
-    raise ValueError(f"no outcome is measured for the {name!r} list")
-
-
-def _maturity_outcome(session: Session, ids: Sequence[str], *, rules: Rules, start: date, limit: Any) -> Any:
-    """Retained (DOMAIN.md §6): a product maturing as the list stood at `start` was followed by
-    a retaining product within `retain_days` of its maturity, opened after the contact."""
-    m = rules.maturity
-    held: dict[str, list[tuple[date, str, date | None]]] = defaultdict(list)
-    for chunk in _chunks(list(ids)):
-        stmt = select(Product.customer_id, Product.opened_on, Product.product, Product.matures_on).where(
-            Product.customer_id.in_(chunk)
-        )
-        for cid, opened, product, matures in session.execute(stmt):
-            held[cid].append((opened, product, matures))
-    ahead = start + timedelta(days=m.days_ahead)
-
-    def retained(member: Any, d: date) -> bool:
-        products = held.get(member.customer_id, [])
-        due = [mt for op, _p, mt in products if mt is not None and start < mt <= ahead and op <= start]
-        return any(
-            mt <= op <= mt + timedelta(days=m.retain_days) and d < op <= limit(d)
-            for mt in due
-            for op, p, _mt in products
-            if p in m.retain_products
-        )
-
-    return retained
-
-
-def _honeymoon_outcome(session: Session, members: Sequence[Any], *, rules: Rules, as_of: date, limit: Any) -> Any:
-    if not members:  # nobody on the list: nothing to look up
-        return lambda _m, _d: False
-    ids = [m.customer_id for m in members]
-    products: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        stmt = select(Product.customer_id, Product.opened_on, Product.product).where(Product.customer_id.in_(chunk))
-        for cid, day, product in session.execute(stmt):
-            products[cid].append((day, product))
-    h = rules.honeymoon
-    day_n = {m.customer_id: m.opened_on + timedelta(days=h.days) for m in members}
-    aum = _aum(
-        session,
-        ids,
-        first=min(basis_month(d) for d in day_n.values()),
-        last=max(basis_month(d) for d in day_n.values()),
-    )
-    second = rules.tiers[1].lower_bound
-
-    def done(m: Any, d: date) -> bool:
-        wave = next((w for w in h.waves if getattr(m, f"wave_{w.wave}") in ("due", "overdue")), None)
-        if wave is None:
-            return False
-        until = limit(d)
-        wanted = rules.contact.wave_products.get(wave.wave)
-        if wanted is not None:
-            last_day = min(m.opened_on + timedelta(days=wave.end), until)
-            return any(d < day <= last_day and p in wanted for day, p in products.get(m.customer_id, []))
-        at = day_n[m.customer_id]
-        return at <= until and aum.get(m.customer_id, {}).get(basis_month(at), 0.0) >= second
-
-    return done
-
-
-def _event_days(
-    session: Session, name: str, ids: Sequence[str], *, rules: Rules, after: date, as_of: date
-) -> dict[str, list[date]]:
-    """Sorted days of each customer's activity on an active card (dormant) or redemptions
-    (alliance-unused) after `after`, up to the as-of date."""
-    out: dict[str, list[date]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        if name == "dormant":
-            stmt = (
-                select(Card.customer_id, Txn.ts)
-                .join(Txn, Txn.card_id == Card.card_id)
-                .where(
-                    Card.customer_id.in_(chunk),
-                    Card.status == "active",
-                    Txn.ts >= end_of_day(after),
-                    Txn.ts < end_of_day(as_of),
-                    Txn.kind.not_in(rules.dormant.non_activity_kinds),
-                )
-            )
-        else:
-            stmt = (
-                select(Redemption.customer_id, Redemption.screen_date)
-                .distinct()
-                .where(
-                    Redemption.customer_id.in_(chunk),
-                    Redemption.screen_date > after,
-                    Redemption.screen_date <= as_of,
-                )
-            )
-        for cid, when in session.execute(stmt):
-            out[cid].append(when if type(when) is date else when.date())
-    return {cid: sorted(days) for cid, days in out.items()}
-
-
-def _aum(session: Session, ids: Iterable[str], *, first: str, last: str) -> dict[str, dict[str, float]]:
-    """Each customer's average daily AUM by month, `first` .. `last`."""
-    out: dict[str, dict[str, float]] = defaultdict(dict)
-    for chunk in _chunks(list(ids)):
-        stmt = select(AumMonthly.customer_id, AumMonthly.month, AumMonthly.avg_daily_aum).where(
-            AumMonthly.customer_id.in_(chunk), AumMonthly.month.between(first, last)
-        )
-        for cid, month, value in session.execute(stmt):
-            out[cid][month] = float(value)
-    return out
+    return spec.outcome.check(session, members, rules=rules, as_of=as_of, start=start, limit=limit)

@@ -10,22 +10,19 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts, facts
+from custdash.lists import LISTS
 from custdash.models import FactRollup, MonthEndList
 from custdash.queries.alliance import alliance_by_tier, alliance_totals, unused_select
-from custdash.queries.birthdays import birthdays_select
 from custdash.queries.churn import churn_select
 from custdash.queries.common import count_rows, ids_only
 from custdash.queries.dormant import dormant_select
 from custdash.queries.downgrade import downgrade_select
-from custdash.queries.honeymoon import honeymoon_counts, wave_status_select
-from custdash.queries.maturity import maturity_select
+from custdash.queries.honeymoon import honeymoon_counts
 from custdash.queries.threshold import threshold_select
 from custdash.queries.tiers import tier_distribution
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 
-# DOMAIN.md §6's lists in the summary (their list_sizes keys).
-TIMING_POINTS = ("churn", "downgrade", "maturing", "birthdays")
 # The lists a rule finds among all customers (list_sizes keys): kept for the last month-ends
 # in `month_end_list` (custdash/month_ends.py). Maturities and birthdays are read through their
 # own indexes at any date; the honeymoon counts come from the rollup or live.
@@ -44,11 +41,11 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     return {
         "as_of": as_of.isoformat(),
         "tiers": {row.tier: int(row.customers) for row in tiers.itertuples()},
-        "threshold": sizes["threshold"],
-        "dormant": sizes["dormant"],
+        # The lists the contract counts at the top level (the honeymoon and alliance lists
+        # are counted in their own blocks), in registry order.
+        **{spec.summary_key: sizes[spec.count] for spec in LISTS.values() if spec.summary_key},
         "honeymoon": honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope),
         "alliance": alliance_totals(alliance_by_tier(session, as_of=as_of, rules=rules, scope=scope)),
-        **{key: sizes[key] for key in TIMING_POINTS},
     }
 
 
@@ -69,8 +66,10 @@ def _written_members(name: str, *, as_of: date, scope: Scope) -> Select[Any]:
     return select(m.customer_id).where(m.as_of == as_of, m.list_name == name, *scope.where(m))
 
 
-# list_sizes' keys, in order, but maturities and birthdays.
+# The sizes summed in the facts' rollup (`fact_rollup`'s columns), in list_sizes' order.
 SIZES = ["threshold", "dormant", "honeymoon_due", "honeymoon_overdue", "unused", "churn", "downgrade"]
+# The honeymoon tiles' counts as the rules alone find them (the rollup's, or live).
+HONEYMOON_RULES_ONLY = {"honeymoon_due": "due", "honeymoon_overdue": "overdue"}
 
 
 def list_sizes(
@@ -93,21 +92,29 @@ def list_sizes(
             stmt = contacts.reachable(stmt, as_of=as_of, rules=rules, until=until)
         return count_rows(session, stmt)
 
-    # Maturities and birthdays are read through their own indexes, never from the rollup.
-    live = {"maturing": size("maturing", maturity_select), "birthdays": size("birthdays", birthdays_select)}
+    tiles = [(key, spec, where) for spec in LISTS.values() for key, where in spec.overview_tiles()]
+    # Every other list (maturities and birthdays: read through their own indexes) is counted
+    # through its own SELECT, never from the rollup.
+    live = {key: size(key, partial(spec.select, **where)) for key, spec, where in tiles if key not in SIZES}
     if not worked and facts.usable(session, as_of=as_of, rules=rules, rollup=True):
         r = FactRollup
         row = session.execute(
             select(*[func.sum(getattr(r, n)) for n in SIZES]).where(r.as_of == as_of, *scope.where(r))
         ).one()
-        return {**{n: int(v or 0) for n, v in zip(SIZES, row)}, **live}
+        rolled = {**{n: int(v or 0) for n, v in zip(SIZES, row)}, **live}
+        return {key: rolled[key] for key, _spec, _where in tiles}
     sizes = {name: size(name, select_list) for name, select_list in RULE_LISTS.items()}
     if worked:
-        # As the two tiles' lists are worked: the honeymoon list with a wave due (overdue), the
-        # do-not-contact customers off it, exactly what each tile opens.
-        for key, waves in (("honeymoon_due", "due"), ("honeymoon_overdue", "overdue")):
-            sizes[key] = size(key, partial(wave_status_select, call_list_only=True, waves=waves))
+        # As each tile's list is worked (the honeymoon list with a wave due, overdue), the
+        # do-not-contact customers off it: exactly what the tile opens.
+        sizes.update(
+            {
+                key: size(key, partial(spec.select, **where))
+                for key, spec, where in tiles
+                if key not in sizes and key not in live
+            }
+        )
     else:
         counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=False)
-        sizes.update(honeymoon_due=counts["due"], honeymoon_overdue=counts["overdue"])
-    return {**{n: sizes[n] for n in SIZES}, **live}
+        sizes.update({key: counts[which] for key, which in HONEYMOON_RULES_ONLY.items()})
+    return {key: {**sizes, **live}[key] for key, _spec, _where in tiles}

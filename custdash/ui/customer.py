@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from custdash import charts
 from custdash.auth import record
-from custdash.contacts import worked_for
 from custdash.export import mask_phone
 from custdash.i18n import TEXT, money_exact
+from custdash.lists import OTHER, worked_for
 from custdash.ui.state import View, _writer, plain
 from custdash.ui.tables import data, localise
 from custdash.ui.work import customer_actions, list_label
@@ -84,7 +84,7 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
         st.info(view.t("customer.not_yet"), icon=":material/event_busy:")
     first_list = next(iter(one["lists"]), None)
     row = one["lists"].get(first_list, {}) if first_list else {}
-    contact_for = worked_for(first_list, row.get, view.rules) if first_list else "other"
+    contact_for = worked_for(first_list, row.get, view.rules) if first_list else OTHER
     customer_actions(view, who["customer_id"], who["name"], contact_for, open_page=False)
     _standing(view, who)
     st.altair_chart(

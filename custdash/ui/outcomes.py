@@ -6,6 +6,7 @@ import pandas as pd
 
 from custdash.export import to_csv_bytes
 from custdash.i18n import column_headers, percent, points
+from custdash.lists import measured
 from custdash.queries.outcomes import COLUMNS
 from custdash.ui.state import View, _options
 
@@ -14,14 +15,8 @@ RATES = ("outcome_rate", "control_rate", "difference")
 
 
 def outcome_list_labels(view: View) -> dict[str, str]:
-    """Each measured list by its page's name (the honeymoon list: its waves)."""
-    return {
-        "threshold": view.t("page.threshold"),
-        "dormant": view.t("page.dormant"),
-        "alliance-unused": view.t("outcomes.list.alliance-unused"),
-        "honeymoon": view.t("outcomes.list.honeymoon"),
-        **{name: view.t(f"page.{name}") for name in ("churn", "downgrade", "maturity")},
-    }
+    """Each measured list by the name it declares for 回检 (mostly its page's)."""
+    return {spec.name: view.t(spec.outcome_label) for spec in measured()}
 
 
 def _named(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

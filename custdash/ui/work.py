@@ -13,18 +13,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from custdash.auth import resume_session
-from custdash.contacts import (
-    CHANNELS,
-    LOGGING_ROLES,
-    OUTCOMES,
-    STATUSES,
-    ContactError,
-    NewContact,
-    list_names,
-    worked_for,
-)
-from custdash.contacts import log_contact as log_one
+from custdash.contact_log import CHANNELS, LOGGING_ROLES, OUTCOMES, NewContact
+from custdash.contact_log import log_contact as log_one
+from custdash.contacts import STATUSES, ContactError
 from custdash.i18n import list_label as label_of
+from custdash.lists import OTHER, contact_names, worked_for
 from custdash.models import ContactLog
 from custdash.scope import ScopeDenied
 from custdash.ui.session import _idle_minutes
@@ -80,18 +73,18 @@ def customer_actions(view: View, customer_id: str, name: str, list_name: str, *,
 
 
 def contact_dialog(view: View, customer_id: str, name: str, list_name: str) -> None:
-    """The contact form in a dialog; saved through custdash.contacts (who and when set there)."""
+    """The contact form in a dialog; saved through custdash.contact_log (who and when set there)."""
 
     @st.dialog(view.t("contact.log"))
     def _form() -> None:
         st.text(view.t("contact.for", name=name, customer=customer_id))
-        names = list(list_names(view.rules))
+        names = list(contact_names(view.rules))
         today = date.today()
         with st.form(f"contact_{customer_id}", border=False):
             chosen = st.selectbox(
                 view.t("contact.list_field"),
                 names,
-                index=names.index(list_name) if list_name in names else names.index("other"),
+                index=names.index(list_name) if list_name in names else names.index(OTHER),
                 format_func=lambda n: list_label(n, view),
             )
             channel = st.selectbox(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from custdash.contacts import contact_history
+from custdash.contact_log import contact_history
 from custdash.queries.outcomes import outcome_summary
 from custdash.scope import Scope
 from custdash.views import call_list, outcome_table
