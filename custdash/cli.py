@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from custdash import config, facts, month_ends
 from custdash.auth import ScopeDenied, UserError, Viewer, viewer_of
-from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
+from custdash.cli_common import UsageError, db_arg, open_store, parse_as_of, resolve_scope, scope_args
 from custdash.cli_work import add_work_parsers, cmd_contact, cmd_outcomes
 from custdash.contacts import STATUSES
 from custdash.db import (
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("folder", help="folder holding branches.csv, managers.csv, customers.csv, …")
     p.add_argument("--encoding", default="utf-8", help="text encoding of the CSV files, e.g. gb18030 (default utf-8)")
-    _db_arg(p)
+    db_arg(p)
 
     p = sub.add_parser(
         "summary",
@@ -58,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print tier counts, list sizes, honeymoon and alliance figures.",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (the documented contract)")
-    _scope_args(p)
-    _db_arg(p)
+    scope_args(p)
+    db_arg(p)
 
     p = sub.add_parser(
         "export",
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the user's scope, phones masked unless the user's role needs them, an audit record.",
     )
     p.add_argument("list", choices=list(LISTS), help="which list")
-    _scope_args(p)
+    scope_args(p)
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
     p.add_argument(
         "--out",
@@ -95,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(STATUSES),
         help="only customers with this status on the list (repeat for several; default: all, new first)",
     )
-    _db_arg(p)
+    db_arg(p)
 
     p = sub.add_parser("check", help="validate a store and print its counts and as-of date")
-    _db_arg(p)
+    db_arg(p)
 
     p = sub.add_parser(
         "refresh",
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rules in force. Needed after editing the rules file: until then the views compute live, "
         "which is correct but slow on large stores.",
     )
-    _db_arg(p)
+    db_arg(p)
 
     p = sub.add_parser(
         "users",
@@ -121,22 +121,22 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--role", required=True, choices=["admin", "head", "manager"])
     a.add_argument("--branch", help="the head's branch id")
     a.add_argument("--manager", help="the manager's manager id")
-    _db_arg(a)
+    db_arg(a)
     a = us.add_parser("passwd", help="set a user's password (also unlocks)")
     a.add_argument("username")
-    _db_arg(a)
+    db_arg(a)
     a = us.add_parser("disable", help="disable a user")
     a.add_argument("username")
-    _db_arg(a)
+    db_arg(a)
     a = us.add_parser("list", help="list users")
-    _db_arg(a)
+    db_arg(a)
 
     add_work_parsers(sub)
 
     p = sub.add_parser("audit", help="print the audit trail (logins and exports), newest first")
     p.add_argument("--branch", help="only events of this branch's users")
     p.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
-    _db_arg(p)
+    db_arg(p)
     return ap
 
 
@@ -178,7 +178,7 @@ def _cmd_import(args: argparse.Namespace, target: str, rules: Rules) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    engine, info = _open(target)
+    engine, info = open_store(target)
     with Session(engine) as s:
         scope = resolve_scope(s, args.branch, args.manager)
         data = summary(
@@ -213,7 +213,7 @@ def _export_viewer(session: Session, args: argparse.Namespace) -> Viewer:
 
 
 def _cmd_export(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    engine, info = _open(target)
+    engine, info = open_store(target)
     writer = make_engine(target, writer=True)
     with Session(engine) as s, Session(writer) as audit:
         resolve_scope(s, args.branch, args.manager)
@@ -282,7 +282,7 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
 
     from custdash.models import DATA_TABLES
 
-    engine, info = _open(target)
+    engine, info = open_store(target)
     with Session(engine) as s:
         counts = {t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar_one() for t in DATA_TABLES}
         if engine.dialect.name == "sqlite":
@@ -315,7 +315,7 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
 
 def _cmd_refresh(args: argparse.Namespace, target: str, rules: Rules) -> int:
     count = config.month_end_facts()  # checked before any work
-    engine, info = _open(target)
+    engine, info = open_store(target)
     if info.as_of is None:
         raise UsageError("the store is empty: nothing to refresh")
     started = time.monotonic()
@@ -347,7 +347,7 @@ def _read_password() -> str:
 def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
     from custdash import auth
 
-    engine, _info = _open(target)
+    engine, _info = open_store(target)
     try:
         with Session(engine) as s:
             if args.action == "add":
@@ -381,7 +381,7 @@ def _cmd_users(args: argparse.Namespace, target: str, rules: Rules) -> int:
 def _cmd_audit(args: argparse.Namespace, target: str, rules: Rules) -> int:
     from custdash.auth import Viewer, audit_events, filters_text
 
-    engine, _info = _open(target)
+    engine, _info = open_store(target)
     viewer = Viewer("cli", "head", branch_id=args.branch) if args.branch else Viewer("cli", "admin")
     with Session(engine) as s:
         events = audit_events(s, viewer, limit=args.limit)

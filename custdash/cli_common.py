@@ -45,19 +45,19 @@ def resolve_scope(session: Session, branch: str | None, manager: str | None) -> 
         raise UsageError(str(e)) from None
 
 
-def _db_arg(p: argparse.ArgumentParser) -> None:
+def db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", default=None, help="store path or SQLAlchemy URL (default: $CUSTDASH_DB or data/custdash.db)"
     )
 
 
-def _scope_args(p: argparse.ArgumentParser) -> None:
+def scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", help="evaluate the rules at this date YYYY-MM-DD (default: the extract date)")
     p.add_argument("--branch", help="only this branch id")
     p.add_argument("--manager", help="only this manager id's customers")
 
 
-def _open(target: str):
+def open_store(target: str):
     engine = make_engine(target)
     info = check_store(engine, target)
     return engine, info

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from custdash.auth import ScopeDenied, UserError, viewer_of
-from custdash.cli_common import UsageError, _db_arg, _open, _scope_args, parse_as_of, resolve_scope
+from custdash.cli_common import UsageError, db_arg, open_store, parse_as_of, resolve_scope, scope_args
 from custdash.contact_log import CHANNELS, NOTE_MAX, OUTCOMES
 from custdash.db import make_engine
 from custdash.rules import Rules
@@ -42,14 +42,14 @@ def add_work_parsers(sub: Any) -> None:
     a.add_argument("--on", help="the day of the contact YYYY-MM-DD (default: today)")
     a.add_argument("--follow-up", help="a follow-up date YYYY-MM-DD")
     a.add_argument("--user", required=True, help="the dashboard user logging it (a manager or head)")
-    _db_arg(a)
+    db_arg(a)
     a = cs.add_parser("list", help="print logged contacts, newest first")
     a.add_argument("--customer", help="only this customer's")
     a.add_argument("--manager", help="only this manager's customers'")
     a.add_argument("--user", help="as this dashboard user: their scope applies (default: all, as the operator)")
     a.add_argument("--json", action="store_true", help="one JSON array")
     a.add_argument("--limit", type=int, default=200, help="at most this many contacts (default 200)")
-    _db_arg(a)
+    db_arg(a)
 
     p = sub.add_parser(
         "outcomes",
@@ -59,17 +59,17 @@ def add_work_parsers(sub: Any) -> None:
         "(DOMAIN.md §7). The period defaults to the rules' contact.outcome_days up to the as-of date.",
     )
     p.add_argument("--json", action="store_true", help="one JSON object: list -> figures")
-    _scope_args(p)
+    scope_args(p)
     p.add_argument("--from", dest="start", help="first day of the period YYYY-MM-DD")
     p.add_argument("--to", dest="end", help="last day of the period YYYY-MM-DD (default: the as-of date)")
-    _db_arg(p)
+    db_arg(p)
 
 
 def cmd_outcomes(args: argparse.Namespace, target: str, rules: Rules) -> int:
     from custdash.queries.outcomes import outcome_summary
     from custdash.views import outcome_table
 
-    engine, info = _open(target)
+    engine, info = open_store(target)
     with Session(engine) as s:
         scope = resolve_scope(s, args.branch, args.manager)
         as_of = parse_as_of(args.as_of, info.as_of, info.meta.get("aum_first_month"))
@@ -103,7 +103,7 @@ def _parse_day(value: str | None, option: str) -> date | None:
 def cmd_contact(args: argparse.Namespace, target: str, rules: Rules) -> int:
     from custdash import contact_log
 
-    engine, _info = _open(target)
+    engine, _info = open_store(target)
     writer = make_engine(target, writer=True)
     with Session(engine) as s, Session(writer) as w:
         if args.action == "log":

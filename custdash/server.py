@@ -46,7 +46,7 @@ os.environ["CUSTDASH_ASGI"] = "1"
 _engines: dict[str, Engine] = {}
 
 
-def _writer() -> Engine:
+def writer_engine() -> Engine:
     target = config.db_url()
     if target not in _engines:
         engine = make_engine(target, writer=True)
@@ -101,7 +101,7 @@ async def login(request: Request) -> Response:
     replaced = request.cookies.get(COOKIE)
 
     def sign_in() -> str:
-        with Session(_writer()) as s:
+        with Session(writer_engine()) as s:
             viewer = authenticate(s, username, password, client=_client(request))
             # The browser's cookie is about to belong to someone else: the session it held ends
             # too, so a tab still open on it (another user's) cannot go on as that user.
@@ -126,7 +126,7 @@ async def logout(request: Request) -> Response:
     token = request.cookies.get(COOKIE)
 
     def sign_out() -> None:
-        with Session(_writer()) as s:
+        with Session(writer_engine()) as s:
             end_session(s, token)
 
     await run_in_threadpool(sign_out)

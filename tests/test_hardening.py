@@ -34,7 +34,7 @@ import custdash.server as server
 def saturated():
     raise OperationalError("connect", {}, Exception("FATAL: sorry, too many clients already"))
 
-server._writer = saturated
+server.writer_engine = saturated
 body = b"username=admin&password=whatever-it-is&language=zh"
 scope = {"type": "http", "method": "POST", "path": "/auth/login", "query_string": b"",
          "headers": [(b"host", b"h"), (b"origin", b"http://h"),

@@ -223,3 +223,13 @@ def test_no_module_outside_the_list_modules_names_a_list():
         if _names_in_code(path) & names:
             naming.add(rel)
     assert naming == STILL_NAMING_LISTS, sorted(naming ^ STILL_NAMING_LISTS)
+
+
+def test_no_module_imports_another_modules_private_name():
+    """A name starting with "_" is its module's own (issue #34 found 14 imported across modules)."""
+    imported = []
+    for path in sorted([*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("custdash"):
+                imported += [f"{path.relative_to(ROOT)}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert imported == []

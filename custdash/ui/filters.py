@@ -16,8 +16,8 @@ from custdash.db import StoreInfo
 from custdash.i18n import LANG_NAMES, LANGS, t
 from custdash.rules import Rules
 from custdash.scope import Directory, ScopeDenied, UnknownScope, resolve_scope
-from custdash.ui.session import _sign_out
-from custdash.ui.state import View, _options
+from custdash.ui.session import sign_out
+from custdash.ui.state import View, store_options
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -104,8 +104,8 @@ def _changed(name: str, widget_key: str) -> None:
     st.session_state["notices"] = []
 
 
-def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View:
-    branches, managers = _options(target, info.data_version)
+def draw_sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View:
+    branches, managers = store_options(target, info.data_version)
     own = viewer.scope
     if st.session_state.get("filters_for") != info.data_version:
         st.session_state["filters"] = _read_url(info, branches, managers, viewer)
@@ -169,7 +169,7 @@ def _sidebar(target: str, info: StoreInfo, rules: Rules, viewer: Viewer) -> View
         st.divider()
         st.caption(t("login.signed_in", lang, user=viewer.username, role=t(f"role.{viewer.role}", lang)))
         if st.button(t("login.logout", lang), icon=":material/logout:", key="logout"):
-            _sign_out(target)
+            sign_out(target)
             st.rerun()
         st.caption(
             t(
@@ -219,7 +219,7 @@ def url_params(view: View) -> dict[str, str]:
 
 def scope_name(view: View) -> str:
     """Whose customers the page shows: the manager, the branch, or all branches (named)."""
-    branches, managers = _options(view.target, view.data_version)
+    branches, managers = store_options(view.target, view.data_version)
     if view.manager_id:
         return f"{view.manager_id} {managers.get(view.manager_id, ('', ''))[1]}".strip()
     if view.branch_id:

@@ -18,9 +18,19 @@ from custdash.auth import Viewer
 from custdash.db import StoreError, check_store, error_cause, held_a_store, is_server, shown, store_exists, to_url
 from custdash.i18n import t
 from custdash.rules import Rules, RulesError
-from custdash.ui.filters import _sidebar, url_params
-from custdash.ui.session import _signed_in, cookie_role
-from custdash.ui.state import ROOT, View, _engine, _generation_lock, _writer, current_lang, log, plain, rules_now
+from custdash.ui.filters import draw_sidebar, url_params
+from custdash.ui.session import cookie_role, is_signed_in
+from custdash.ui.state import (
+    ROOT,
+    View,
+    current_lang,
+    generation_lock,
+    log,
+    plain,
+    reader_engine,
+    rules_now,
+    writer_engine,
+)
 from custdash.ui.work import flash
 from custdash.views import PAGE, PAGES, pages_for
 
@@ -120,19 +130,19 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
     except RulesError as e:
         _stop(t("rules.error", lang), str(e), "CUSTDASH_RULES=… (or unset it to use the packaged rules)")
     target = config.db_url()
-    if not store_exists(target, _engine(target)):
+    if not store_exists(target, reader_engine(target)):
         _first_start(target, rules, lang)
     try:
-        info = check_store(_engine(target), target)
+        info = check_store(reader_engine(target), target)
     except StoreError as e:
         _stop(t("store.error", lang), str(e), e.fix)
     if info.empty:
         _stop(t("store.empty", lang), target, "python -m seed   |   python -m custdash import DIR")
-    viewer = _signed_in(target, info, lang, name)
+    viewer = is_signed_in(target, info, lang, name)
     if viewer.role not in PAGE[name].roles:  # a link to a page of another role
         st.warning(t("login.not_your_page", lang, page=t(f"page.{name}", lang)), icon=":material/block:")
         st.stop()
-    view = _sidebar(target, info, rules, viewer)
+    view = draw_sidebar(target, info, rules, viewer)
     st.title(title(view) if title else view.t(f"page.{name}"))
     if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
         st.info(view.t("facts.stale"), icon=":material/speed:")
@@ -213,7 +223,7 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
         config.month_end_facts()
     except config.SettingError as e:
         _stop(t("setting.error", lang), str(e), "CUSTDASH_MONTH_END_FACTS=12")
-    with _generation_lock():
+    with generation_lock():
         if not store_exists(target):  # another session may have built it meanwhile
             bar = st.progress(0.0, text=t("store.generating", lang, n=n))
 
@@ -223,5 +233,5 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
 
             build_demo_store(target, DemoSpec(customers=n, as_of=date.today()), rules=rules, progress=progress)
             bar.empty()
-    _engine.clear()
-    _writer.clear()
+    reader_engine.clear()
+    writer_engine.clear()

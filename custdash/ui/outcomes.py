@@ -8,7 +8,7 @@ from custdash.export import to_csv_bytes
 from custdash.i18n import column_headers, percent, points
 from custdash.lists import measured
 from custdash.queries.outcomes import COLUMNS
-from custdash.ui.state import View, _options
+from custdash.ui.state import View, store_options
 
 SHOWN = [c for c in COLUMNS if c != "total"]  # the table without its total flag
 RATES = ("outcome_rate", "control_rate", "difference")
@@ -20,7 +20,7 @@ def outcome_list_labels(view: View) -> dict[str, str]:
 
 
 def _named(view: View, table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    _branches, managers = _options(view.target, view.data_version)
+    _branches, managers = store_options(view.target, view.data_version)
     out = table[SHOWN].copy()
     out["list_name"] = [labels[n] for n in out["list_name"]]
     out["manager_id"] = [

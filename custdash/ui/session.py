@@ -26,12 +26,12 @@ from custdash.auth import (
 from custdash.db import StoreInfo, store_source
 from custdash.i18n import LANG_NAMES, LANGS, t
 from custdash.models import Branch, Manager, User
-from custdash.ui.state import _engine, _writer
+from custdash.ui.state import reader_engine, writer_engine
 
 COOKIE = "custdash_session"
 
 
-def _idle_minutes() -> float:
+def session_idle_minutes() -> float:
     return float(config.setting("CUSTDASH_IDLE_MINUTES") or 30)
 
 
@@ -53,8 +53,8 @@ def cookie_role(target: str) -> str | None:
     if token is None:
         return None
     try:
-        with Session(_writer(target)) as s:
-            viewer = resume_session(s, token, idle_minutes=_idle_minutes())
+        with Session(writer_engine(target)) as s:
+            viewer = resume_session(s, token, idle_minutes=session_idle_minutes())
     except Exception:  # no store yet, a damaged one: the page says what is wrong
         return None
     return viewer.role if viewer is not None else None
@@ -65,7 +65,7 @@ def served_with_routes() -> bool:
     return os.environ.get("CUSTDASH_ASGI") == "1"
 
 
-def _signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Viewer:
+def is_signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Viewer:
     """The signed-in viewer, or the login form (and nothing else) for everyone else.
 
     A signed-in browser holds a random session id: in an HttpOnly cookie when served by
@@ -74,8 +74,8 @@ def _signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Viewe
     enabled), so a sign-out or an expiry counts everywhere at once."""
     token = st.session_state.get("token") or _cookie()
     if token is not None:
-        with Session(_writer(target)) as s:
-            viewer = resume_session(s, token, idle_minutes=_idle_minutes())
+        with Session(writer_engine(target)) as s:
+            viewer = resume_session(s, token, idle_minutes=session_idle_minutes())
             reason = session_end_reason(s, token) if viewer is None else None
         if viewer is not None:
             if st.session_state.get("viewer") != viewer:
@@ -86,8 +86,8 @@ def _signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Viewe
     else:
         viewer = st.session_state.get("viewer")  # put there by server-side code (tests): idle as before
         now = time.monotonic()
-        if viewer is not None and now - st.session_state.get("last_seen", now) > _idle_minutes() * 60:
-            with Session(_writer(target)) as s:
+        if viewer is not None and now - st.session_state.get("last_seen", now) > session_idle_minutes() * 60:
+            with Session(writer_engine(target)) as s:
                 record(s, username=viewer.username, event="session_expired", branch_id=viewer.branch_id)
                 s.commit()
             _forget(expired=True)
@@ -142,7 +142,7 @@ def _login_form_streamlit(target: str, lang: str) -> None:
         submitted = st.form_submit_button(t("login.submit", lang), type="primary")
     if submitted:
         try:
-            with Session(_writer(target)) as s:
+            with Session(writer_engine(target)) as s:
                 viewer = authenticate(s, username.strip(), password, client=_client_address())
                 token = start_session(s, viewer)
         except AuthError:
@@ -191,7 +191,7 @@ def _login_lang() -> None:
 
 def _demo_users(target: str, lang: str) -> pd.DataFrame:
     """The demo accounts this demo store has (a real user of the same name is never listed)."""
-    with Session(_engine(target)) as s:
+    with Session(reader_engine(target)) as s:
         accounts = demo_accounts(s)
         # Name the head's branch and the manager, not "the first branch".
         where = {}
@@ -212,12 +212,12 @@ def _demo_users(target: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _sign_out(target: str) -> None:
+def sign_out(target: str) -> None:
     """The sidebar's Sign out: the session id stops working (here, in other tabs, after a
     reload), audited; the cookie, now worthless, is replaced at the next sign-in."""
     token = st.session_state.get("token")
     viewer = st.session_state.get("viewer")
-    with Session(_writer(target)) as s:
+    with Session(writer_engine(target)) as s:
         if token is not None:
             end_session(s, token)
         elif viewer is not None:

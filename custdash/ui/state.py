@@ -27,18 +27,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(target: str) -> Engine:
+def reader_engine(target: str) -> Engine:
     return make_engine(target)
 
 
 @st.cache_resource(show_spinner=False)
-def _writer(target: str) -> Engine:
+def writer_engine(target: str) -> Engine:
     """For the few writes (logins, audit): transactions that take the write lock up front."""
     return make_engine(target, writer=True)
 
 
 @st.cache_resource(show_spinner=False)
-def _generation_lock() -> threading.Lock:
+def generation_lock() -> threading.Lock:
     return threading.Lock()
 
 
@@ -48,7 +48,7 @@ def _rules(path: str, mtime: float) -> Rules:
 
 
 def engine(view: View) -> Engine:
-    return _engine(view.target)
+    return reader_engine(view.target)
 
 
 def rules_now() -> Rules:
@@ -105,8 +105,8 @@ def current_lang() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _options(target: str, data_version: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    with Session(_engine(target)) as s:
+def store_options(target: str, data_version: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    with Session(reader_engine(target)) as s:
         branches = {b: n for b, n in s.execute(select(Branch.branch_id, Branch.branch_name).order_by(Branch.branch_id))}
         managers = {
             m: (b, n)

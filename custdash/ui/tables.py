@@ -32,8 +32,8 @@ from custdash.i18n import (
     reasons_text,
 )
 from custdash.scope import Scope
-from custdash.ui.session import _idle_minutes
-from custdash.ui.state import View, _engine, _writer, log, rules_now
+from custdash.ui.session import session_idle_minutes
+from custdash.ui.state import View, log, reader_engine, rules_now, writer_engine
 from custdash.ui.work import contacts_version, customer_actions, row_actions, selected_rows, status_filter
 from custdash.views import SCREEN_ROWS, VIEWS
 
@@ -83,7 +83,7 @@ def _cached(
     extra: tuple[tuple[str, Any], ...],
 ) -> Any:
     # data_version changes with every import, so a new extract never meets old cache entries.
-    with Session(_engine(target)) as s:
+    with Session(reader_engine(target)) as s:
         return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
 
 
@@ -173,8 +173,8 @@ def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], tok
     ended delivers nothing, and the file follows the user's rights at that moment."""
     viewer = view.viewer
     if token is not None:
-        with Session(_writer(view.target)) as s:
-            current = resume_session(s, token, idle_minutes=_idle_minutes(), touch=False)
+        with Session(writer_engine(view.target)) as s:
+            current = resume_session(s, token, idle_minutes=session_idle_minutes(), touch=False)
             if current is None:
                 record(s, username=view.viewer.username, event="export_refused", list_name=list_name)
                 s.commit()
@@ -190,7 +190,7 @@ def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], tok
         lang=view.lang,
         extra=dict(extra),
     )
-    with Session(_engine(view.target)) as read, Session(_writer(view.target)) as audit:
+    with Session(reader_engine(view.target)) as read, Session(writer_engine(view.target)) as audit:
         return deliver_list(read, audit, viewer=view.viewer, rules=view.rules, request=request).data
 
 

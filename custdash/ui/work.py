@@ -20,14 +20,14 @@ from custdash.i18n import list_label as label_of
 from custdash.lists import OTHER, contact_names, worked_for
 from custdash.models import ContactLog
 from custdash.scope import ScopeDenied
-from custdash.ui.session import _idle_minutes
-from custdash.ui.state import View, _engine, _writer, plain
+from custdash.ui.session import session_idle_minutes
+from custdash.ui.state import View, plain, reader_engine, writer_engine
 
 
 def contacts_version(target: str) -> int:
     """The newest contact's id: part of the cache key of every view that shows statuses, so a
     logged contact shows at once (and nothing else is recomputed)."""
-    with Session(_engine(target)) as s:
+    with Session(reader_engine(target)) as s:
         return int(s.execute(select(func.coalesce(func.max(ContactLog.id), 0))).scalar_one())
 
 
@@ -129,9 +129,9 @@ def save_contact(view: View, contact: NewContact) -> str | None:
     saved, else what is wrong."""
     token = st.session_state.get("token")
     viewer = view.viewer
-    with Session(_engine(view.target)) as read, Session(_writer(view.target)) as write:
+    with Session(reader_engine(view.target)) as read, Session(writer_engine(view.target)) as write:
         if token is not None:
-            current = resume_session(write, token, idle_minutes=_idle_minutes(), touch=False)
+            current = resume_session(write, token, idle_minutes=session_idle_minutes(), touch=False)
             if current is None:
                 return view.t("login.expired")
             viewer = current
