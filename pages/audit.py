@@ -1,7 +1,6 @@
 """Audit: every login and export; heads see their branch's, admins everything."""
 
 import streamlit as st
-from sqlmodel import Session
 
 from custdash import ui
 from custdash.auth import ScopeDenied, audit_events, filters_text
@@ -10,7 +9,7 @@ from custdash.i18n import TEXT
 view = ui.page("audit")
 st.caption(view.t("audit.caption"))
 try:
-    with Session(ui.engine(view)) as s:
+    with ui.reading(view.target) as s:
         events = audit_events(s, view.viewer, limit=1000)
 except ScopeDenied:
     st.warning(view.t("login.denied"), icon=":material/block:")

@@ -6,14 +6,17 @@ only read widgets, call `ui.data()` and render. Nothing outside custdash/ui and 
 imports Streamlit.
 """
 
+from custdash.ui import download_guard
 from custdash.ui.customer import audit_opened, pick_customer, show_customer
 from custdash.ui.filters import scope_name, url_params
 from custdash.ui.navigation import FAVICON, page, page_link, run_app
 from custdash.ui.outcomes import outcome_csv, outcome_list_labels, outcome_rows
 from custdash.ui.session import COOKIE, served_with_routes
-from custdash.ui.state import View, current_lang, engine, plain, rules_now
+from custdash.ui.state import View, current_lang, engine, plain, reading, rules_now
 from custdash.ui.tables import DownloadRefused, data, delta, export_file, localise, show_list, show_queue
 from custdash.views import SCREEN_ROWS, VIEWS
+
+download_guard.install()
 
 __all__ = [
     "COOKIE",
@@ -36,6 +39,7 @@ __all__ = [
     "page_link",
     "pick_customer",
     "plain",
+    "reading",
     "rules_now",
     "run_app",
     "scope_name",

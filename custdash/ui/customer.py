@@ -8,14 +8,13 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from custdash import charts
 from custdash.auth import record
 from custdash.export import mask_phone
 from custdash.i18n import TEXT, money_exact
 from custdash.lists import OTHER, worked_for
-from custdash.ui.state import View, plain, writer_engine
+from custdash.ui.state import View, plain, writing
 from custdash.ui.tables import data, localise
 from custdash.ui.work import customer_actions, list_label
 
@@ -59,7 +58,7 @@ def audit_opened(view: View, customer_id: str) -> None:
     """One audit record per customer a viewer opens (not per rerun of the page)."""
     if st.session_state.get("audited_customer") == (customer_id, view.as_of):
         return
-    with Session(writer_engine(view.target)) as s:
+    with writing(view.target) as s:
         record(
             s,
             username=view.viewer.username,

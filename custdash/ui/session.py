@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from custdash import config
 from custdash.auth import (
@@ -26,7 +25,7 @@ from custdash.auth import (
 from custdash.db import StoreInfo, store_source
 from custdash.i18n import LANG_NAMES, LANGS, t
 from custdash.models import Branch, Manager, User
-from custdash.ui.state import reader_engine, writer_engine
+from custdash.ui.state import reading, writing
 
 COOKIE = "custdash_session"
 
@@ -53,7 +52,7 @@ def cookie_role(target: str) -> str | None:
     if token is None:
         return None
     try:
-        with Session(writer_engine(target)) as s:
+        with writing(target) as s:
             viewer = resume_session(s, token, idle_minutes=session_idle_minutes())
     except Exception:  # no store yet, a damaged one: the page says what is wrong
         return None
@@ -74,7 +73,7 @@ def is_signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Vie
     enabled), so a sign-out or an expiry counts everywhere at once."""
     token = st.session_state.get("token") or _cookie()
     if token is not None:
-        with Session(writer_engine(target)) as s:
+        with writing(target) as s:
             viewer = resume_session(s, token, idle_minutes=session_idle_minutes())
             reason = session_end_reason(s, token) if viewer is None else None
         if viewer is not None:
@@ -87,7 +86,7 @@ def is_signed_in(target: str, info: StoreInfo, lang: str, page_name: str) -> Vie
         viewer = st.session_state.get("viewer")  # put there by server-side code (tests): idle as before
         now = time.monotonic()
         if viewer is not None and now - st.session_state.get("last_seen", now) > session_idle_minutes() * 60:
-            with Session(writer_engine(target)) as s:
+            with writing(target) as s:
                 record(s, username=viewer.username, event="session_expired", branch_id=viewer.branch_id)
                 s.commit()
             _forget(expired=True)
@@ -142,7 +141,7 @@ def _login_form_streamlit(target: str, lang: str) -> None:
         submitted = st.form_submit_button(t("login.submit", lang), type="primary")
     if submitted:
         try:
-            with Session(writer_engine(target)) as s:
+            with writing(target) as s:
                 viewer = authenticate(s, username.strip(), password, client=_client_address())
                 token = start_session(s, viewer)
         except AuthError:
@@ -191,7 +190,7 @@ def _login_lang() -> None:
 
 def _demo_users(target: str, lang: str) -> pd.DataFrame:
     """The demo accounts this demo store has (a real user of the same name is never listed)."""
-    with Session(reader_engine(target)) as s:
+    with reading(target) as s:
         accounts = demo_accounts(s)
         # Name the head's branch and the manager, not "the first branch".
         where = {}
@@ -217,7 +216,7 @@ def sign_out(target: str) -> None:
     reload), audited; the cookie, now worthless, is replaced at the next sign-in."""
     token = st.session_state.get("token")
     viewer = st.session_state.get("viewer")
-    with Session(writer_engine(target)) as s:
+    with writing(target) as s:
         if token is not None:
             end_session(s, token)
         elif viewer is not None:

@@ -51,6 +51,16 @@ def engine(view: View) -> Engine:
     return reader_engine(view.target)
 
 
+def reading(target: str) -> Session:
+    """A session on the store for reading (use as `with reading(target) as s:`)."""
+    return Session(reader_engine(target))
+
+
+def writing(target: str) -> Session:
+    """A session on the store's writer, for users, sessions, audit and contacts."""
+    return Session(writer_engine(target))
+
+
 def rules_now() -> Rules:
     path = config.setting("CUSTDASH_RULES")
     p = Path(path) if path else None
@@ -106,7 +116,7 @@ def current_lang() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def store_options(target: str, data_version: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    with Session(reader_engine(target)) as s:
+    with reading(target) as s:
         branches = {b: n for b, n in s.execute(select(Branch.branch_id, Branch.branch_name).order_by(Branch.branch_id))}
         managers = {
             m: (b, n)

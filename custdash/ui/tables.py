@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
@@ -33,43 +32,9 @@ from custdash.i18n import (
 )
 from custdash.scope import Scope
 from custdash.ui.session import session_idle_minutes
-from custdash.ui.state import View, log, reader_engine, rules_now, writer_engine
+from custdash.ui.state import View, reading, rules_now, writing
 from custdash.ui.work import contacts_version, customer_actions, row_actions, selected_rows, status_filter
 from custdash.views import SCREEN_ROWS, VIEWS
-
-
-def _tie_downloads_to_their_session() -> None:
-    """Serve a deferred download only to the Streamlit session that drew its button.
-
-    Streamlit 1.67 runs a deferred download for whichever session sends its file id (its
-    handler ignores the asking session), so an id seen in one browser could be fetched from
-    another. This wraps the handler to compare the two; it fails closed if Streamlit's
-    internals change shape (downloads are then refused, never served to the wrong session)."""
-    from streamlit.runtime import backend_operation_handler as ops
-
-    handler = ops.DeferredFileHandler
-    if getattr(handler.handle, "custdash_tied", False):
-        return
-    original = handler.handle
-
-    async def handle(self, request, session_id):
-        file_id = request.deferred_file.file_id
-        try:
-            owner = self._get_media_file_mgr()._deferred_callables[file_id]["session_id"]
-        except (AttributeError, KeyError, TypeError):
-            owner = None
-        if owner is None or owner != session_id:
-            log.warning("download %s refused: asked for by another session", file_id[:8])
-            return ops.BackendOperationResponse(
-                request_id=request.request_id, error_msg="Failed to generate file for download"
-            )
-        return await original(self, request, session_id)
-
-    handle.custdash_tied = True  # type: ignore[attr-defined]
-    handler.handle = handle
-
-
-_tie_downloads_to_their_session()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -83,7 +48,7 @@ def _cached(
     extra: tuple[tuple[str, Any], ...],
 ) -> Any:
     # data_version changes with every import, so a new extract never meets old cache entries.
-    with Session(reader_engine(target)) as s:
+    with reading(target) as s:
         return VIEWS[name](s, as_of=as_of, rules=rules_now(), scope=scope, **dict(extra))
 
 
@@ -173,7 +138,7 @@ def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], tok
     ended delivers nothing, and the file follows the user's rights at that moment."""
     viewer = view.viewer
     if token is not None:
-        with Session(writer_engine(view.target)) as s:
+        with writing(view.target) as s:
             current = resume_session(s, token, idle_minutes=session_idle_minutes(), touch=False)
             if current is None:
                 record(s, username=view.viewer.username, event="export_refused", list_name=list_name)
@@ -190,7 +155,7 @@ def export_file(view: View, list_name: str, fmt: str, extra: dict[str, Any], tok
         lang=view.lang,
         extra=dict(extra),
     )
-    with Session(reader_engine(view.target)) as read, Session(writer_engine(view.target)) as audit:
+    with reading(view.target) as read, writing(view.target) as audit:
         return deliver_list(read, audit, viewer=view.viewer, rules=view.rules, request=request).data
 
 

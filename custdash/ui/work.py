@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
-from sqlmodel import Session
 
 from custdash.auth import resume_session
 from custdash.contact_log import CHANNELS, LOGGING_ROLES, OUTCOMES, NewContact
@@ -21,13 +20,13 @@ from custdash.lists import OTHER, contact_names, worked_for
 from custdash.models import ContactLog
 from custdash.scope import ScopeDenied
 from custdash.ui.session import session_idle_minutes
-from custdash.ui.state import View, plain, reader_engine, writer_engine
+from custdash.ui.state import View, plain, reading, writing
 
 
 def contacts_version(target: str) -> int:
     """The newest contact's id: part of the cache key of every view that shows statuses, so a
     logged contact shows at once (and nothing else is recomputed)."""
-    with Session(reader_engine(target)) as s:
+    with reading(target) as s:
         return int(s.execute(select(func.coalesce(func.max(ContactLog.id), 0))).scalar_one())
 
 
@@ -129,7 +128,7 @@ def save_contact(view: View, contact: NewContact) -> str | None:
     saved, else what is wrong."""
     token = st.session_state.get("token")
     viewer = view.viewer
-    with Session(reader_engine(view.target)) as read, Session(writer_engine(view.target)) as write:
+    with reading(view.target) as read, writing(view.target) as write:
         if token is not None:
             current = resume_session(write, token, idle_minutes=session_idle_minutes(), touch=False)
             if current is None:
