@@ -131,3 +131,23 @@ def test_timing_points_benchmark_runs_at_a_tiny_size(tmp_path):
         cells = [c.strip() for c in row.split("|")[2:-1]]
         assert len(cells) == len(CASES) * len(SCOPES) and all(c.replace(".", "").isdigit() for c in cells), cells
     assert "the bank's lists at the extract date: churn" in text
+
+
+def test_excel_writer_benchmark_runs_at_a_tiny_size(tmp_path):
+    """bench/xlsx.py: every writer has its row, custdash's own with a number (a candidate not
+    installed says so)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.xlsx", "--size", "300", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    from bench.xlsx import WRITERS
+
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in r.stdout.splitlines() if line.startswith("| ")}
+    assert set(WRITERS) <= set(rows)
+    assert rows[next(iter(WRITERS))].replace(".", "").isdigit()
+    assert all(v.replace(".", "").isdigit() or v.startswith("not installed") for k, v in rows.items() if k in WRITERS)
