@@ -29,7 +29,7 @@ from custdash.db import (
     write_meta,
 )
 from custdash.delivery import ListRequest, deliver_list, list_file_name
-from custdash.i18n import LANGS
+from custdash.i18n import LANGS, t
 from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
@@ -189,7 +189,10 @@ def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
     else:
         print(f"as of {data['as_of']}")
         print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in data["tiers"].items()))
-        print(f"near threshold: {data['threshold']:,}   dormant: {data['dormant']:,}")
+        # Every list the summary counts at the top level, by the overview's name for it.
+        days = rules.birthdays.window_days
+        counted = [s for s in LISTS.values() if s.summary_key]
+        print("   ".join(f"{t(f'overview.{s.count}', 'en', days=days)}: {data[s.summary_key]:,}" for s in counted))
         h, a = data["honeymoon"], data["alliance"]
         print(f"honeymoon: {h['in_window']:,} in window, {h['due']:,} due, {h['overdue']:,} overdue")
         print(

@@ -22,23 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custdash.i18n import (
-    BOOL_COLS,
-    LIST_COLS,
-    MONEY_COLS,
-    PCT_COLS,
-    PRODUCT_COLS,
-    REASON_COLS,
-    STATUS_COLS,
-    TIER_COLS,
-    column_headers,
-    is_wave_col,
-    list_label,
-    reasons_text,
-    t,
-    tier_label,
-    wave_aims,
-)
+from custdash.columns import MONEY_COLS, PCT_COLS, code_kind, column_headers, named_codes
+from custdash.i18n import wave_aims
 from custdash.rules import Rules
 
 INF = float("inf")
@@ -112,31 +97,10 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
     ("money", "int", "pct", "date", "text") for the spreadsheet's number formats."""
     out = with_due_aim(df[people_order(list(df.columns))], rules=rules, lang=lang)
     kinds: dict[str, str] = {}
-    # Each distinct code is translated once (a list at 1M customers has 156,000 rows, a
-    # handful of distinct codes).
-    yes_no = {True: t("val.yes", lang), False: t("val.no", lang)}
     for col in out.columns:
-        # Read out only where values change: a list's ids, names and amounts stay as they are.
         series = out[col]
-        values = series.tolist() if _translated(col) else []
-        if col in TIER_COLS:
-            names = {v: tier_label(v, rules, lang) for v in set(values) if isinstance(v, str)}
-            out[col] = _as_objects([names.get(v) if isinstance(v, str) else None for v in values], out.index)
-        elif col in BOOL_COLS:
-            out[col] = _as_objects([yes_no[bool(v)] for v in values], out.index)
-        elif is_wave_col(col):
-            names = {v: t(f"status.{v}", lang) for v in set(values)}
-            out[col] = _as_objects([names[v] for v in values], out.index)
-        elif col in STATUS_COLS:
-            names = {v: t(f"contact.status.{v}", lang) for v in set(values)}
-            out[col] = _as_objects([names[v] for v in values], out.index)
-        elif col in REASON_COLS:
-            out[col] = _as_objects([reasons_text(v, lang) for v in values], out.index)
-        elif col in LIST_COLS:
-            out[col] = _as_objects([list_label(v, lang) for v in values], out.index)
-        elif col in PRODUCT_COLS:
-            names = {v: t(f"product.{v}", lang) for v in set(values)}
-            out[col] = _as_objects([names[v] for v in values], out.index)
+        if code_kind(col) is not None:  # codes named; ids, names and amounts stay as they are
+            out[col] = _as_objects(named_codes(col, series.tolist(), rules, lang), out.index)
         elif col in MONEY_COLS:
             kinds[col] = "money"
         elif col in PCT_COLS:
@@ -151,19 +115,6 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
             kinds[col] = "date"
         kinds.setdefault(col, "text")
     return out, kinds
-
-
-def _translated(col: str) -> bool:
-    """Is a column's every value replaced by `human_table` (a code named, a flag worded)?"""
-    return (
-        col in TIER_COLS
-        or col in BOOL_COLS
-        or is_wave_col(col)
-        or col in STATUS_COLS
-        or col in REASON_COLS
-        or col in LIST_COLS
-        or col in PRODUCT_COLS
-    )
 
 
 def _first_value(series: pd.Series) -> object:

@@ -406,63 +406,8 @@ def percent(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-# --- columns of tables and exports ------------------------------------------------------
-# What kind of value each column holds: the screen formats and the human-readable exports
-# (headers with units, Excel number formats) both follow this one table.
-
-MONEY_COLS = frozenset(
-    {
-        "aum",
-        "next_bound",
-        "gap",
-        "balance",
-        "peak_aum_12m",
-        "subsidy",
-        "avg_aum",
-        "outflow_total",
-        "earlier_aum",
-        "end_aum",
-        "shortfall",
-        "amount",
-    }
-)
-TIER_COLS = frozenset({"tier", "next_tier"})
-BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant", "outflow", "aum_drop"})
-# Product kinds, translated as product.<value>.
-PRODUCT_COLS = frozenset({"product"})
-# A customer's status on a call list (contacts.STATUSES), translated as contact.status.<value>.
-STATUS_COLS = frozenset({"contact_status"})
-# Reasons of a queue row and the contact list it is logged for, in words.
-REASON_COLS = frozenset({"reasons"})
-LIST_COLS = frozenset({"contact_list"})
-PCT_COLS = frozenset({"gap_pct", "utilisation", "outcome_rate", "control_rate", "difference"})
-# A difference of two rates is in percentage points (百分点), not a percentage of anything.
-POINT_COLS = frozenset({"difference"})
-
-
 def points(v: float | None, lang: str) -> str:
     """A difference of two rates: "+12.5 pp" / "+12.5个百分点"."""
     if v is None or v != v:
         return ""
     return f"{v * 100:+.1f} pp" if lang == "en" else f"{v * 100:+.1f}个百分点"
-
-
-def is_wave_col(col: str) -> bool:
-    return col.startswith("wave_") and col[5:].isdigit()
-
-
-def column_headers(columns: list[str], rules: Rules, lang: str, *, units: bool = False) -> dict[str, str]:
-    """Column -> header in `lang`; with `units`, amounts say their unit (元 / CNY) and ratios %."""
-    names = {}
-    for c in columns:
-        if is_wave_col(c):
-            names[c] = wave_label(int(c[5:]), rules, lang)
-        elif f"col.{c}" in TEXT:
-            names[c] = t(f"col.{c}", lang)
-            if units and c in MONEY_COLS:
-                names[c] += t("unit.money", lang)
-            elif units and c in POINT_COLS:
-                names[c] += t("unit.points", lang)
-            elif units and c in PCT_COLS:
-                names[c] += t("unit.percent", lang)
-    return names

@@ -3,7 +3,7 @@ they offer. No Streamlit: the pages, the CLI, the tests and the benchmark all re
 
 Adding a page takes one page file in pages/, one `PAGES` entry, the i18n keys
 `page.<name>` (and what the page writes), and a query module in custdash/queries whose
-functions are entered in `VIEWS` (and, for a call list, a module in custdash/lists); tests/test_views.py
+functions are entered in `VIEWS` (and, for a call list, a module in custdash/lists); tests/test_layout.py
 reads this registry and checks each part is there.
 
 The call lists are declared one module each in custdash/lists (`LISTS`, re-exported here);

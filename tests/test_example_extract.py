@@ -357,6 +357,13 @@ def test_cli_import_then_summary_json(tmp_path):
     assert json.loads(r.stdout) == EXPECTED_SUMMARY
     r = _cli("summary", "--json", "--branch", "B1", "--as-of", "2026-11-15", db=db)
     assert json.loads(r.stdout)["tiers"]["V1"] == 3
+    # The plain summary counts every list the JSON does (the §6 lists were missing from it).
+    r = _cli("summary", db=db)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[2] == (
+        "Near next tier: 3   Dormant: 3   Churn warning: 3   Downgrade risk: 2   Maturing products: 4   "
+        "Birthdays, next 7 days: 3"
+    )
 
 
 def test_cli_export_and_check(example_db, tmp_path):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from custdash.columns import column_headers
 from custdash.export import to_csv_bytes
-from custdash.i18n import column_headers, percent, points
+from custdash.i18n import percent, points
 from custdash.lists import measured
 from custdash.queries.outcomes import COLUMNS
 from custdash.ui.state import View, store_options

@@ -11,25 +11,10 @@ import streamlit as st
 
 from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
+from custdash.columns import MONEY_COLS, PCT_COLS, code_kind, column_headers, named_codes
 from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, people_order, with_due_aim
-from custdash.i18n import (
-    BOOL_COLS,
-    LIST_COLS,
-    MONEY_COLS,
-    PCT_COLS,
-    PRODUCT_COLS,
-    REASON_COLS,
-    STATUS_COLS,
-    TEXT,
-    TIER_COLS,
-    column_headers,
-    is_wave_col,
-    list_label,
-    money_exact,
-    percent,
-    reasons_text,
-)
+from custdash.i18n import TEXT, money_exact, percent
 from custdash.scope import Scope
 from custdash.ui.session import session_idle_minutes
 from custdash.ui.state import View, reading, rules_now, writing
@@ -83,20 +68,8 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
     out = with_due_aim(mask_frame(df), rules=view.rules, lang=view.lang)
     fmt_money = (lambda v: money_exact(v, view.lang)) if exact else view.money
     for col in out.columns:
-        if col in TIER_COLS:
-            out[col] = [view.tier(c) if isinstance(c, str) else "" for c in out[col]]
-        elif col in BOOL_COLS:
-            out[col] = [view.t("val.yes") if v else view.t("val.no") for v in out[col]]
-        elif is_wave_col(col):
-            out[col] = [view.t(f"status.{v}") for v in out[col]]
-        elif col in STATUS_COLS:
-            out[col] = [view.t(f"contact.status.{v}") for v in out[col]]
-        elif col in REASON_COLS:
-            out[col] = [reasons_text(v, view.lang) for v in out[col]]
-        elif col in LIST_COLS:
-            out[col] = [list_label(v, view.lang) for v in out[col]]
-        elif col in PRODUCT_COLS:
-            out[col] = [view.t(f"product.{v}") for v in out[col]]
+        if code_kind(col) is not None:  # the files' naming (i18n.named_codes); an empty tier blank
+            out[col] = ["" if v is None else v for v in named_codes(col, list(out[col]), view.rules, view.lang)]
         elif col == "last_activity":
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
         elif col in MONEY_COLS:
