@@ -31,8 +31,8 @@ from custdash.db import (
 from custdash.delivery import ListRequest, deliver_list, list_file_name
 from custdash.i18n import LANGS, t
 from custdash.importer import ImportFailed, import_extract, refresh_derived
-from custdash.queries.summary import summary
 from custdash.rules import Rules, RulesError, load_rules
+from custdash.summary import summary
 from custdash.views import LISTS
 
 

@@ -66,7 +66,7 @@ def add_work_parsers(sub: Any) -> None:
 
 
 def cmd_outcomes(args: argparse.Namespace, target: str, rules: Rules) -> int:
-    from custdash.queries.outcomes import outcome_summary
+    from custdash.outcomes import outcome_summary
     from custdash.views import outcome_table
 
     engine, info = open_store(target)

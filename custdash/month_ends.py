@@ -36,9 +36,9 @@ from custdash.db import make_engine, read_meta, write_meta
 from custdash.expressions import cohort_conditions, cohort_first_day, wave_bit, wave_touched
 from custdash.models import Customer, FactRollup, MonthEndList, RedemptionRollup
 from custdash.queries.common import ids_only
-from custdash.queries.summary import RULE_LISTS
 from custdash.rules import Rules
 from custdash.scope import ALL
+from custdash.summary import RULE_LISTS
 
 log = logging.getLogger("custdash.month_ends")
 

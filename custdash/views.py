@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custdash import contacts
+from custdash import contacts, myday, outcomes, summary
 from custdash.lists import LISTS, call_list_spec
 from custdash.lists import overview_tiles as lists_overview_tiles
 from custdash.queries import (
@@ -35,9 +35,6 @@ from custdash.queries import (
     downgrade,
     honeymoon,
     maturity,
-    myday,
-    outcomes,
-    summary,
     threshold,
     tiers,
 )
@@ -208,14 +205,14 @@ def honeymoon_row(
 def outcome_table(
     session: Session, *, as_of: date, rules: Rules, scope: Scope, start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
-    """回检 (queries/outcomes.py) over the call lists as `list_select` gives them."""
+    """回检 (outcomes.py) over the call lists as `list_select` gives them."""
     return outcomes.outcome_table(
         session, as_of=as_of, rules=rules, scope=scope, start=start, end=end, lists=list_select
     )
 
 
 def my_day(session: Session, *, as_of: date, rules: Rules, scope: Scope) -> pd.DataFrame:
-    """A manager's call queue (queries/myday.py) over the call lists as `list_select` gives them."""
+    """A manager's call queue (myday.py) over the call lists as `list_select` gives them."""
     return myday.my_day(session, as_of=as_of, rules=rules, scope=scope, lists=list_select)
 
 

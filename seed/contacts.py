@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from custdash.contact_log import CHANNELS
 from custdash.lists import call_list_spec, worked_for
 from custdash.models import Branch, ContactLog
-from custdash.queries.outcomes import outcome_check
+from custdash.outcomes import outcome_check
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 from custdash.views import LISTS, list_select

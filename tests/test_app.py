@@ -14,9 +14,9 @@ from custdash.auth import Viewer
 from custdash.db import make_engine, store_exists
 from custdash.i18n import money
 from custdash.models import SCHEMA_VERSION
-from custdash.queries.summary import list_sizes, summary
 from custdash.queries.tiers import tier_distribution
 from custdash.scope import Scope
+from custdash.summary import list_sizes, summary
 from custdash.views import call_list
 from tests.conftest import DEMO_AS_OF, ROOT, copy_store, execute, fetch, fresh_store, on_sqlite, query_store, residue
 

@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from custdash import auth, views
 from custdash.auth import AuthError, ScopeDenied, Viewer, authenticate, reveal_for, scope_for
 from custdash.db import make_engine
-from custdash.queries.summary import summary
 from custdash.scope import Scope
+from custdash.summary import summary
 from custdash.views import call_list
 from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view, fetch
 

@@ -20,10 +20,10 @@ from custdash.queries.alliance import (
 )
 from custdash.queries.dormant import dormant_list
 from custdash.queries.honeymoon import cohorts, wave_status
-from custdash.queries.summary import summary
 from custdash.queries.threshold import threshold_bands, threshold_list
 from custdash.queries.tiers import migration_summary, tier_distribution, tier_migration
 from custdash.scope import Scope
+from custdash.summary import summary
 from custdash.views import call_list
 from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT
 

@@ -19,8 +19,8 @@ from custdash import facts
 from custdash.calendar import month_before
 from custdash.db import make_engine
 from custdash.models import Customer, CustomerFact, FactRollup, Meta
-from custdash.queries.summary import summary
 from custdash.scope import ALL, Scope
+from custdash.summary import summary
 from custdash.views import VIEWS
 from tests.conftest import DEMO_AS_OF, EXAMPLE_AS_OF, rules_variant, same_answer, view_arguments
 

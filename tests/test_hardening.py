@@ -366,8 +366,8 @@ def test_the_honeymoon_list_filtered_to_what_each_overview_tile_counts(example_d
     """Issue #33: 蜜月待办 and 蜜月逾期 opened the same unfiltered list."""
     from datetime import timedelta
 
-    from custdash.queries.summary import list_sizes
     from custdash.scope import ALL
+    from custdash.summary import list_sizes
     from custdash.views import call_list, list_total
     from tests.conftest import EXAMPLE_AS_OF, query_store
 
@@ -390,8 +390,8 @@ def test_the_honeymoon_list_filtered_to_what_each_overview_tile_counts(example_d
 
 def test_the_overdue_tile_opens_the_honeymoon_list_of_overdue_waves(demo_db, monkeypatch, rules):
     from custdash.auth import Viewer
-    from custdash.queries.summary import list_sizes
     from custdash.scope import Scope
+    from custdash.summary import list_sizes
     from tests.conftest import query_store
 
     monkeypatch.setenv("CUSTDASH_DB", str(demo_db))

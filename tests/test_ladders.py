@@ -16,8 +16,8 @@ from custdash import facts
 from custdash.auth import Viewer
 from custdash.charts import tier_palette, tier_scale
 from custdash.db import make_engine
-from custdash.queries.summary import summary
 from custdash.rules import DEFAULT_RULES_PATH, load_rules
+from custdash.summary import summary
 from tests.conftest import ROOT
 from tests.test_clicks import _check, _touch_all
 

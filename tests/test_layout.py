@@ -53,7 +53,9 @@ def test_every_view_is_a_query_of_custdash_queries():
         for target in targets:
             module = inspect.getmodule(target).__name__
             # A list's SELECT is a query module's, or its list module's (custdash/lists).
-            assert module.startswith(("custdash.queries.", "custdash.lists.")) or module == "custdash.views", (
+            # A view over every list (the summary's sizes) is its own module's, above the lists.
+            across = ("custdash.views", "custdash.summary")
+            assert module.startswith(("custdash.queries.", "custdash.lists.")) or module in across, (
                 name,
                 module,
             )
@@ -196,7 +198,7 @@ STILL_NAMING_LISTS = {
     "custdash/facts.py",
     "custdash/models_facts.py",
     "custdash/rules.py",
-    "custdash/queries/summary.py",
+    "custdash/summary.py",
     "custdash/queries/alliance.py",
     "custdash/queries/churn.py",
     "custdash/queries/downgrade.py",

@@ -84,7 +84,7 @@ def tiny(monkeypatch, example_store):
 
 
 def test_a_tiny_list_is_counted_in_the_summary_and_on_the_overview(tiny, rules):
-    from custdash.queries.summary import list_sizes, summary
+    from custdash.summary import list_sizes, summary
     from custdash.views import overview_tiles
 
     db, book = tiny
@@ -100,7 +100,7 @@ def test_a_tiny_list_is_counted_in_the_summary_and_on_the_overview(tiny, rules):
 
 def test_a_tiny_list_is_exported_worked_queued_and_measured(tiny, rules):
     from custdash.delivery import ListRequest, deliver_list
-    from custdash.queries.outcomes import outcome_table
+    from custdash.outcomes import outcome_table
     from custdash.views import call_list, list_select, my_day
 
     db, book = tiny

@@ -17,8 +17,8 @@ from sqlmodel import Session
 from custdash import cli, facts, month_ends
 from custdash.db import make_engine, read_meta, write_meta
 from custdash.models import FactRollup, MonthEndList
-from custdash.queries.summary import list_sizes, summary
 from custdash.scope import ALL
+from custdash.summary import list_sizes, summary
 from custdash.views import VIEWS
 from tests.conftest import DEMO_AS_OF, copy_store, same_answer
 from tests.test_facts import _run, _scopes
@@ -144,7 +144,7 @@ def _size(answer: Any) -> int:
 def test_each_list_holds_the_ids_its_live_list_holds(demo_db, rules):
     """Whole lists, id for id, at one month-end and for the bank."""
     from custdash.queries.common import ids_only
-    from custdash.queries.summary import RULE_LISTS
+    from custdash.summary import RULE_LISTS
 
     day = date(2026, 10, 31)
     engine = make_engine(str(demo_db))

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from custdash import auth
 from custdash.contact_log import NewContact, log_contact
-from custdash.queries.outcomes import outcome_summary
+from custdash.outcomes import outcome_summary
 from custdash.scope import ALL, Scope
 from custdash.views import outcome_table
 from tests.conftest import ROOT, build_store, customer
@@ -207,7 +207,7 @@ def test_the_demo_shows_contacting_doing_better_than_not(demo_db, rules):
 def test_an_empty_list_has_nothing_to_measure(tmp_path, rules):
     """A bank (or a demo of a few hundred customers) with nobody in honeymoon at the period's
     start: every figure zero, the rates empty, no error."""
-    from custdash.queries.outcomes import outcome_check
+    from custdash.outcomes import outcome_check
 
     session = build_store(tmp_path, as_of=AS_OF, customers=[customer("C1")])
     table = outcome_table(session, as_of=A, rules=rules, scope=ALL, start=START)

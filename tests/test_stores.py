@@ -273,7 +273,7 @@ def test_users_and_audit_live_beside_the_data_and_survive_imports(pg, tmp_path):
 
 @pytest.mark.parametrize("kind", STORES)
 def test_the_demo_generator_writes_the_same_network_to_either_store(kind, tmp_path, rules):
-    from custdash.queries.summary import summary
+    from custdash.summary import summary
     from seed import DemoSpec, build_demo_store
 
     target = new_store(kind, tmp_path)

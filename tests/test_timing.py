@@ -13,11 +13,11 @@ from types import SimpleNamespace
 import pytest
 
 from custdash.importer import import_extract
+from custdash.outcomes import outcome_check
 from custdash.queries.birthdays import birthdays_by_day
 from custdash.queries.churn import churn_reasons
 from custdash.queries.downgrade import downgrade_by_tier, has_end_aum
 from custdash.queries.maturity import has_maturity_dates, maturities_by_week, retention
-from custdash.queries.outcomes import outcome_check
 from custdash.scope import ALL, Scope
 from custdash.views import call_list, list_total
 from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT, fresh_store

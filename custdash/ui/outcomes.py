@@ -8,7 +8,7 @@ from custdash.columns import column_headers
 from custdash.export import to_csv_bytes
 from custdash.i18n import percent, points
 from custdash.lists import measured
-from custdash.queries.outcomes import COLUMNS
+from custdash.outcomes import COLUMNS
 from custdash.ui.state import View, store_options
 
 SHOWN = [c for c in COLUMNS if c != "total"]  # the table without its total flag

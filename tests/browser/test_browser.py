@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from custdash.queries.summary import list_sizes, summary
 from custdash.scope import Scope
+from custdash.summary import list_sizes, summary
 from custdash.views import call_list
 from tests.browser.conftest import SHOTS
 from tests.browser.helpers import captions, exceptions, metrics, open_page, settle

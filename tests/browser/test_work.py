@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from custdash.contact_log import contact_history
-from custdash.queries.outcomes import outcome_summary
+from custdash.outcomes import outcome_summary
 from custdash.scope import Scope
 from custdash.views import call_list, outcome_table
 from tests.browser.helpers import exceptions, open_page, settle
