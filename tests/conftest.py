@@ -182,7 +182,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
             os.environ.pop("CUSTDASH_MONTH_END_FACTS")
         else:
             os.environ["CUSTDASH_MONTH_END_FACTS"] = before
-    return db if on_sqlite() else target
+    built = db if on_sqlite() else target
+    # Tests write into the shared store (an AppTest's customer view is audited): a copy as it
+    # was built stays for the tests that need its audit and contacts untouched.
+    PRISTINE["demo"] = copy_store(built, tmp_path_factory.mktemp("pristine") / "demo.db")
+    return built
+
+
+# The demo store as built, before any test wrote into it (`pristine_demo`).
+PRISTINE: dict[str, Path | str] = {}
+
+
+def pristine_demo(demo_db: Path | str, dst: Path) -> Path | str:
+    """A private copy of the demo store as it was built: no audit event or contact a test added."""
+    return copy_store(PRISTINE["demo"], dst)
 
 
 def copy_store(src: Path | str, dst: Path) -> Path | str:

@@ -21,7 +21,7 @@ from custdash.db import make_engine
 from custdash.scope import Scope
 from custdash.summary import summary
 from custdash.views import call_list
-from tests.conftest import DEMO_AS_OF, ROOT, copy_store, demo_view, fetch
+from tests.conftest import DEMO_AS_OF, ROOT, demo_view, fetch, pristine_demo
 
 APP = str(ROOT / "app.py")
 PAGES = [p.name for p in views.PAGES]
@@ -30,7 +30,7 @@ PAGES = [p.name for p in views.PAGES]
 @pytest.fixture()
 def store(tmp_path, demo_db):
     """A private copy of the demo store (its users and audit trail get written)."""
-    return copy_store(demo_db, tmp_path / "auth.db")
+    return pristine_demo(demo_db, tmp_path / "auth.db")  # its audit as built
 
 
 @pytest.fixture()

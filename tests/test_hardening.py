@@ -80,9 +80,10 @@ def _cli(*args: str, cwd=ROOT, env: dict[str, str] | None = None) -> subprocess.
 
 @pytest.fixture()
 def store(tmp_path, demo_db):
-    from tests.conftest import copy_store
+    from tests.conftest import pristine_demo
 
-    return copy_store(demo_db, tmp_path / "hardening.db")
+    # As built: the audit holds what these tests do, not what earlier tests of the process did.
+    return pristine_demo(demo_db, tmp_path / "hardening.db")
 
 
 def _exports(db) -> list[tuple[str, str, int]]:

@@ -18,7 +18,7 @@ from custdash.auth import AuthError, Viewer, authenticate
 from custdash.db import DATA_SCHEMA, StoreError, held_a_store, make_engine, store_exists
 from custdash.importer import ImportFailed, import_extract
 from custdash.loadlock import StoreBusy, load_lock
-from tests.conftest import EXAMPLE, ROOT, copy_store, execute, fresh_store, on_sqlite, table_digests
+from tests.conftest import EXAMPLE, ROOT, execute, fresh_store, on_sqlite, pristine_demo, table_digests
 
 APP = str(ROOT / "app.py")
 REAL_PASSWORD = "Kq7-walnut-harbor"
@@ -30,7 +30,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture()
 def demo_store(tmp_path, demo_db):
-    return copy_store(demo_db, tmp_path / "store.db")
+    return pristine_demo(demo_db, tmp_path / "store.db")  # its audit as built
 
 
 def _users(db) -> list[str]:
