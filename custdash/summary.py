@@ -117,4 +117,5 @@ def list_sizes(
     else:
         counts = honeymoon_counts(session, as_of=as_of, rules=rules, scope=scope, logged_contacts=False)
         sizes.update({key: counts[which] for key, which in HONEYMOON_RULES_ONLY.items()})
-    return {key: {**sizes, **live}[key] for key, _spec, _where in tiles}
+    counted = {**sizes, **live}
+    return {key: counted[key] for key, _spec, _where in tiles}

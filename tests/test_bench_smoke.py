@@ -15,23 +15,11 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.sqlite_only("the benchmark builds SQLite demo stores of its own")
 
 
-def test_benchmark_runs_at_a_tiny_size(tmp_path):
-    out = tmp_path / "perf.md"
+def _bench(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    """One benchmark script run from the project root, its demo stores cached in `tmp_path`;
+    fails the test with its stderr when it does not succeed."""
     r = subprocess.run(
-        [
-            sys.executable,
-            "bench/run.py",
-            "--sizes",
-            "300",
-            "--import-sizes",
-            "300",
-            "--repeat",
-            "1",
-            "--cold-runs",
-            "1",
-            "--out",
-            str(out),
-        ],
+        [sys.executable, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -39,6 +27,16 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
         env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
     )
     assert r.returncode == 0, r.stderr[-2000:]
+    return r
+
+
+def test_benchmark_runs_at_a_tiny_size(tmp_path):
+    out = tmp_path / "perf.md"
+    _bench(
+        tmp_path,
+        "bench/run.py",
+        *("--sizes", "300", "--import-sizes", "300", "--repeat", "1", "--cold-runs", "1", "--out", str(out)),
+    )
     text = out.read_text(encoding="utf-8")
     assert "## 300 customers" in text and "## Import" in text
     # Every query the pages run, and every whole list, has its row with four numbers.
@@ -55,15 +53,7 @@ def test_as_of_benchmark_runs_at_a_tiny_size(tmp_path):
     """bench/asof.py: every page query for each as-of case x scope, the downloads, the seed."""
     out = tmp_path / "perf.md"
     out.write_text("# Performance\n\n<!-- stores:begin -->\nkept\n<!-- stores:end -->\n", encoding="utf-8")
-    r = subprocess.run(
-        [sys.executable, "-m", "bench.asof", "--sizes", "300", "--runs", "1", "--seed-rss", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
+    _bench(tmp_path, "-m", "bench.asof", "--sizes", "300", "--runs", "1", "--seed-rss", "--out", str(out))
     text = out.read_text(encoding="utf-8")
     assert "<!-- stores:begin -->\nkept\n<!-- stores:end -->" in text  # the other benchmark's block stays
     from bench.asof import CASES, SCOPES
@@ -82,15 +72,7 @@ def test_work_benchmark_runs_at_a_tiny_size(tmp_path):
     working the lists for each scope and writes its block (keeping the others')."""
     out = tmp_path / "perf.md"
     out.write_text("# Performance\n\n<!-- asof:begin -->\nkept\n<!-- asof:end -->\n", encoding="utf-8")
-    r = subprocess.run(
-        [sys.executable, "-m", "bench.work", "--sizes", "300", "--runs", "1", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
+    _bench(tmp_path, "-m", "bench.work", "--sizes", "300", "--runs", "1", "--out", str(out))
     text = out.read_text(encoding="utf-8")
     assert "<!-- asof:begin -->\nkept\n<!-- asof:end -->" in text
     from bench.work import SKIP, TARGETS, VIEWS
@@ -112,15 +94,7 @@ def test_timing_points_benchmark_runs_at_a_tiny_size(tmp_path):
     every cell, its block written and the others' kept."""
     out = tmp_path / "perf.md"
     out.write_text("# Performance\n\n<!-- work:begin -->\nkept\n<!-- work:end -->\n", encoding="utf-8")
-    r = subprocess.run(
-        [sys.executable, "-m", "bench.timing", "--sizes", "300", "--runs", "1", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
+    _bench(tmp_path, "-m", "bench.timing", "--sizes", "300", "--runs", "1", "--out", str(out))
     text = out.read_text(encoding="utf-8")
     assert "<!-- work:begin -->\nkept\n<!-- work:end -->" in text
     from bench.asof import CASES, SCOPES
@@ -136,18 +110,14 @@ def test_timing_points_benchmark_runs_at_a_tiny_size(tmp_path):
 def test_excel_writer_benchmark_runs_at_a_tiny_size(tmp_path):
     """bench/xlsx.py: every writer has its row, custdash's own with a number (a candidate not
     installed says so)."""
-    r = subprocess.run(
-        [sys.executable, "-m", "bench.xlsx", "--size", "300", "--runs", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "CUSTDASH_BENCH_CACHE": str(tmp_path / "cache")},
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
+    r = _bench(tmp_path, "-m", "bench.xlsx", "--size", "300", "--runs", "1")
     from bench.xlsx import WRITERS
 
-    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in r.stdout.splitlines() if line.startswith("| ")}
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in r.stdout.splitlines()
+        if line.startswith("| ")
+    }
     assert set(WRITERS) <= set(rows)
     assert rows[next(iter(WRITERS))].replace(".", "").isdigit()
     assert all(v.replace(".", "").isdigit() or v.startswith("not installed") for k, v in rows.items() if k in WRITERS)

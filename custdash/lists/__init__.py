@@ -10,15 +10,13 @@ column where it has one): docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 from custdash.lists import alliance_unused, birthdays, churn, dormant, downgrade, honeymoon, maturity, threshold
-from custdash.lists.base import CallList, RowGetter
+from custdash.lists.base import OTHER, CallList, RowGetter
 from custdash.rules import Rules
 
 # The registry's order is the lists' order everywhere (the CLI, a customer's lists, the
 # overview's tiles left to right).
 MODULES = (threshold, dormant, honeymoon, alliance_unused, churn, downgrade, maturity, birthdays)
 LISTS: dict[str, CallList] = {m.LIST.name: m.LIST for m in MODULES}
-# A contact that belongs to no list (a customer's page, a follow-up).
-OTHER = "other"
 
 
 def call_list_spec(name: str) -> CallList:

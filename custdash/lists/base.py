@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from custdash.rules import Rules
 
+# The contact list of a call that belongs to no list (a customer's page, a follow-up), and of a
+# row no per-row choice matches.
+OTHER = "other"
 # (row getter, rules) -> the contact list a row is worked for.
 RowGetter = Callable[[str], Any]
 # (member, reference day D) -> did the list's outcome happen in (D, D + window], by the as-of date.
@@ -34,7 +37,7 @@ class WorkedPerRow:
     page, an export) and the Python (My day, 回检, a row's contact dialog), so they agree."""
 
     choices: Callable[[Rules], list[tuple[str, tuple[str, ...], str]]]
-    fallback: str = "other"
+    fallback: str = OTHER
 
     def names(self, rules: Rules) -> tuple[str, ...]:
         return tuple(name for _col, _values, name in self.choices(rules))

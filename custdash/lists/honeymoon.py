@@ -38,9 +38,10 @@ def _wave_done(session: Any, members: Any, *, rules: Any, as_of: Any, start: Any
     )
     second = rules.tiers[1].lower_bound
     by_column = {f"wave_{w.wave}": w for w in h.waves}
+    choices = _waves(rules)  # once, not per member
 
     def done(m: Any, d: Any) -> bool:
-        column = next((col for col, values, _name in _waves(rules) if getattr(m, col) in values), None)
+        column = next((col for col, values, _name in choices if getattr(m, col) in values), None)
         if column is None:
             return False
         wave, until = by_column[column], limit(d)
