@@ -316,7 +316,7 @@ def exports(db: str) -> dict:
 
     from custdash.db import make_engine
     from custdash.export import mask_frame, to_csv_bytes, to_xlsx_bytes
-    from custdash.queries.dormant import dormant_list
+    from custdash.lists.dormant import dormant_list
     from custdash.rules import load_rules
 
     with Session(make_engine(db)) as s:

@@ -32,6 +32,7 @@ from custdash.delivery import ListRequest, deliver_list, list_file_name
 from custdash.i18n import LANGS, t
 from custdash.importer import ImportFailed, import_extract, refresh_derived
 from custdash.rules import Rules, RulesError, load_rules
+from custdash.source import source
 from custdash.summary import summary
 from custdash.views import LISTS
 
@@ -193,8 +194,10 @@ def _cmd_summary(args: argparse.Namespace, target: str, rules: Rules) -> int:
         days = rules.birthdays.window_days
         counted = [s for s in LISTS.values() if s.summary_key]
         print("   ".join(f"{t(f'overview.{s.count}', 'en', days=days)}: {data[s.summary_key]:,}" for s in counted))
-        h, a = data["honeymoon"], data["alliance"]
-        print(f"honeymoon: {h['in_window']:,} in window, {h['due']:,} due, {h['overdue']:,} overdue")
+        # A list's block of its own (the honeymoon's): its counts by name.
+        for key in (s.summary_block[0] for s in LISTS.values() if s.summary_block):
+            print(f"{key}: " + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in data[key].items()))
+        a = data["alliance"]
         print(
             f"alliance YTD: {a['peak_redemptions']:,} peak / {a['off_peak_redemptions']:,} off-peak redemptions; "
             f"free tickets {a['free_tickets_used_ytd']:,} used of {a['free_tickets_entitled']:,}"
@@ -306,7 +309,7 @@ def _cmd_check(args: argparse.Namespace, target: str, rules: Rules) -> int:
         print(f"rules: {rules.source} took the defaults of {', '.join(rules.defaulted)} (docs/RULES.md)")
     if info.as_of is not None:
         with Session(engine) as s:
-            current = facts.usable(s, as_of=info.as_of, rules=rules)
+            current = source(s, as_of=info.as_of, rules=rules).facts
         print(
             "facts: current for the extract date and the rules in force"
             if current

@@ -1,6 +1,6 @@
 """Card activity and dormancy (docs/RULES.md §3) as SQL expressions: one definition each.
 
-A card's activity at an as-of date is read from one of three places (`activity_source`):
+A card's activity at an as-of date is read from one of three places (`source.source(...).activity`):
 the card's stored last activity at the extract date, the dormancy periods (card_dormancy)
 at an earlier date, or the transactions themselves when either was built under other rules.
 The periods are built from the transactions by the same rule (`dormancy_periods`), and
@@ -17,40 +17,17 @@ from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, days_before, end_of_day
 from custdash.expressions import in_scope
-from custdash.models import Card, CardDormancy, Meta, Txn
+from custdash.models import Card, CardDormancy, Txn
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
+from custdash.source import source
 from custdash.sql import add_days
-
-# Set `session.info[SCAN] = True` to compute dormancy from the transactions even where the
-# dormancy periods could answer (tests compare both).
-SCAN = "custdash_scan"
-
-
-def activity_source(session: Session | Connection, *, as_of: date, rules: Rules) -> str:
-    """Where card activity at the as-of date is read from:
-
-    - "stored": the card's own last activity (card.last_activity_at), at the extract date;
-    - "periods": the dormancy periods (card_dormancy), at an earlier date;
-    - "scan": the transactions up to the date, when either was built under other rules
-      (other activity kinds or dormant days) than those in force.
-    """
-    keys = ["as_of", "activity_excludes", "facts_rules"]
-    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(keys))).all())
-    if meta.get("as_of") is None or meta.get("activity_excludes") != ",".join(sorted(rules.dormant.non_activity_kinds)):
-        return "scan"
-    extract_date = date.fromisoformat(meta["as_of"])
-    if extract_date == as_of:
-        return "stored"
-    if as_of < extract_date and meta.get("facts_rules") == rules.fingerprint and not session.info.get(SCAN):
-        return "periods"
-    return "scan"
 
 
 def last_activity(session: Session | Connection, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Any:
     """card_id -> time of last activity on or before the as-of date (a subquery): stored on
     the card at the extract date, else computed from the transactions."""
-    if activity_source(session, as_of=as_of, rules=rules) == "stored":
+    if source(session, as_of=as_of, rules=rules).activity == "stored":
         return (
             select(Card.card_id.label("card_id"), Card.last_activity_at.label("last_at"))
             .where(*in_scope(Card.customer_id, scope))
@@ -79,7 +56,7 @@ def card_facts(
     Before the extract date these come from the dormancy periods (`dormancy_facts`).
     `dormant_only`: the caller reads only customers with a dormant card (a dormant view), so
     the rows of others may be left out."""
-    if activity_source(session, as_of=as_of, rules=rules) == "periods":
+    if source(session, as_of=as_of, rules=rules).activity == "periods":
         return dormancy_facts(as_of=as_of, scope=scope, dormant_only=dormant_only)
     r = rules.dormant
     cutoff = end_of_day(days_before(as_of, r.days))  # activity before this is >= `days` old

@@ -125,9 +125,13 @@ def per_customer(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return [every_key(column)] if scope.is_all else in_scope(column, scope)
 
 
+# Who a list row is about: every list's first columns.
+PERSON_COLUMNS = ["customer_id", "name", "phone", "branch_id", "manager_id"]
+
+
 def person_columns(entity: Any = Customer) -> list[Any]:
     """Who a list row is about: from customer, or from customer_fact (which copies them)."""
-    return [entity.customer_id, entity.name, entity.phone, entity.branch_id, entity.manager_id]
+    return [getattr(entity, c) for c in PERSON_COLUMNS]
 
 
 def aum_join(month: str) -> Any:

@@ -15,7 +15,7 @@ refresh`) therefore writes, in the same transaction as the data:
 
 They are built from the live queries' own expressions, with the rules in force, and stamped
 with the rules' fingerprint. A view reads them only when its as-of date is one they were
-built for and the rules are unchanged (`usable`); any other question is answered live, so
+built for and the rules are unchanged (custdash/source.py picks); any other question is answered live, so
 the facts can be stale only in speed, never in content. tests/test_facts.py compares both
 paths on every view.
 """
@@ -27,8 +27,7 @@ import time
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
 
 from custdash.calendar import add_months, basis_month, month_before
 from custdash.db import write_meta
@@ -58,13 +57,13 @@ from custdash.expressions_timing import (
     earlier_month,
     outflow_facts,
 )
+from custdash.lists import LISTS
 from custdash.models import (
     AumMonthly,
     CardDormancy,
     Customer,
     CustomerFact,
     FactRollup,
-    Meta,
     MonthEndList,
     Product,
     RedemptionRollup,
@@ -72,61 +71,20 @@ from custdash.models import (
 )
 from custdash.rules import Rules
 from custdash.scope import ALL
+from custdash.source import (
+    AS_OF_KEY,
+    HAS_END_AUM,
+    HAS_MATURITY_DATES,
+    HEATMAP_DATES_KEY,
+    LIST_DATES_KEY,
+    ROLLUP_DATES_KEY,
+    RULES_KEY,
+)
 
 log = logging.getLogger("custdash.facts")
 
-# Meta keys written by `build`.
-AS_OF_KEY = "facts_as_of"
-RULES_KEY = "facts_rules"
-ROLLUP_DATES_KEY = "facts_rollup_dates"
-# The dates `redemption_rollup` and `month_end_list` hold (custdash/month_ends.py adds month-ends).
-HEATMAP_DATES_KEY = "facts_heatmap_dates"
-LIST_DATES_KEY = "facts_list_dates"
-HAS_END_AUM = "has_end_aum"
-HAS_MATURITY_DATES = "has_maturity_dates"
-
 FACT_COLUMNS = [c.name for c in CustomerFact.__table__.columns]
 DORMANCY_COLUMNS = ["card_id", "customer_id", "dormant_from", "dormant_until", "last_at"]
-
-# Set `session.info[LIVE] = True` to make every view compute live (tests, benchmarks).
-LIVE = "custdash_live"
-
-
-# The customers opened in the cohorts' months or the honeymoon's days before a month-end
-# (custdash/month_ends.py): kept in month_end_list with their waves done and cohort outcomes,
-# for the honeymoon screens and the cohort table. The contact log is applied when read.
-NEW_CUSTOMERS = "new_customers"
-# The lists whose screens, charts and downloads read a month-end's rows from month_end_list:
-# the columns of their SELECT that only that date knows (name and phone are joined from
-# `customer`). The near-threshold list keeps only who is on it, for the counts: its AUM-range
-# statement is as fast at any date.
-MONTH_END_ROW_COLUMNS: dict[str, list[str]] = {
-    "dormant": ["dormant_cards", "last_at", "never_used", "balance", "peak_aum_12m"],
-    "unused": ["tier", "entitled", "free_used_ytd"],
-    "churn": ["tier", "outflows", "outflow_total", "earlier_aum", "aum", "outflow", "aum_drop"],
-    "downgrade": ["tier", "aum", "end_aum", "shortfall"],
-    NEW_CUSTOMERS: ["opened_on", "opened_month", "waves_done", "deep_by_day_n", "v1_plus_at_day_n"],
-}
-
-
-def reads_month_end_rows(session: Session | Connection, name: str, *, as_of: date, rules: Rules) -> bool:
-    """Does list `name` (a list_sizes key) read its rows at `as_of` from month_end_list?"""
-    return name in MONTH_END_ROW_COLUMNS and usable(session, as_of=as_of, rules=rules, dates_key=LIST_DATES_KEY)
-
-
-def usable(
-    session: Session | Connection, *, as_of: date, rules: Rules, rollup: bool = False, dates_key: str = AS_OF_KEY
-) -> bool:
-    """May a view answer `as_of` under `rules` from the facts? By default from `customer_fact`
-    (the extract date alone); with `rollup` from `fact_rollup` (also a month earlier and the
-    last month-ends); with `dates_key` HEATMAP_DATES_KEY or LIST_DATES_KEY from that table."""
-    if session.info.get(LIVE) or not rules.fingerprint:
-        return False
-    key = ROLLUP_DATES_KEY if rollup else dates_key
-    meta = dict(session.execute(select(Meta.key, Meta.value).where(Meta.key.in_([RULES_KEY, key]))).all())
-    if meta.get(RULES_KEY) != rules.fingerprint:
-        return False
-    return as_of.isoformat() in meta.get(key, "").split(",")
 
 
 def fact_expressions(
@@ -256,16 +214,6 @@ def fact_select(conn: Connection, *, as_of: date, rules: Rules, rollup_only: boo
     return stmt.where(Customer.opened_on <= as_of).order_by(Customer.customer_id)
 
 
-# The rollup's sums: (column, expression over a fact row source `f`).
-_FLAG_SUMS = {
-    "threshold": "near_threshold",
-    "dormant": "dormant",
-    "in_honeymoon": "in_honeymoon",
-    "honeymoon_due": "honeymoon_due",
-    "honeymoon_overdue": "honeymoon_overdue",
-}
-
-
 def write_rollup(conn: Connection, *, as_of: date, rules: Rules, customers: Any = None) -> None:
     """Sum the facts at `as_of` into `fact_rollup`: of `customers` (a table of fact rows for
     that date), else computed here without the columns the rollup never sums."""
@@ -299,10 +247,9 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
         "free_used": func.sum(f.c.free_used_ytd),
         "subsidy": func.sum(f.c.subsidy),
         "segment_redemptions": func.sum(f.c.segment_redemptions),
-        **{k: func.sum(case((getattr(f.c, col), 1), else_=0)) for k, col in _FLAG_SUMS.items()},
-        "unused": func.sum(case((f.c.remaining >= 1, 1), else_=0)),
-        "churn": func.sum(case((or_(f.c.churn_outflow, f.c.churn_aum_drop), 1), else_=0)),
-        "downgrade": func.sum(case((f.c.downgrade, 1), else_=0)),
+        "in_honeymoon": func.sum(case((f.c.in_honeymoon, 1), else_=0)),
+        # Each list's size as its module counts a fact row on it (custdash/lists).
+        **{key: func.sum(case((on(f.c), 1), else_=0)) for spec in LISTS.values() for key, on in spec.rollup.items()},
     }
     cols = [c.name for c in FactRollup.__table__.columns if c.name != "id"]
     by_name = {"as_of": literal(as_of, Date), **{k.name: k for k in keys}, **sums}
@@ -351,8 +298,3 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
             LIST_DATES_KEY: "",
         },
     )
-
-
-def extract_has(session: Session, key: str) -> bool:
-    """Did the load find the optional column behind `key` (HAS_END_AUM, HAS_MATURITY_DATES)?"""
-    return session.execute(select(Meta.value).where(Meta.key == key)).scalar() == "1"

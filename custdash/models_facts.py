@@ -183,7 +183,7 @@ class MonthEndList(SQLModel, table=True):
     (custdash/month_ends.py): the overview counts a month-end's lists from here, with the
     contact log applied, instead of computing every list live. The dormant, unused-ticket,
     churn and downgrade lists also keep the columns of each row that only that date knows
-    (facts.MONTH_END_ROW_COLUMNS; NULL elsewhere), and the new customers (facts.NEW_CUSTOMERS)
+    (each list's MonthEndRows.columns; NULL elsewhere), and the new customers (lists.honeymoon)
     their honeymoon and cohort figures: those screens, charts and downloads at a month-end
     read them from here."""
 
@@ -248,7 +248,7 @@ class MonthEndList(SQLModel, table=True):
     # The downgrade list's row (queries/downgrade.py).
     end_aum: float | None = None
     shortfall: float | None = None
-    # The new customers' rows (facts.NEW_CUSTOMERS: the honeymoon screens and the cohorts,
+    # The new customers' rows (lists.honeymoon.NEW_CUSTOMERS: the honeymoon screens and the cohorts,
     # queries/honeymoon.py), as customer_fact holds them.
     opened_on: date | None = None
     opened_month: str | None = Field(default=None, max_length=7)

@@ -7,14 +7,15 @@ before the extract date:
 
 - `fact_rollup` rows (tiers, migration, the alliance figures, the lists' sizes by the rules);
 - `redemption_rollup` rows (the year-to-date heatmap);
-- `month_end_list` rows: who is on each rule's list (summary.RULE_LISTS), so the overview
-  counts a month-end's lists with the contact log applied without computing them; for the
-  dormant, unused-ticket, churn and downgrade lists with their rows' own columns
-  (facts.MONTH_END_ROW_COLUMNS), so those lists' screens, charts and downloads read them too.
+- `month_end_list` rows: who is on each list that declares it is kept (`CallList.month_end`,
+  custdash/lists), so the overview counts a month-end's lists with the contact log applied
+  without computing them; with their rows' own columns where the list keeps them
+  (`MonthEndRows.columns`), so those lists' screens, charts and downloads read them too; and
+  what a list writes besides (the honeymoon's new customers).
 
 They come from the same expressions and the same list statements as the live path (tests
 compare both), and are used only while the rules are the ones they were built with
-(`facts.usable`). Month-ends are written one by one, each in its own short transaction, once
+(custdash/source.py). Month-ends are written one by one, each in its own short transaction, once
 the load has committed: readers see a new extract as soon as it is in, answered live at its
 month-ends until these land; a newer load or refresh meanwhile makes this stop (its rows
 would describe the data it replaced).
@@ -27,18 +28,18 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Connection, Date, Engine, case, delete, literal, select
+from sqlalchemy import Connection, Date, Engine, delete, literal, select
 from sqlalchemy.orm import Session
 
 from custdash import facts
-from custdash.calendar import add_months, days_before, month_end, month_of
+from custdash.calendar import add_months, month_end, month_of
 from custdash.db import make_engine, read_meta, write_meta
-from custdash.expressions import cohort_conditions, cohort_first_day, wave_bit, wave_touched
+from custdash.lists import LISTS
 from custdash.models import Customer, FactRollup, MonthEndList, RedemptionRollup
-from custdash.queries.common import ids_only
 from custdash.rules import Rules
 from custdash.scope import ALL
-from custdash.summary import RULE_LISTS
+from custdash.source import AS_OF_KEY, HEATMAP_DATES_KEY, LIST_DATES_KEY, LIVE, ROLLUP_DATES_KEY, RULES_KEY
+from custdash.statements import ids_only
 
 log = logging.getLogger("custdash.month_ends")
 
@@ -61,14 +62,17 @@ def _write(conn: Connection, *, day: date, rules: Rules) -> None:
     facts.write_rollup(conn, as_of=day, rules=rules)
     facts.write_heatmap(conn, as_of=day)
     with Session(bind=conn) as session:
-        session.info[facts.LIVE] = True  # the lists as the live path finds them, by construction
-        for name, select_list in RULE_LISTS.items():
-            live = select_list(session, as_of=day, rules=rules, scope=ALL)
-            extra = facts.MONTH_END_ROW_COLUMNS.get(name, [])
+        session.info[LIVE] = True  # the lists as the live path finds them, by construction
+        for spec in LISTS.values():
+            kept = spec.month_end
+            if kept is None:
+                continue
+            live = spec.select(session, as_of=day, rules=rules, scope=ALL)
+            extra = list(kept.columns or ())
             rows = (live.order_by(None) if extra else ids_only(live)).subquery("rows")
             members = select(
                 literal(day, Date),
-                literal(name),
+                literal(kept.name),
                 Customer.customer_id,
                 Customer.branch_id,
                 Customer.manager_id,
@@ -76,36 +80,9 @@ def _write(conn: Connection, *, day: date, rules: Rules) -> None:
             ).join(rows, rows.c.customer_id == Customer.customer_id)
             cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id", *extra]
             conn.execute(MonthEndList.__table__.insert().from_select(cols, members))
-    _write_new_customers(conn, day=day, rules=rules)
-
-
-def _write_new_customers(conn: Connection, *, day: date, rules: Rules) -> None:
-    """The customers of the honeymoon window and of the cohorts at `day`, with what the live
-    honeymoon screens and cohort table compute for them (the same expressions)."""
-    first = min(cohort_first_day(day, rules), days_before(day, rules.honeymoon.days))
-    aum, join, deep, v1_plus = cohort_conditions(day, rules)
-    in_cohort = Customer.opened_on >= cohort_first_day(day, rules)
-    waves = rules.honeymoon.waves
-    rows = (
-        select(
-            literal(day, Date),
-            literal(facts.NEW_CUSTOMERS),
-            Customer.customer_id,
-            Customer.branch_id,
-            Customer.manager_id,
-            Customer.opened_on,
-            Customer.opened_month,
-            sum((case((wave_touched(w, day), wave_bit(w)), else_=0) for w in waves), literal(0)),
-            case((in_cohort, deep), else_=None),
-            case((in_cohort, v1_plus), else_=None),
-        )
-        .select_from(Customer)
-        .outerjoin(aum, join)
-        .where(Customer.opened_on.between(first, day))
-    )
-    cols = ["as_of", "list_name", "customer_id", "branch_id", "manager_id"]
-    cols += facts.MONTH_END_ROW_COLUMNS[facts.NEW_CUSTOMERS]
-    conn.execute(MonthEndList.__table__.insert().from_select(cols, rows))
+    for spec in LISTS.values():
+        if spec.also_at_month_ends is not None:
+            spec.also_at_month_ends(conn, day=day, rules=rules)
 
 
 class _Replaced(Exception):
@@ -132,10 +109,10 @@ def complete(engine: Engine, *, rules: Rules, count: int, progress: Callable[[da
     yet for its data and these rules; returns the month-ends written."""
     with Session(engine) as session:
         meta = read_meta(session)
-    as_of, version = meta.get(facts.AS_OF_KEY), meta.get(DATA_VERSION_KEY)
-    if not as_of or meta.get(facts.RULES_KEY) != rules.fingerprint or not rules.fingerprint:
+    as_of, version = meta.get(AS_OF_KEY), meta.get(DATA_VERSION_KEY)
+    if not as_of or meta.get(RULES_KEY) != rules.fingerprint or not rules.fingerprint:
         return []  # no facts, or facts of other rules: nothing a month-end could be used with
-    held = set(meta.get(facts.LIST_DATES_KEY, "").split(","))
+    held = set(meta.get(LIST_DATES_KEY, "").split(","))
     written = []
     for day in month_ends(date.fromisoformat(as_of), count):
         if day.isoformat() in held:
@@ -147,10 +124,10 @@ def complete(engine: Engine, *, rules: Rules, count: int, progress: Callable[[da
                 # latest commit and nothing can land between it and this transaction's commit.
                 _clear(conn, day)
                 now = read_meta(conn)
-                if now.get(DATA_VERSION_KEY) != version or now.get(facts.RULES_KEY) != rules.fingerprint:
+                if now.get(DATA_VERSION_KEY) != version or now.get(RULES_KEY) != rules.fingerprint:
                     raise _Replaced
                 _write(conn, day=day, rules=rules)
-                keys = (facts.ROLLUP_DATES_KEY, facts.HEATMAP_DATES_KEY, facts.LIST_DATES_KEY)
+                keys = (ROLLUP_DATES_KEY, HEATMAP_DATES_KEY, LIST_DATES_KEY)
                 write_meta(conn, **{key: _with(now.get(key, ""), day) for key in keys})
         except _Replaced:
             log.info("month-end figures stopped: the store was loaded or refreshed meanwhile")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from custdash import contacts, myday, outcomes, summary
 from custdash.lists import LISTS, call_list_spec
 from custdash.lists import overview_tiles as lists_overview_tiles
+from custdash.lists.honeymoon import honeymoon_counts, shape_status, wave_status_select
 from custdash.queries import (
     alliance,
     birthdays,
@@ -38,9 +39,9 @@ from custdash.queries import (
     threshold,
     tiers,
 )
-from custdash.queries.common import count_rows, frame, ids_only
 from custdash.rules import Rules
 from custdash.scope import Scope
+from custdash.statements import count_rows, frame
 
 # The rows a list page shows; the downloads hold the whole list.
 SCREEN_ROWS = 500
@@ -158,9 +159,7 @@ def list_total(name: str, session: Session, *, as_of: date, rules: Rules, scope:
     # bank's dormant count at an earlier date from 2 s to 4.6 s at a million customers).
     spec = call_list_spec(name)
     # At a month-end with the rules' own options, the list written after the load.
-    inner = None if extra else summary.written_list(session, name=spec.count, as_of=as_of, rules=rules, scope=scope)
-    if inner is None:
-        inner = ids_only(spec.select(session, as_of=as_of, rules=rules, scope=scope, **extra))
+    inner = spec.rows.members(session, as_of=as_of, rules=rules, scope=scope, **extra)
     return count_rows(session, contacts.worked_rows(session, inner, as_of=as_of, rules=rules))
 
 
@@ -195,11 +194,11 @@ def honeymoon_row(
     session: Session, *, customer_id: str, as_of: date, rules: Rules, scope: Scope
 ) -> dict[str, Any] | None:
     """The customer's honeymoon waves at `as_of` (day, each wave's status), None outside honeymoon."""
-    sub = honeymoon.wave_status_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("hm")
+    sub = wave_status_select(session, as_of=as_of, rules=rules, scope=scope).order_by(None).subquery("hm")
     df = frame(session, select(sub).where(sub.c.customer_id == customer_id))
     if not len(df):
         return None
-    return honeymoon.shape_status(df, as_of=as_of, rules=rules).to_dict("records")[0]
+    return shape_status(df, as_of=as_of, rules=rules).to_dict("records")[0]
 
 
 def outcome_table(
@@ -238,7 +237,7 @@ VIEWS: dict[str, Callable[..., Any]] = _Views(
         "alliance_segments": alliance.alliance_segments,
         "alliance_channel": alliance.alliance_channel_aum,
         "honeymoon_grid": honeymoon.wave_status,
-        "honeymoon_counts": honeymoon.honeymoon_counts,
+        "honeymoon_counts": honeymoon_counts,
         "cohorts": honeymoon.cohorts,
         "list_sizes": summary.list_sizes,
         "customer_search": customer_search,

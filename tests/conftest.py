@@ -92,7 +92,7 @@ def pg() -> Any:
 
 
 def in_both_languages() -> list[Any]:
-    """"en" and "zh" as test parameters: the figures are read in English on both stores, the
+    """ "en" and "zh" as test parameters: the figures are read in English on both stores, the
     Chinese run (the same queries, other words) on SQLite only."""
     return ["en", pytest.param("zh", marks=pytest.mark.once("the same queries as in English, in other words"))]
 

@@ -6,11 +6,13 @@ from datetime import date
 
 import pytest
 
-from custdash import facts
+from custdash import source
+from custdash.lists.dormant import dormant_list
+from custdash.lists.honeymoon import honeymoon_counts
+from custdash.lists.threshold import threshold_list
 from custdash.queries.alliance import alliance_by_tier, alliance_totals
-from custdash.queries.dormant import dormant_by_months, dormant_list
-from custdash.queries.honeymoon import honeymoon_counts, wave_status
-from custdash.queries.threshold import threshold_list
+from custdash.queries.dormant import dormant_by_months
+from custdash.queries.honeymoon import wave_status
 from custdash.queries.tiers import tier_distribution
 from tests.conftest import DEMO_AS_OF, build_store, customer, query_store
 
@@ -197,7 +199,7 @@ def test_dormant_months_since_last_activity_by_whole_months(tmp_path, rules, liv
         cards=[_card(c) for c in [*last, "C8"]],  # C8 never used its card
         transactions=[_txn(f"T{c}", f"K{c}", ts) for c, ts in last.items()],
     ) as s:
-        s.info[facts.LIVE] = live
+        s.info[source.LIVE] = live
         df = dormant_by_months(s, as_of=date(2026, 8, 31), rules=rules)
     # Every month from the first a dormant customer can have (180 days before 31 Aug is 3 Mar:
     # 5 whole months) to 24+, zeros included: the chart's axis has no gaps.
@@ -221,7 +223,7 @@ def test_transaction_after_the_extract_date_does_not_wake_a_card(tmp_path, rules
             _txn("T3", "KC2", "2026-11-15 23:59:59"),  # on the extract date: counts
         ],
     ) as s:
-        s.info[facts.LIVE] = live
+        s.info[source.LIVE] = live
         df = dormant_list(s, as_of=A, rules=rules)
     assert list(df["customer_id"]) == ["C1"]
     assert df.loc[0, "last_activity"] == date(2025, 1, 1)
@@ -245,7 +247,7 @@ def test_last_activity_is_on_active_cards_only(tmp_path, rules, live):
     ]
     customers = [customer("C1"), customer("C2"), customer("C3")]
     with build_store(tmp_path, as_of=AS_OF, customers=customers, cards=cards, transactions=txns) as s:
-        s.info[facts.LIVE] = live
+        s.info[source.LIVE] = live
         df = dormant_list(s, as_of=A, rules=rules)
         months = dormant_by_months(s, as_of=A, rules=rules)
     got = df.set_index("customer_id")[["last_activity", "never_used"]].to_dict("index")

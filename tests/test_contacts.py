@@ -170,7 +170,8 @@ def test_a_logged_honeymoon_contact_counts_as_a_touch_for_its_wave(store, rules)
     """On the boundary extract at A: C17 day 100 (waves 1-2 done, 3 overdue, 4 due), C16 day 8
     (wave 2 due), C15 day 7 and C14 day 0 (wave 1 due). A logged contact for wave k makes wave
     k done, whatever its outcome, in the list, the counts and the cohorts."""
-    from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
+    from custdash.lists.honeymoon import honeymoon_counts
+    from custdash.queries.honeymoon import cohorts, wave_status
 
     def state():
         engine = make_engine(str(store))

@@ -11,16 +11,17 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from custdash.lists.alliance_unused import unused_entitlement
+from custdash.lists.dormant import dormant_list
+from custdash.lists.threshold import threshold_list
 from custdash.queries.alliance import (
     alliance_by_tier,
     alliance_channel_aum,
     alliance_heatmap,
     alliance_segments,
-    unused_entitlement,
 )
-from custdash.queries.dormant import dormant_list
 from custdash.queries.honeymoon import cohorts, wave_status
-from custdash.queries.threshold import threshold_bands, threshold_list
+from custdash.queries.threshold import threshold_bands
 from custdash.queries.tiers import migration_summary, tier_distribution, tier_migration
 from custdash.scope import Scope
 from custdash.summary import summary

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from custdash import facts
+from custdash import source
 from custdash.calendar import month_before
 from custdash.db import make_engine
 from custdash.models import Customer, CustomerFact, FactRollup, Meta
@@ -30,7 +30,7 @@ def _run(db: Path | str, name: str, *, as_of: date, rules, scope: Scope, live: b
     try:
         with Session(engine) as s:
             if live:
-                s.info[facts.LIVE] = True
+                s.info[source.LIVE] = True
             return VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **_arguments(s, name, scope))
     finally:
         engine.dispose()
@@ -87,8 +87,8 @@ def test_month_earlier_figures_come_from_the_rollup_and_equal_live(demo_db, rule
     before = month_before(DEMO_AS_OF)
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        assert facts.usable(s, as_of=before, rules=rules, rollup=True)
-        assert not facts.usable(s, as_of=before, rules=rules)  # no customer rows for that date
+        assert source.source(s, as_of=before, rules=rules).rollup
+        assert not source.source(s, as_of=before, rules=rules).facts  # no customer rows for that date
     engine.dispose()
     for scope in _scopes(demo_db):
         for name in ("list_sizes", "tiers", "migration", "alliance_by_tier", "honeymoon_counts"):
@@ -101,7 +101,7 @@ def test_summary_contract_is_the_same_from_facts_and_live(demo_db, rules):
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
         fast = summary(s, as_of=DEMO_AS_OF, rules=rules)
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         live = summary(s, as_of=DEMO_AS_OF, rules=rules)
     engine.dispose()
     assert fast == live
@@ -111,12 +111,12 @@ def test_summary_contract_is_the_same_from_facts_and_live(demo_db, rules):
 def test_facts_are_used_only_for_their_date_and_rules(demo_db, rules):
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        assert facts.usable(s, as_of=DEMO_AS_OF, rules=rules)
-        assert facts.usable(s, as_of=DEMO_AS_OF, rules=rules, rollup=True)
-        assert not facts.usable(s, as_of=date(2026, 11, 21), rules=rules, rollup=True)
+        assert source.source(s, as_of=DEMO_AS_OF, rules=rules).facts
+        assert source.source(s, as_of=DEMO_AS_OF, rules=rules).rollup
+        assert not source.source(s, as_of=date(2026, 11, 21), rules=rules).rollup
         other = replace(rules, threshold=replace(rules.threshold, band=0.05), fingerprint="other")
-        assert not facts.usable(s, as_of=DEMO_AS_OF, rules=other, rollup=True)
-        assert not facts.usable(s, as_of=DEMO_AS_OF, rules=replace(rules, fingerprint=""), rollup=True)
+        assert not source.source(s, as_of=DEMO_AS_OF, rules=other).rollup
+        assert not source.source(s, as_of=DEMO_AS_OF, rules=replace(rules, fingerprint="")).rollup
     engine.dispose()
 
 
@@ -126,7 +126,7 @@ def test_changed_rules_answer_live_and_correctly(demo_db, rules, tmp_path):
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
         n_fast = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=narrow, scope=ALL)["threshold"]
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         n_live = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=narrow, scope=ALL)["threshold"]
         n_default = VIEWS["list_sizes"](s, as_of=DEMO_AS_OF, rules=rules, scope=ALL)["threshold"]
     engine.dispose()
@@ -145,14 +145,14 @@ def test_facts_cover_every_customer_and_rollup_sums_match(demo_db):
     engine.dispose()
     assert fact_ids == customers
     assert rolled == len(customers)
-    assert meta[facts.AS_OF_KEY] == DEMO_AS_OF.isoformat()
+    assert meta[source.AS_OF_KEY] == DEMO_AS_OF.isoformat()
     month_ends = [f"{m}-{d}" for m, d in [("2026-10", 31), ("2026-09", 30), ("2026-08", 31), ("2026-07", 31)]]
     month_ends += [f"{m}-{d}" for m, d in [("2026-06", 30), ("2026-05", 31), ("2026-04", 30), ("2026-03", 31)]]
     month_ends += ["2026-02-28", "2026-01-31", "2025-12-31", "2025-11-30"]
     rolled_up = sorted([DEMO_AS_OF.isoformat(), month_before(DEMO_AS_OF).isoformat(), *month_ends], reverse=True)
-    assert meta[facts.ROLLUP_DATES_KEY] == ",".join(rolled_up)
-    assert meta[facts.HEATMAP_DATES_KEY] == ",".join([DEMO_AS_OF.isoformat(), *month_ends])
-    assert meta[facts.LIST_DATES_KEY] == ",".join(month_ends)
+    assert meta[source.ROLLUP_DATES_KEY] == ",".join(rolled_up)
+    assert meta[source.HEATMAP_DATES_KEY] == ",".join([DEMO_AS_OF.isoformat(), *month_ends])
+    assert meta[source.LIST_DATES_KEY] == ",".join(month_ends)
 
 
 def test_fingerprint_follows_content_not_comments(tmp_path):
@@ -190,11 +190,11 @@ def test_refresh_rebuilds_facts_for_edited_rules(demo_db, tmp_path, monkeypatch,
     assert main(["refresh", "--db", str(db)]) == 0
     assert main(["check", "--db", str(db)]) == 0
     assert "facts: current" in capsys.readouterr().out
-    assert meta(facts.RULES_KEY) == narrow.fingerprint
+    assert meta(source.RULES_KEY) == narrow.fingerprint
     assert meta("data_version") != version  # the dashboard's caches start afresh
     engine = make_engine(str(db))
     with Session(engine) as s:
-        assert facts.usable(s, as_of=DEMO_AS_OF, rules=narrow, rollup=True)
+        assert source.source(s, as_of=DEMO_AS_OF, rules=narrow).rollup
     engine.dispose()
     assert _run(db, "list_sizes", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=False) == live
     assert _run(db, "list:threshold", as_of=DEMO_AS_OF, rules=narrow, scope=ALL, live=False).equals(
@@ -216,7 +216,7 @@ def test_screen_rows_are_the_head_of_the_export_and_the_total_its_length(demo_db
 
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        s.info[facts.LIVE] = live
+        s.info[source.LIVE] = live
         whole = call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=ALL)
         head = call_list(name, s, as_of=DEMO_AS_OF, rules=rules, scope=ALL, limit=25)
         total = list_total(name, s, as_of=DEMO_AS_OF, rules=rules, scope=ALL)
@@ -267,15 +267,15 @@ DORMANT_VIEWS = ["list:dormant", "count:dormant", "dormant_by_months", "dormant_
 
 
 def _dormant_views(db: Path | str, *, as_of: date, rules, scope: Scope, scan: bool) -> tuple[str, dict]:
-    from custdash.dormancy import SCAN, activity_source
+    from custdash.source import SCAN
 
     engine = make_engine(str(db))
     try:
         with Session(engine) as s:
             if scan:
                 s.info[SCAN] = True
-            source = activity_source(s, as_of=as_of, rules=rules)
-            return source, {name: VIEWS[name](s, as_of=as_of, rules=rules, scope=scope) for name in DORMANT_VIEWS}
+            activity = source.source(s, as_of=as_of, rules=rules).activity
+            return activity, {name: VIEWS[name](s, as_of=as_of, rules=rules, scope=scope) for name in DORMANT_VIEWS}
     finally:
         engine.dispose()
 

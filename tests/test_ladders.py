@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from custdash import facts
+from custdash import source
 from custdash.auth import Viewer
 from custdash.charts import tier_palette, tier_scale
 from custdash.db import make_engine
@@ -70,7 +70,7 @@ def test_generator_and_queries_follow_the_ladder(ladder):
     engine = make_engine(str(db))
     with Session(engine) as s:
         from_facts = summary(s, as_of=AS_OF, rules=rules)
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         live = summary(s, as_of=AS_OF, rules=rules)
     engine.dispose()
     assert from_facts == live

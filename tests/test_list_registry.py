@@ -18,8 +18,9 @@ from custdash.contact_log import NewContact, log_contact
 from custdash.db import make_engine
 from custdash.lists.base import CallList, Outcome, fixed_columns
 from custdash.models import Customer
-from custdash.queries.common import frame
 from custdash.scope import ALL, Scope
+from custdash.source import Rows
+from custdash.statements import frame
 from tests.conftest import EXAMPLE_AS_OF
 
 A = EXAMPLE_AS_OF
@@ -49,7 +50,7 @@ TINY = CallList(
     name="tiny",
     page="tiers",
     count="tiny",
-    select=_tiny_select,
+    rows=Rows(live=_tiny_select),
     shape=_shape,
     columns=fixed_columns(COLUMNS),
     summary_key="tiny",
@@ -110,7 +111,9 @@ def test_a_tiny_list_is_exported_worked_queued_and_measured(tiny, rules):
     with Session(engine) as read, Session(writer) as audit:
         viewer = auth.viewer_of(read, "m1")
         # The download: the list's rows, customer_id first, audited.
-        file = deliver_list(read, audit, viewer=viewer, rules=rules, request=ListRequest(name="tiny", fmt="csv", as_of=A))
+        file = deliver_list(
+            read, audit, viewer=viewer, rules=rules, request=ListRequest(name="tiny", fmt="csv", as_of=A)
+        )
         assert [line.split(",")[0] for line in file.data.decode("utf-8-sig").splitlines()[1:]] == book
         events = auth.audit_events(audit, auth.Viewer("root", "admin"))
         assert (events.iloc[0]["event"], events.iloc[0]["list_name"], events.iloc[0]["rows"]) == ("export", "tiny", 3)

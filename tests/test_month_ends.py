@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlmodel import Session
 
-from custdash import cli, facts, month_ends
+from custdash import cli, month_ends, source
 from custdash.db import make_engine, read_meta, write_meta
 from custdash.models import FactRollup, MonthEndList
 from custdash.scope import ALL
@@ -28,7 +28,7 @@ from tests.test_facts import _run, _scopes
 FROM_WRITTEN_LISTS = [
     "list_sizes",
     *[f"count:{name}" for name in ("dormant", "churn", "alliance-unused")],
-    # The lists that keep their rows (facts.MONTH_END_ROW_COLUMNS): screens, downloads, charts.
+    # The lists that keep their rows (MonthEndRows.columns): screens, downloads, charts.
     "list:dormant",
     "list:alliance-unused",
     "list:churn",
@@ -37,7 +37,7 @@ FROM_WRITTEN_LISTS = [
     "dormant_by_months",
     "churn_reasons",
     "downgrade_by_tier",
-    # The new customers' rows (facts.NEW_CUSTOMERS): the honeymoon screens and the cohorts.
+    # The new customers' rows (source.NEW_CUSTOMERS): the honeymoon screens and the cohorts.
     "honeymoon_grid",
     "list:honeymoon",
     "count:honeymoon",
@@ -74,10 +74,10 @@ def test_a_month_end_answers_what_the_live_path_answers(demo_db, rules, name, da
     assert name in VIEWS
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        assert facts.usable(s, as_of=day, rules=rules, rollup=True)
-        assert facts.usable(s, as_of=day, rules=rules, dates_key=facts.LIST_DATES_KEY)
-        assert facts.usable(s, as_of=day, rules=rules, dates_key=facts.HEATMAP_DATES_KEY)
-        assert not facts.usable(s, as_of=day, rules=rules)  # no customer rows for a month-end
+        assert source.source(s, as_of=day, rules=rules).rollup
+        assert source.source(s, as_of=day, rules=rules).month_end
+        assert source.source(s, as_of=day, rules=rules).heatmap
+        assert not source.source(s, as_of=day, rules=rules).facts  # no customer rows for a month-end
     engine.dispose()
     for scope in _scopes(demo_db):
         fast = _run(demo_db, name, as_of=day, rules=rules, scope=scope, live=False)
@@ -92,7 +92,7 @@ def test_a_month_ends_tiers_split_by_branch_or_manager_equal_live(demo_db, rules
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
         fast = tier_distribution(s, as_of=date(2026, 10, 31), rules=rules, split=split)
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         live = tier_distribution(s, as_of=date(2026, 10, 31), rules=rules, split=split)
     engine.dispose()
     same_answer(fast, live)
@@ -105,7 +105,7 @@ def test_a_month_ends_summary_and_unworked_sizes_equal_live(demo_db, rules):
     with Session(engine) as s:
         fast = summary(s, as_of=day, rules=rules)
         unworked = list_sizes(s, as_of=day, rules=rules, worked=False)
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         assert summary(s, as_of=day, rules=rules) == fast
         assert list_sizes(s, as_of=day, rules=rules, worked=False) == unworked
     engine.dispose()
@@ -143,20 +143,22 @@ def _size(answer: Any) -> int:
 
 def test_each_list_holds_the_ids_its_live_list_holds(demo_db, rules):
     """Whole lists, id for id, at one month-end and for the bank."""
-    from custdash.queries.common import ids_only
-    from custdash.summary import RULE_LISTS
+    from custdash.lists import LISTS
+    from custdash.statements import ids_only
 
     day = date(2026, 10, 31)
+    kept = {spec.month_end.name: spec for spec in LISTS.values() if spec.month_end}
+    assert sorted(kept) == ["churn", "dormant", "downgrade", "threshold", "unused"]
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        for name, select_list in RULE_LISTS.items():
+        for name, spec in kept.items():
             written = s.execute(
                 select(MonthEndList.customer_id)
                 .where(MonthEndList.as_of == day, MonthEndList.list_name == name)
                 .order_by(MonthEndList.customer_id)
             ).scalars()
-            s.info[facts.LIVE] = True
-            stmt = ids_only(select_list(s, as_of=day, rules=rules)).subquery()
+            s.info[source.LIVE] = True
+            stmt = ids_only(spec.select(s, as_of=day, rules=rules)).subquery()
             live = s.execute(select(stmt.c.customer_id).order_by(stmt.c.customer_id)).scalars()
             assert list(written) == list(live), name
     engine.dispose()
@@ -169,7 +171,7 @@ def test_month_ends_are_not_written_for_data_that_was_replaced(demo_db, rules, t
     engine = make_engine(str(db))
     with engine.begin() as conn:
         conn.execute(MonthEndList.__table__.delete())
-        write_meta(conn, **{facts.LIST_DATES_KEY: ""})
+        write_meta(conn, **{source.LIST_DATES_KEY: ""})
     real = month_ends.read_meta
     calls = []
 
@@ -181,14 +183,14 @@ def test_month_ends_are_not_written_for_data_that_was_replaced(demo_db, rules, t
     monkeypatch.setattr(month_ends, "read_meta", stale_at_start)
     assert month_ends.complete(engine, rules=rules, count=12) == []
     with Session(engine) as s:
-        assert read_meta(s)[facts.LIST_DATES_KEY] == ""
+        assert read_meta(s)[source.LIST_DATES_KEY] == ""
         assert s.execute(select(func.count()).select_from(MonthEndList)).scalar_one() == 0
     monkeypatch.setattr(month_ends, "read_meta", real)
     # Nothing stale: the missing month-ends are written, the ones held are left alone.
     assert month_ends.complete(engine, rules=rules, count=2) == [date(2026, 10, 31), date(2026, 9, 30)]
     assert month_ends.complete(engine, rules=rules, count=3) == [date(2026, 8, 31)]
     with Session(engine) as s:
-        assert read_meta(s)[facts.LIST_DATES_KEY] == "2026-10-31,2026-09-30,2026-08-31"
+        assert read_meta(s)[source.LIST_DATES_KEY] == "2026-10-31,2026-09-30,2026-08-31"
         rolled = s.execute(select(func.sum(FactRollup.customers)).where(FactRollup.as_of == date(2026, 9, 30)))
         assert rolled.scalar_one() > 0
     engine.dispose()
@@ -200,8 +202,8 @@ def test_month_ends_of_other_rules_are_not_used(demo_db, rules):
     other = replace(rules, fingerprint="other")
     engine = make_engine(str(demo_db))
     with Session(engine) as s:
-        for key in (facts.LIST_DATES_KEY, facts.HEATMAP_DATES_KEY, facts.ROLLUP_DATES_KEY):
-            assert not facts.usable(s, as_of=date(2026, 10, 31), rules=other, dates_key=key)
+        held = source.source(s, as_of=date(2026, 10, 31), rules=other)
+        assert not (held.month_end or held.heatmap or held.rollup)
         assert month_ends.complete(engine, rules=other, count=12) == []  # facts of other rules: nothing to add
     engine.dispose()
 
@@ -216,8 +218,8 @@ def test_refresh_rewrites_the_month_ends(demo_db, tmp_path, monkeypatch, capsys)
         meta = read_meta(s)
         written = s.execute(select(func.count(func.distinct(MonthEndList.as_of)))).scalar_one()
     engine.dispose()
-    assert written == 12 and len(meta[facts.LIST_DATES_KEY].split(",")) == 12
-    assert meta[facts.AS_OF_KEY] == DEMO_AS_OF.isoformat()
+    assert written == 12 and len(meta[source.LIST_DATES_KEY].split(",")) == 12
+    assert meta[source.AS_OF_KEY] == DEMO_AS_OF.isoformat()
 
 
 @pytest.mark.parametrize("value", ["-1", "25", "twelve", "1.5"])
@@ -244,12 +246,12 @@ def test_no_month_ends_with_the_setting_at_zero(demo_db, tmp_path, monkeypatch, 
     assert cli.main(["refresh", "--db", str(db)]) == 0
     engine = make_engine(str(db))
     with Session(engine) as s:
-        assert read_meta(s)[facts.LIST_DATES_KEY] == ""
+        assert read_meta(s)[source.LIST_DATES_KEY] == ""
         # The refresh dropped the month-ends the store held (of the facts it replaced).
         assert s.execute(select(func.count()).select_from(MonthEndList)).scalar_one() == 0
-        assert not facts.usable(s, as_of=date(2026, 10, 31), rules=rules, rollup=True)
+        assert not source.source(s, as_of=date(2026, 10, 31), rules=rules).rollup
         fast = list_sizes(s, as_of=date(2026, 10, 31), rules=rules)
-        s.info[facts.LIVE] = True
+        s.info[source.LIVE] = True
         assert list_sizes(s, as_of=date(2026, 10, 31), rules=rules) == fast  # live, as before
     engine.dispose()
 
@@ -270,7 +272,7 @@ def test_an_import_writes_the_month_ends_after_its_commit(tmp_path, monkeypatch,
         meta = read_meta(s)
         held = s.execute(select(MonthEndList.as_of).distinct().order_by(MonthEndList.as_of.desc())).scalars().all()
     engine.dispose()
-    assert meta[facts.LIST_DATES_KEY] == ",".join(d.isoformat() for d in expected)
+    assert meta[source.LIST_DATES_KEY] == ",".join(d.isoformat() for d in expected)
     assert held == expected
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from custdash import facts
+from custdash import source
 from custdash.db import make_engine
 from custdash.scope import ALL, Scope
 from custdash.views import LISTS, SCREEN_ROWS, VIEWS
@@ -27,7 +27,7 @@ def _statements(db: str, name: str, rules, scope: Scope, as_of: date = EARLIER, 
     seen: list[tuple[str, object]] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, _ctx, _many: seen.append((sql, params)))
     with Session(engine) as s:
-        assert facts.usable(s, as_of=as_of, rules=rules) == (as_of == DEMO_AS_OF)
+        assert source.source(s, as_of=as_of, rules=rules).facts == (as_of == DEMO_AS_OF)
         VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **{**view_arguments(s, name, scope), **extra})
     engine.dispose()
     return [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith(("SELECT", "WITH"))]

@@ -12,16 +12,18 @@ import pytest
 from sqlmodel import Session
 
 from custdash.db import check_store, make_engine
+from custdash.lists.alliance_unused import unused_entitlement
+from custdash.lists.dormant import dormant_list
+from custdash.lists.honeymoon import honeymoon_counts
+from custdash.lists.threshold import threshold_list
 from custdash.queries.alliance import (
     alliance_by_tier,
     alliance_channel_aum,
     alliance_heatmap,
     alliance_segments,
-    unused_entitlement,
 )
-from custdash.queries.dormant import dormant_list
-from custdash.queries.honeymoon import cohorts, honeymoon_counts, wave_status
-from custdash.queries.threshold import threshold_bands, threshold_list
+from custdash.queries.honeymoon import cohorts, wave_status
+from custdash.queries.threshold import threshold_bands
 from custdash.queries.tiers import tier_distribution, tier_migration
 from seed import DemoSpec, build_demo_store, write_demo_extract
 from tests.conftest import DEMO_MONTH_ENDS, ROOT, fresh_store, table_digests

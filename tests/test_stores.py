@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from custdash import facts
+from custdash import source
 from custdash.db import make_engine
 from custdash.importer import ImportFailed, import_extract
 from custdash.loadlock import load_lock
@@ -50,7 +50,7 @@ def _view(target: str, name: str, *, as_of: date, rules, scope: Scope, live: boo
     try:
         with Session(engine) as s:
             if live:
-                s.info[facts.LIVE] = True
+                s.info[source.LIVE] = True
             return VIEWS[name](s, as_of=as_of, rules=rules, scope=scope, **view_arguments(s, name, scope))
     finally:
         engine.dispose()

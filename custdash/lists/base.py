@@ -9,8 +9,8 @@ SELECT, so the screen never materialises a 150,000-row list to show 500 of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import case, literal
 from sqlalchemy.orm import Session
 
 from custdash.rules import Rules
+from custdash.source import MonthEndRows, Rows
 
 # The contact list of a call that belongs to no list (a customer's page, a follow-up), and of a
 # row no per-row choice matches.
@@ -81,7 +82,7 @@ class CallList:
     name: str
     page: str  # the page that shows it
     count: str  # its key in `list_sizes` (the overview's "Today" tiles, the facts' rollup)
-    select: Callable[..., Any]  # (session, *, as_of, rules, scope, **extra): the rows as an ordered SELECT
+    rows: Rows  # its rows from each source (custdash/source.py), as an ordered SELECT
     shape: Callable[..., pd.DataFrame]  # (df, *, as_of, rules, **extra): those rows as the list shows them
     columns: Callable[[Rules], list[str]]  # the columns of `shape` under the rules, customer_id first
     # Its size's key in the CLI summary (DOMAIN.md, "CLI summary contract"); None: the summary
@@ -101,6 +102,26 @@ class CallList:
     # its controls set to them (the page's control of option `x` has the key `<page>_<x>`),
     # so the list shown is exactly what the tile counts. None: one tile, `count`, no options.
     tiles: Sequence[tuple[str, dict[str, str]]] | None = None
+    # Counted in the facts' rollup: fact_rollup column (a list_sizes key) -> is a fact row `c`
+    # (customer_fact's columns) on the list. The overview's month-earlier sizes read those sums.
+    rollup: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # The tiles' sizes as the rules alone find them, for a list whose SELECT applies the contact
+    # log itself (the honeymoon's logged touches): (session, *, as_of, rules, scope) -> {key: n}.
+    sizes_by_rules: Callable[..., dict[str, int]] | None = None
+    # A block of its own in the CLI summary: (key, (session, *, as_of, rules, scope) -> figures).
+    summary_block: tuple[str, Callable[..., Any]] | None = None
+    # Rows of its own written at each month-end besides `rows.month_end` (the honeymoon's new
+    # customers): (connection, *, day, rules), inside the month-end's transaction.
+    also_at_month_ends: Callable[..., None] | None = None
+
+    def select(self, session: Session, **kw: Any) -> Any:
+        """(session, *, as_of, rules, scope, **extra): the list's rows as an ordered SELECT."""
+        return self.rows.select(session, **kw)
+
+    @property
+    def month_end(self) -> MonthEndRows | None:
+        """How it is kept at the last month-ends (custdash/month_ends.py), if it is."""
+        return self.rows.month_end
 
     def overview_tiles(self) -> Sequence[tuple[str, dict[str, str]]]:
         return ((self.count, {}),) if self.tiles is None else self.tiles

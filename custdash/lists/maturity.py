@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from custdash.expressions import PERSON_COLUMNS, customers_at, person_columns
+from custdash.expressions_timing import maturing
 from custdash.lists.base import CallList, Outcome, fixed_columns
 from custdash.lists.evidence import products_of
-from custdash.queries import maturity
+from custdash.models import Customer, Product
+from custdash.rules import MATURING, Rules
+from custdash.scope import ALL, Scope
+from custdash.source import Rows
+
+LIST_COLUMNS = [
+    *PERSON_COLUMNS,
+    "product",
+    "amount",
+    "matures_on",
+    "days_left",
+]
+
+
+def _live(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
+    """Products maturing in the next `maturity.days_ahead` days, one row each, in list order:
+    maturity date, then amount descending (a missing amount last), then customer id."""
+    p = Product
+    return (
+        select(*person_columns(), p.product, p.amount, p.matures_on)
+        .select_from(p)
+        .join(Customer, Customer.customer_id == p.customer_id)
+        .where(p.product.in_(MATURING), *maturing(as_of, rules), *customers_at(as_of, scope))
+        .order_by(p.matures_on, p.amount.is_(None), p.amount.desc(), Customer.customer_id, p.id)
+    )
+
+
+# Read through the products' maturity index at any date: no fact or month-end rows.
+ROWS = Rows(live=_live)
+
+
+def shape_list(df: pd.DataFrame, *, as_of: date, **_: Any) -> pd.DataFrame:
+    """The rows of `ROWS.select` as the list shows them."""
+    df["matures_on"] = pd.to_datetime(df["matures_on"]).dt.date
+    df["days_left"] = [(d - as_of).days for d in df["matures_on"]]
+    df["amount"] = df["amount"].astype(float).round(2)
+    return df[LIST_COLUMNS]
 
 
 def _retained(session: Any, members: Any, *, rules: Any, as_of: Any, start: Any, limit: Any) -> Any:
@@ -35,9 +77,9 @@ LIST = CallList(
     name="maturity",
     page="maturity",
     count="maturing",
-    select=maturity.maturity_select,
-    shape=maturity.shape_list,
-    columns=fixed_columns(maturity.LIST_COLUMNS),
+    rows=ROWS,
+    shape=shape_list,
+    columns=fixed_columns(LIST_COLUMNS),
     summary_key="maturing",
     queue_rank=2,
     outcome=Outcome(_retained),

@@ -6,45 +6,28 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
 from custdash.calendar import basis_month
 from custdash.expressions import (
     alliance_acquired,
     alliance_group,
-    aum_in_ranges,
     aum_join,
     aum_value,
     basis_tier,
     customers_at,
-    entitlement_case,
-    free_used_facts,
     heatmap_select,
-    person_columns,
     redemption_facts,
     segment_case,
     segment_facts,
     with_aum,
 )
-from custdash.models import Customer, CustomerFact, FactRollup, MonthEndList, RedemptionRollup
-from custdash.queries.common import frame, month_end_rows
+from custdash.models import Customer, FactRollup, RedemptionRollup
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
-
-UNUSED_COLUMNS = [
-    "customer_id",
-    "name",
-    "phone",
-    "branch_id",
-    "manager_id",
-    "tier",
-    "entitled",
-    "free_used_ytd",
-    "remaining",
-]
-
+from custdash.source import source
+from custdash.statements import frame
 
 ROLLUP_SUMS = ["peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used", "subsidy"]
 
@@ -53,7 +36,7 @@ def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scop
     """Year to date, per tier: customers, redemptions and tickets peak vs off-peak,
     free tickets used vs entitled (utilisation), bank subsidy."""
     df = pd.DataFrame({"tier": rules.tier_codes})
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    if source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         stmt = (
             select(
@@ -107,7 +90,7 @@ def alliance_totals(by_tier: pd.DataFrame) -> dict[str, int | float]:
 
 def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Year-to-date redemptions by weekday (0 = Monday) and hour of screening."""
-    if facts.usable(session, as_of=as_of, rules=rules, dates_key=facts.HEATMAP_DATES_KEY):
+    if source(session, as_of=as_of, rules=rules).heatmap:
         r = RedemptionRollup
         stmt = (
             select(
@@ -131,7 +114,7 @@ def alliance_heatmap(session: Session, *, as_of: date, rules: Rules, scope: Scop
 
 def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Customers with redemptions in the trailing window, by segment: family, film_lover, other."""
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    if source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         stmt = (
             select(
@@ -160,7 +143,7 @@ def alliance_segments(session: Session, *, as_of: date, rules: Rules, scope: Sco
 
 def alliance_channel_aum(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """产能: basis-month AUM of alliance-acquired customers against all others."""
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    if source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         group = alliance_group(r.alliance_channel).label("group")
         stmt = (
@@ -190,60 +173,3 @@ def _channel_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     df["aum"] = df["aum"].astype(float).fillna(0.0)
     df["avg_aum"] = (df["aum"] / df["customers"].where(df["customers"] > 0)).round(2)
     return df
-
-
-def unused_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
-    """Customers with at least one free ticket of this year's entitlement left, in list order:
-    most left first, then customer id."""
-    if facts.usable(session, as_of=as_of, rules=rules):
-        f = CustomerFact
-        return (
-            select(*person_columns(f), f.tier, f.entitled, f.free_used_ytd)
-            .where(f.remaining >= 1, *scope.where(f))
-            .order_by(f.remaining.desc(), f.customer_id)
-        )
-    if facts.reads_month_end_rows(session, "unused", as_of=as_of, rules=rules):
-        m = MonthEndList
-        return month_end_rows("unused", as_of=as_of, scope=scope).order_by(
-            (m.entitled - m.free_used_ytd).desc(), m.customer_id
-        )
-    a, month, tier = basis_tier(rules, as_of)
-    ent = rules.alliance.entitlement
-    entitled = entitlement_case(rules, tier)
-    # Free tickets used this year, summed once per customer and joined: as a correlated
-    # subquery it ran three times per row (select list, filter, order), 8-10 s at 1M.
-    ytd = free_used_facts(as_of=as_of, scope=scope)
-    used = func.coalesce(ytd.c.used, 0)
-    # Only tiers with an entitlement can have any left: only customers with at least the lowest
-    # such tier's AUM are looked up (ix_aum_month_value).
-    min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
-    among = None if min_bound is None else aum_in_ranges(month, [(min_bound, None)])
-    stmt = (
-        with_aum(
-            select(
-                *person_columns(), tier.label("tier"), entitled.label("entitled"), used.label("free_used_ytd")
-            ).select_from(Customer),
-            a,
-            month,
-        )
-        .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
-        .where(*customers_at(as_of, scope, key_order=True, among=among), entitled - used >= 1)
-    )
-    stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
-    return stmt.order_by((entitled - used).desc(), Customer.customer_id)
-
-
-def unused_entitlement(
-    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
-) -> pd.DataFrame:
-    """The unused-entitlement list (who to invite); the first `limit` rows when given."""
-    df = frame(session, unused_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
-    return shape_unused(df)
-
-
-def shape_unused(df: pd.DataFrame, **_: Any) -> pd.DataFrame:
-    """The rows of `unused_select` as the list shows them."""
-    df["entitled"] = df["entitled"].astype(int)
-    df["free_used_ytd"] = df["free_used_ytd"].astype(int)
-    df["remaining"] = df["entitled"] - df["free_used_ytd"]
-    return df[UNUSED_COLUMNS]

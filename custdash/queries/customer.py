@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, end_of_day, year_start
 from custdash.models import AumMonthly, Card, ContactLog, Customer, Product, Redemption, Touch, Txn
-from custdash.queries.common import frame
 from custdash.rules import Rules
 from custdash.scope import Scope
+from custdash.statements import frame
 
 HISTORY_MONTHS = 13  # the basis month and the twelve before it
 SEARCH_ROWS = 20

@@ -3,115 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
 from custdash.calendar import days_before, end_of_day, months_back
-from custdash.dormancy import all_dormant, card_facts, peak_months
-from custdash.expressions import customers_at, person_columns, tier_case
-from custdash.models import AumMonthly, Customer, CustomerFact, MonthEndList
-from custdash.queries.common import chart_rows, frame, month_end_rows
+from custdash.expressions import tier_case
+from custdash.lists.dormant import ROWS
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
-
-LIST_COLUMNS = [
-    "customer_id",
-    "name",
-    "phone",
-    "branch_id",
-    "manager_id",
-    "dormant_cards",
-    "last_activity",
-    "never_used",
-    "balance",
-    "zero_balance",
-    "peak_aum_12m",
-    "priority",
-]
-
-
-def dormant_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
-    """Customers all of whose active cards are dormant, in list order: 12-month peak AUM
-    descending, then customer id (so the priority group, peak >= the rules' bound, comes first)."""
-    if facts.usable(session, as_of=as_of, rules=rules):
-        f = CustomerFact
-        return (
-            select(
-                *person_columns(f),
-                f.dormant_cards,
-                f.last_activity_at.label("last_at"),
-                f.never_used,
-                f.card_balance.label("balance"),
-                f.peak_aum_12m,
-            )
-            .where(f.dormant, *scope.where(f))
-            .order_by(f.peak_aum_12m.desc(), f.customer_id)
-        )
-    if facts.reads_month_end_rows(session, "dormant", as_of=as_of, rules=rules):
-        m = MonthEndList
-        return month_end_rows("dormant", as_of=as_of, scope=scope).order_by(m.peak_aum_12m.desc(), m.customer_id)
-    cards = card_facts(session, as_of=as_of, rules=rules, scope=scope, dormant_only=True)
-    dormant = all_dormant(cards.c.active_cards, cards.c.dormant_cards)
-    first_month, last_month = peak_months(as_of, rules)
-    peak = func.coalesce(
-        select(func.max(AumMonthly.avg_daily_aum))
-        .where(
-            AumMonthly.customer_id == Customer.customer_id,
-            AumMonthly.month >= first_month,
-            AumMonthly.month <= last_month,
-        )
-        .scalar_subquery(),
-        0.0,
-    )
-    return (
-        select(
-            *person_columns(),
-            cards.c.dormant_cards,
-            cards.c.last_at,
-            cards.c.any_at.is_(None).label("never_used"),
-            cards.c.balance,
-            peak.label("peak_aum_12m"),
-        )
-        .select_from(Customer)
-        .join(cards, cards.c.customer_id == Customer.customer_id)
-        .where(dormant, *customers_at(as_of, scope))
-        .order_by(peak.desc(), Customer.customer_id)
-    )
-
-
-def dormant_list(
-    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, limit: int | None = None
-) -> pd.DataFrame:
-    """The wake-up list (docs/RULES.md §3), in priority order; the first `limit` rows when given."""
-    df = frame(session, dormant_select(session, as_of=as_of, rules=rules, scope=scope).limit(limit))
-    return shape_list(df, as_of=as_of, rules=rules)
-
-
-def shape_list(df: pd.DataFrame, *, rules: Rules, **_: Any) -> pd.DataFrame:
-    """The rows of `dormant_select` as the list shows them."""
-    r = rules.dormant
-    df["dormant_cards"] = df["dormant_cards"].astype(int)
-    last_at = pd.to_datetime(df["last_at"])
-    df["last_activity"] = last_at.dt.date.astype(object).where(last_at.notna(), None)
-    df["never_used"] = df["never_used"].astype(bool)
-    df["balance"] = df["balance"].astype(float).round(2)
-    df["zero_balance"] = df["balance"] < r.zero_balance_below
-    df["peak_aum_12m"] = df["peak_aum_12m"].astype(float)
-    df["priority"] = df["peak_aum_12m"] >= r.priority_peak_aum
-    return df[LIST_COLUMNS]
+from custdash.statements import frame
 
 
 def dormant_by_peak_tier(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """Dormant customers per tier of their 12-month peak AUM (every tier, empty ones as 0).
 
     Columns: tier, customers."""
-    sub = chart_rows(
-        dormant_select, "dormant", session, as_of=as_of, rules=rules, scope=scope, columns=["peak_aum_12m"]
-    )
+    sub = ROWS.chart_rows(session, as_of=as_of, rules=rules, scope=scope, columns=["peak_aum_12m"])
     tier = tier_case(rules, sub.c.peak_aum_12m).label("tier")
     df = frame(session, select(tier, func.count().label("customers")).group_by(tier))
     out = pd.DataFrame({"tier": rules.tier_codes}).merge(df, on="tier", how="left").fillna({"customers": 0})
@@ -129,7 +38,7 @@ def dormant_by_months(session: Session, *, as_of: date, rules: Rules, scope: Sco
     zeros included, so the chart's axis runs without gaps.
 
     Columns: months, customers."""
-    sub = chart_rows(dormant_select, "dormant", session, as_of=as_of, rules=rules, scope=scope, columns=["last_at"])
+    sub = ROWS.chart_rows(session, as_of=as_of, rules=rules, scope=scope, columns=["last_at"])
     # Whole months since a day reach k exactly when that day is on or before the as-of date
     # moved back k months (31 March back one month is 28 February, as in `months_back`), so a
     # CASE over the cutoffs, oldest first, buckets the times without reading them out.

@@ -7,57 +7,24 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
+from custdash import source
 from custdash.calendar import trailing_start
-from custdash.expressions import customers_at, person_columns
-from custdash.expressions_timing import maturing, retained
+from custdash.expressions import customers_at
+from custdash.expressions_timing import retained
+from custdash.lists.maturity import ROWS
 from custdash.models import Customer, Product
-from custdash.queries.common import chart_rows
 from custdash.rules import MATURING, Rules
 from custdash.scope import ALL, Scope
-
-LIST_COLUMNS = [
-    "customer_id",
-    "name",
-    "phone",
-    "branch_id",
-    "manager_id",
-    "product",
-    "amount",
-    "matures_on",
-    "days_left",
-]
-
-
-def maturity_select(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
-    """Products maturing in the next `maturity.days_ahead` days, one row each, in list order:
-    maturity date, then amount descending (a missing amount last), then customer id."""
-    p = Product
-    return (
-        select(*person_columns(), p.product, p.amount, p.matures_on)
-        .select_from(p)
-        .join(Customer, Customer.customer_id == p.customer_id)
-        .where(p.product.in_(MATURING), *maturing(as_of, rules), *customers_at(as_of, scope))
-        .order_by(p.matures_on, p.amount.is_(None), p.amount.desc(), Customer.customer_id, p.id)
-    )
-
-
-def shape_list(df: pd.DataFrame, *, as_of: date, **_: Any) -> pd.DataFrame:
-    """The rows of `maturity_select` as the list shows them."""
-    df["matures_on"] = pd.to_datetime(df["matures_on"]).dt.date
-    df["days_left"] = [(d - as_of).days for d in df["matures_on"]]
-    df["amount"] = df["amount"].astype(float).round(2)
-    return df[LIST_COLUMNS]
 
 
 def maturities_by_week(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
     """The list by week of maturity (weeks start on Monday), every week of the window.
     Columns: week (its Monday), products, amount (the known amounts' total)."""
     columns = ["matures_on", "amount"]
-    sub = chart_rows(maturity_select, "maturity", session, as_of=as_of, rules=rules, scope=scope, columns=columns)
+    sub = ROWS.chart_rows(session, as_of=as_of, rules=rules, scope=scope, columns=columns)
     stmt = select(sub.c.matures_on, func.count(), func.sum(sub.c.amount)).group_by(sub.c.matures_on)
     weeks: dict[date, list[float]] = {}
     first, last = as_of + timedelta(days=1), as_of + timedelta(days=rules.maturity.days_ahead)
@@ -102,4 +69,4 @@ def retention(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL
 
 def has_maturity_dates(session: Session, **kw: Any) -> bool:
     """Does the extract hold maturity dates at all (an older one may not)? Recorded at load."""
-    return facts.extract_has(session, facts.HAS_MATURITY_DATES)
+    return source.extract_has(session, source.HAS_MATURITY_DATES)

@@ -9,13 +9,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
 from custdash.calendar import add_months, basis_month
 from custdash.expressions import aum_join, aum_value, customers_at, tier_case, with_aum
 from custdash.models import Customer, FactRollup
-from custdash.queries.common import frame
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
+from custdash.source import source
+from custdash.statements import frame
 
 Split = Literal["branch", "manager"] | None
 
@@ -27,7 +27,7 @@ def tier_distribution(
 
     Columns: [branch_id | manager_id,] tier, customers, aum.
     """
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    if source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         keys = [getattr(r, f"{split}_id").label(f"{split}_id")] if split else []
         stmt = (
@@ -70,7 +70,7 @@ def tier_migration(session: Session, *, as_of: date, rules: Rules, scope: Scope 
 
     Columns: from_tier, to_tier, customers, move ("up" | "down" | "same").
     """
-    if facts.usable(session, as_of=as_of, rules=rules, rollup=True):
+    if source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         stmt = (
             select(r.prev_tier.label("from_tier"), r.tier.label("to_tier"), func.sum(r.customers).label("customers"))

@@ -37,4 +37,3 @@ def install() -> None:
 
     handle.custdash_tied = True  # type: ignore[attr-defined]
     handler.handle = handle
-

@@ -13,11 +13,12 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import make_url
 
-from custdash import config, facts
+from custdash import config
 from custdash.auth import Viewer
 from custdash.db import StoreError, check_store, error_cause, held_a_store, is_server, shown, store_exists, to_url
 from custdash.i18n import t
 from custdash.rules import Rules, RulesError
+from custdash.source import RULES_KEY
 from custdash.ui.filters import draw_sidebar, url_params
 from custdash.ui.session import cookie_role, is_signed_in
 from custdash.ui.state import (
@@ -144,7 +145,7 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
         st.stop()
     view = draw_sidebar(target, info, rules, viewer)
     st.title(title(view) if title else view.t(f"page.{name}"))
-    if viewer.role == "admin" and info.meta.get(facts.RULES_KEY) != rules.fingerprint:
+    if viewer.role == "admin" and info.meta.get(RULES_KEY) != rules.fingerprint:
         st.info(view.t("facts.stale"), icon=":material/speed:")
     for notice in st.session_state.get("notices", []):
         st.warning(plain(notice), icon=":material/link_off:")

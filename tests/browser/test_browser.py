@@ -146,7 +146,7 @@ def test_downloads_csv_and_excel(server, page, demo_db, rules, tmp_path):
 def test_as_of_in_url(server, page, demo_db, rules):
     as_of = date(2026, 10, 31)
     open_page(page, f"{server}/honeymoon?as_of={as_of.isoformat()}")
-    from custdash.queries.honeymoon import honeymoon_counts
+    from custdash.lists.honeymoon import honeymoon_counts
 
     counts = _q(demo_db, honeymoon_counts, rules=rules, as_of=as_of)
     assert metrics(page)["In honeymoon"] == f"{counts['in_window']:,}"
