@@ -58,6 +58,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "First start: generating the demo store ({n:,} customers)…",
         "zh": "首次启动：正在生成演示数据（{n:,} 位客户）……",
     },
+    "store.build_failed": {
+        "en": "The demo store could not be generated (incident {incident} in the server log).",
+        "zh": "演示数据生成失败（服务器日志中的事件编号 {incident}）。",
+    },
     "store.gone": {
         "en": "The data store is missing, but a store was here (its users and audit file remains). "
         "No demo data is generated in its place.",

@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", type=_date, default=date.today(), help="the extract date (default today)")
     ap.add_argument("--db", default=None, help="store path or URL (default $CUSTDASH_DB or data/custdash.db)")
     ap.add_argument("--csv", metavar="DIR", help="write a CSV extract into DIR instead of a store")
+    ap.add_argument(
+        "--progress-lines",
+        action="store_true",
+        help="report progress as lines 'progress DONE TOTAL' on stdout (the dashboard's first start reads them)",
+    )
     args = ap.parse_args(argv)
     try:
         rules = load_rules()
@@ -43,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     spec = DemoSpec(customers=args.customers, branches=args.branches, seed=args.seed, as_of=args.as_of)
     t0 = time.perf_counter()
-    progress = _bar if sys.stderr.isatty() else None
+    progress = _lines if args.progress_lines else _bar if sys.stderr.isatty() else None
     if args.csv:
         rows = write_demo_extract(args.csv, spec, rules=rules, progress=progress)
         where = args.csv
@@ -54,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         except StoreError as e:
             print(f"error: {e}" + (f"\nfix: {e.fix}" if e.fix else ""), file=sys.stderr)
             return 1
-    if progress:
+        except OSError as e:  # a folder that cannot be made, a full disk: said, not a traceback
+            print(f"error: cannot write the store at {where}: {e.strerror or e}", file=sys.stderr)
+            return 1
+    if progress is _bar:
         print(file=sys.stderr)
     total = sum(rows.values())
     print(
@@ -62,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k.removesuffix('.csv')} {v:,}" for k, v in rows.items())
     )
     return 0
+
+
+def _lines(done: int, total: int) -> None:
+    print(f"progress {done} {total}", flush=True)
 
 
 def _bar(done: int, total: int) -> None:

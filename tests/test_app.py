@@ -310,6 +310,20 @@ def test_first_start_generates_demo_store(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Customers"] == "300"
 
 
+@pytest.mark.once("the demo build's failure is reported by the command itself, whatever the store")
+def test_a_first_start_that_cannot_write_the_store_says_why(tmp_path, monkeypatch):
+    """The first start runs `python -m seed`: when it cannot write the store, the page shows
+    the command's own message (the place hidden before an administrator signs in), no traceback."""
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    target = str(tmp_path / "afile" / "custdash.db")
+    monkeypatch.setenv("CUSTDASH_DB", target)
+    monkeypatch.setenv("CUSTDASH_DEMO_CUSTOMERS", "300")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    _stopped_with(at, "The data store cannot be used.", "cannot write the store at …: File exists")
+    assert "Traceback" not in " ".join(e.value for e in at.error)
+    assert not store_exists(target)
+
+
 def test_unassigned_customers_show_an_empty_manager(env, rules):
     at = _app("dormant")
     managers = at.dataframe[0].value["Manager"]

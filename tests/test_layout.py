@@ -118,6 +118,19 @@ def test_the_data_layer_imports_without_streamlit():
     assert out.stdout.strip() == "[]", out.stdout[:500]
 
 
+def test_no_library_module_imports_the_demo_generator():
+    """seed/ is built on custdash, never under it (issue #34: ui/navigation imported seed for the
+    first start, which now runs `python -m seed`)."""
+    importing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if any(n == "seed" or n.startswith("seed.") for n in names):
+                importing.append(path.relative_to(ROOT).as_posix())
+    assert importing == []
+
+
 def _imports(module: str) -> set[str]:
     """custdash modules a module imports, at any depth in its code (function-level imports count)."""
     path = PACKAGE.parent / (module.replace(".", "/") + ".py")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable
@@ -17,7 +20,7 @@ from custdash import config
 from custdash.auth import Viewer
 from custdash.db import StoreError, check_store, error_cause, held_a_store, is_server, shown, store_exists, to_url
 from custdash.i18n import t
-from custdash.rules import Rules, RulesError
+from custdash.rules import RulesError
 from custdash.source import RULES_KEY
 from custdash.ui.filters import draw_sidebar, url_params
 from custdash.ui.session import cookie_role, is_signed_in
@@ -132,7 +135,7 @@ def page(name: str, *, title: Callable[[View], str] | None = None) -> View:
         _stop(t("rules.error", lang), str(e), "CUSTDASH_RULES=… (or unset it to use the packaged rules)")
     target = config.db_url()
     if not store_exists(target, reader_engine(target)):
-        _first_start(target, rules, lang)
+        _first_start(target, lang)
     try:
         info = check_store(reader_engine(target), target)
     except StoreError as e:
@@ -209,7 +212,38 @@ def _private_places() -> list[str]:
     return sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
 
 
-def _first_start(target: str, rules: Rules, lang: str) -> None:
+def _build_demo(target: str, n: int, lang: str) -> None:
+    """`python -m seed` into the store, its progress on a bar: the dashboard runs the demo
+    generator as the command it is, never importing it (seed/ depends on custdash, not the
+    other way round)."""
+    text = t("store.generating", lang, n=n)
+    bar = st.progress(0.0, text=text)
+    cmd = [sys.executable, "-m", "seed", "--customers", str(n), "--as-of", date.today().isoformat()]
+    cmd += ["--db", target, "--progress-lines"]
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit() and parts[2].isdigit():
+                share = min(int(parts[1]) / max(int(parts[2]), 1), 1.0)
+                bar.progress(share, text=f"{text} {share:.0%}")
+        failed = proc.wait() != 0
+        err.seek(0)
+        said = err.read()
+    bar.empty()
+    if failed:
+        # The command's own message (`error: …` and `fix: …`); anything else (a crash) is logged
+        # with an incident id, never shown.
+        lines = dict(line.split(": ", 1) for line in said.splitlines() if line.startswith(("error: ", "fix: ")))
+        if "error" not in lines:
+            incident = uuid.uuid4().hex[:8]
+            log.error("incident %s: the demo build failed: %s", incident, said[-2000:])
+            lines["error"] = t("store.build_failed", lang, incident=incident)
+        _stop(t("store.error", lang), lines["error"], lines.get("fix", ""))
+
+
+def _first_start(target: str, lang: str) -> None:
     """No store at the configured place: build the demo store, with progress, once."""
     n = int(config.setting("CUSTDASH_DEMO_CUSTOMERS") or 0)
     if n <= 0:
@@ -218,21 +252,12 @@ def _first_start(target: str, rules: Rules, lang: str) -> None:
         # Users and audit of a store that lived here remain: the store was moved or lost. Never
         # build demo data (and publish demo passwords) in its place.
         _stop(t("store.gone", lang), target, t("store.gone_fix", lang))
-    from seed import DemoSpec, build_demo_store
-
     try:
         config.month_end_facts()
     except config.SettingError as e:
         _stop(t("setting.error", lang), str(e), "CUSTDASH_MONTH_END_FACTS=12")
     with generation_lock():
         if not store_exists(target):  # another session may have built it meanwhile
-            bar = st.progress(0.0, text=t("store.generating", lang, n=n))
-
-            def progress(done: int, total: int) -> None:
-                share = min(done / total, 1.0)
-                bar.progress(share, text=f"{t('store.generating', lang, n=n)} {share:.0%}")
-
-            build_demo_store(target, DemoSpec(customers=n, as_of=date.today()), rules=rules, progress=progress)
-            bar.empty()
+            _build_demo(target, n, lang)
     reader_engine.clear()
     writer_engine.clear()
