@@ -118,6 +118,19 @@ def test_the_data_layer_imports_without_streamlit():
     assert out.stdout.strip() == "[]", out.stdout[:500]
 
 
+def test_each_text_is_in_one_area_dictionary():
+    """custdash/i18n keeps its dictionaries by area (issue #34: they were split by history): a key
+    is in one of them, and each key's prefix (`col`, `login`, `contact` …) in one area only."""
+    from custdash.i18n import TEXT, app, headers, pages, work
+
+    areas = {"app": app.APP, "headers": headers.HEADERS, "pages": pages.PAGES, "work": work.WORK}
+    keys = [k for texts in areas.values() for k in texts]
+    assert len(keys) == len(set(keys)) == len(TEXT)
+    prefixes = {name: {k.split(".")[0] for k in texts} for name, texts in areas.items()}
+    shared = {(a, b, p) for a in areas for b in areas if a < b for p in prefixes[a] & prefixes[b]}
+    assert shared == set()
+
+
 def test_no_library_module_imports_the_demo_generator():
     """seed/ is built on custdash, never under it (issue #34: ui/navigation imported seed for the
     first start, which now runs `python -m seed`)."""

@@ -1,10 +1,8 @@
-"""Texts of working the lists (custdash/contacts.py, the customer page, 回检), in the
-same shape as custdash.i18n.TEXT, which merges them."""
+"""Texts of working the lists: contacts and statuses, the customer page, My day, 回检, in English and 简体中文 (merged into custdash.i18n.TEXT)."""
 
 from __future__ import annotations
 
-WORK_TEXT: dict[str, dict[str, str]] = {
-    "page.myday": {"en": "My day", "zh": "我的今日"},
+WORK: dict[str, dict[str, str]] = {
     "myday.caption": {
         "en": "Today's calls: follow-ups due first, then the honeymoon waves, maturities, churn warning, downgrade "
         "risk, near-threshold, birthdays, dormant and cinema lists in their own order; customers already reached, "
@@ -17,11 +15,6 @@ WORK_TEXT: dict[str, dict[str, str]] = {
         "zh": "请在左侧选择一位客户经理，查看其今日名单。",
     },
     "myday.empty": {"en": "Nothing to call today.", "zh": "今日暂无待联系客户。"},
-    "col.reasons": {"en": "Why", "zh": "联系原因"},
-    "col.contact_list": {"en": "Log for", "zh": "记录名单"},
-    "reason.follow_up": {"en": "follow-up due", "zh": "到期回访"},
-    # working the lists (contacts.py)
-    "page.outcomes": {"en": "Did it work", "zh": "经营回检"},
     "outcomes.caption": {
         "en": "Customers on each list at the start of the period; those contacted for it in the period against "
         "those not contacted (the control group). An outcome is what the list aims at, found in the data within "
@@ -41,28 +34,10 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "outcomes.list.alliance-unused": {"en": "Unused cinema tickets", "zh": "观影权益未用"},
     "outcomes.group.contacted": {"en": "contacted", "zh": "联系组"},
     "outcomes.group.control": {"en": "not contacted", "zh": "未联系组"},
-    "col.on_list": {"en": "On the list", "zh": "名单人数"},
-    "col.contacted": {"en": "Contacted", "zh": "已联系"},
-    "col.reached": {"en": "Reached", "zh": "已接通"},
-    "col.contacted_outcomes": {"en": "Outcomes", "zh": "达成"},
-    "col.outcome_rate": {"en": "Outcome rate", "zh": "成效率"},
-    "col.control": {"en": "Not contacted", "zh": "未联系"},
-    "col.control_outcomes": {"en": "Outcomes (not contacted)", "zh": "未联系达成"},
-    "col.control_rate": {"en": "Outcome rate (not contacted)", "zh": "未联系成效率"},
-    "col.difference": {"en": "Difference", "zh": "差值"},
-    "col.small_sample": {"en": "Fewer than {n} customers", "zh": "不足{n}位客户"},
     "outcomes.small_sample": {
         "en": "A rate marked * rests on fewer than {n} customers: read it as an anecdote, not a rate.",
         "zh": "标 * 的比率基于不足 {n} 位客户，仅供参考，不宜当作比率解读。",
     },
-    "col.stage": {"en": "Stage", "zh": "环节"},
-    "col.outcome_group": {"en": "Group", "zh": "组别"},
-    "page.customer": {"en": "Customer", "zh": "客户360"},
-    "col.month": {"en": "Month", "zh": "月份"},
-    "col.card_id": {"en": "Card", "zh": "卡号"},
-    "col.dormant": {"en": "Dormant", "zh": "睡眠"},
-    "col.product": {"en": "Product", "zh": "产品"},
-    "col.source": {"en": "Source", "zh": "来源"},
     "customer.search": {"en": "Customer ID or name", "zh": "客户号或姓名"},
     "customer.search_help": {
         "en": "The start of an ID or a name; only your own customers are found.",
@@ -96,26 +71,6 @@ WORK_TEXT: dict[str, dict[str, str]] = {
     "customer.honeymoon": {"en": "Honeymoon: day {day}", "zh": "蜜月期：第 {day} 天"},
     "customer.timeline": {"en": "Contacts", "zh": "联系记录"},
     "customer.no_contacts": {"en": "No contacts yet.", "zh": "暂无联系记录。"},
-    "source.extract": {"en": "extract", "zh": "行内数据"},
-    "product.mobile_banking": {"en": "mobile banking", "zh": "手机银行"},
-    "product.payroll_agreement": {"en": "payroll agreement", "zh": "代发工资"},
-    "product.utility_autopay": {"en": "utility auto-pay", "zh": "生活缴费代扣"},
-    "product.time_deposit": {"en": "time deposit", "zh": "定期存款"},
-    "product.wealth": {"en": "wealth management", "zh": "理财"},
-    "product.fund": {"en": "fund", "zh": "基金"},
-    "product.insurance": {"en": "insurance", "zh": "保险"},
-    "product.credit_card": {"en": "credit card", "zh": "信用卡"},
-    "card.active": {"en": "active", "zh": "正常"},
-    "card.frozen": {"en": "frozen", "zh": "冻结"},
-    "card.closed": {"en": "closed", "zh": "销户"},
-    "event.customer_view": {"en": "opened a customer", "zh": "查看客户"},
-    "source.log": {"en": "logged", "zh": "手工记录"},
-    "col.contact_status": {"en": "Status", "zh": "跟进状态"},
-    "col.contacted_on": {"en": "Contacted on", "zh": "联系日期"},
-    "col.channel": {"en": "Channel", "zh": "渠道"},
-    "col.outcome": {"en": "Outcome", "zh": "结果"},
-    "col.note": {"en": "Note", "zh": "备注"},
-    "col.follow_up_on": {"en": "Follow up on", "zh": "下次跟进"},
     "contact.status.new": {"en": "new", "zh": "未联系"},
     "contact.status.no_answer": {"en": "no answer", "zh": "未接通"},
     "contact.status.reached": {"en": "reached", "zh": "已联系"},
@@ -160,53 +115,4 @@ WORK_TEXT: dict[str, dict[str, str]] = {
         "en": "Contacts are logged by managers and heads.",
         "zh": "联系记录由客户经理和网点负责人填写。",
     },
-    # Added with issue #33 (staff-facing wording, notices, the sign-in page).
-    "login.demo_gone": {
-        "en": "This dashboard holds the bank's own data: the demo accounts (admin, head, manager with their "
-        "published passwords) ended with its first import. Ask your administrator for an account.",
-        "zh": "本看板已载入银行自己的数据：演示账号（admin、head、manager 及其公开密码）已在首次导入时删除。"
-        "请向管理员申请账号。",
-    },
-    "login.unavailable": {
-        "en": "Sign-in is not possible right now: the data store is busy or cannot be reached. Try again in a "
-        "minute; if it goes on, tell your administrator.",
-        "zh": "暂时无法登录：数据存储繁忙或无法连接。请一分钟后再试；如持续出现，请联系管理员。",
-    },
-    "login.not_your_page": {
-        "en": "The page “{page}” is not open to your role; the navigation lists the pages that are.",
-        "zh": "您的角色不能打开“{page}”页面；左侧导航列出了您可以使用的页面。",
-    },
-    "store.places_hidden": {
-        "en": "(File and server names are shown to an administrator; incident {incident} in the server log.)",
-        "zh": "（文件和服务器名称仅向管理员显示；服务器日志中的事件编号 {incident}。）",
-    },
-    "param.branch": {"en": "branch", "zh": "网点"},
-    "param.manager": {"en": "manager", "zh": "客户经理"},
-    "param.as_of": {"en": "as_of", "zh": "数据日期"},
-    "param.lang": {"en": "lang", "zh": "语言"},
-    "param.customer": {"en": "customer", "zh": "客户"},
-    "filter.date_hint": {
-        "en": "From {lo} to {hi}. A typed date applies on Enter or when you leave the field.",
-        "zh": "可选 {lo} 至 {hi}。手动输入的日期在按回车或离开输入框后生效。",
-    },
-    "common.download_csv_help": {
-        "en": 'For Excel: ids and phone numbers that are all digits are written as ="…" so that Excel keeps '
-        "every digit (a leading zero too). For other programs use the Excel file or `custdash export` (plain CSV).",
-        "zh": '供 Excel 使用：全为数字的编号和电话写作 ="…"，Excel 打开时保留每一位（含开头的 0）。'
-        "其他程序请使用 Excel 文件或 `custdash export`（普通 CSV）。",
-    },
-    "honeymoon.which": {"en": "Customers with", "zh": "显示客户"},
-    "honeymoon.which_all": {"en": "a due or overdue wave", "zh": "有待办或逾期波次"},
-    "honeymoon.which_due": {"en": "a wave due", "zh": "有待办波次"},
-    "honeymoon.which_overdue": {"en": "a wave overdue", "zh": "有逾期波次"},
-    "chart.part_week": {"en": "{week} ({n} days)", "zh": "{week}（{n}天）"},
-    "chart.share_customers": {"en": "Share of customers", "zh": "客户数占比"},
-    "chart.share_aum": {"en": "Share of AUM", "zh": "资产占比"},
-    "chart.share": {"en": "Share", "zh": "占比"},
-    "overview.title_on": {"en": "Overview · {scope} · {date}", "zh": "概览 · {scope} · {date}"},
-    "overview.lists_on": {"en": "Call lists on {date}", "zh": "{date} 的名单"},
-    "tiers.no_manager": {"en": "No manager", "zh": "无客户经理"},
-    "tiers.no_branch": {"en": "No branch", "zh": "无网点"},
-    "chart.day_n": {"en": "Day {n}", "zh": "第{n}天"},
-    "unit.points": {"en": " (percentage points)", "zh": "（百分点）"},
 }
