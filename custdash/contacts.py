@@ -95,33 +95,6 @@ def worked_rows(session: Session, inner: Select[Any], *, as_of: date, rules: Rul
     return reachable(inner, as_of=as_of, rules=rules, until=until)
 
 
-WaveContact = Callable[[Any, Any], Any]
-
-
-def wave_list(wave: int) -> str:
-    """The contact list of honeymoon wave k (DOMAIN.md §7): `honeymoon-k`."""
-    return f"honeymoon-{wave}"
-
-
-def wave_contacts(session: Session, *, as_of: date, rules: Rules) -> WaveContact | None:
-    """A logged contact for honeymoon wave k counts as a touch for wave k (DOMAIN.md §7),
-    whatever its outcome, like a touch from the extract: dated on or before `as_of` (at the
-    extract date, whenever logged; `counted_until`). Returns (wave, customer column) -> "such
-    a contact exists", or None when no honeymoon contact counts at `as_of` (the materialised
-    facts then stand as they are)."""
-    c = ContactLog
-    until = counted_until(session, as_of)
-    dated = [] if until is None else [c.contacted_on <= until]
-    honeymoon = c.list_name.in_([wave_list(w.wave) for w in rules.honeymoon.waves])
-    if not session.execute(select(exists().where(honeymoon, *dated))).scalar():
-        return None
-
-    def logged(wave: Any, customer: Any) -> Any:
-        return exists().where(c.customer_id == customer, c.list_name == wave_list(wave.wave), *dated)
-
-    return logged
-
-
 def status_of(outcome: Any) -> Any:
     """A status from the latest outcome, naming it once (it is a lookup): none is `new`; a
     do_not_contact whose days have run out (when set shorter than the cycle) reads as declined."""

@@ -8,7 +8,6 @@ the paths cannot drift apart. Nothing here runs a query; no Streamlit, no pandas
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -337,34 +336,9 @@ def fact_wave_done(wave: Wave, rows: Any = CustomerFact) -> ColumnElement[bool]:
     return rows.waves_done.op("&")(wave_bit(wave)) != 0
 
 
-def wave_status_case(
-    wave: Wave, as_of: date, *, done: ColumnElement[bool], opened_on: Any = Customer.opened_on
-) -> ColumnElement[str]:
-    """done / due / overdue / upcoming, with the day windows turned into opening-date bounds
-    (day n = as_of - opened_on, so day > end <=> opened_on < as_of - end)."""
-    return case(
-        (done, literal("done")),
-        (opened_on < days_before(as_of, wave.end), literal("overdue")),
-        (opened_on <= days_before(as_of, wave.start), literal("due")),
-        else_=literal("upcoming"),
-    )
-
-
-def n_overdue(status: list[ColumnElement[str]]) -> ColumnElement[int]:
-    return sum((case((st == "overdue", 1), else_=0) for st in status), literal(0))
-
-
 def in_window(as_of: date, rules: Rules, opened_on: Any = Customer.opened_on) -> ColumnElement[bool]:
     """In honeymoon: 0 <= as_of - opened_on <= honeymoon.days."""
     return opened_on.between(days_before(as_of, rules.honeymoon.days), as_of)
-
-
-def flags(
-    rules: Rules, as_of: date, *, done: Callable[[Wave], ColumnElement[bool]], opened_on: Any = Customer.opened_on
-) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(any wave due, any wave overdue) for a customer in honeymoon."""
-    status = [wave_status_case(w, as_of, done=done(w), opened_on=opened_on) for w in rules.honeymoon.waves]
-    return or_(*[s == "due" for s in status]), or_(*[s == "overdue" for s in status])
 
 
 def cohort_first_day(as_of: date, rules: Rules) -> date:

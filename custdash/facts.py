@@ -39,7 +39,6 @@ from custdash.expressions import (
     cohort_conditions,
     cohort_first_day,
     entitlement_case,
-    flags,
     heatmap_select,
     in_window,
     near_threshold,
@@ -69,6 +68,7 @@ from custdash.models import (
     RedemptionRollup,
     Touch,
 )
+from custdash.rounds import flags
 from custdash.rules import Rules
 from custdash.scope import ALL
 from custdash.source import (
@@ -126,7 +126,7 @@ def fact_expressions(
     def done(w: Any) -> Any:
         return func.coalesce(getattr(touched.c, f"w{w.wave}"), 0) == 1
 
-    due, overdue = flags(rules, as_of, done=done)
+    due, overdue = flags(waves, as_of, done=done, anchor=Customer.opened_on)
     honeymoon = in_window(as_of, rules)
     cohort_aum, cohort_join, deep, v1_plus = cohort_conditions(as_of, rules)
     in_cohort = Customer.opened_on >= cohort_first_day(as_of, rules)

@@ -44,6 +44,11 @@ class Wave:
     aim_en: str
     aim_zh: str
 
+    @property
+    def key(self) -> str:
+        """Its key as a round of the honeymoon campaign (custdash/rounds.py): `honeymoon-<k>`."""
+        return str(self.wave)
+
 
 @dataclass(frozen=True)
 class ThresholdRules:

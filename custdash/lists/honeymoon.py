@@ -16,26 +16,22 @@ import pandas as pd
 from sqlalchemy import Connection, Date, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from custdash import contacts
 from custdash.calendar import basis_month, days_before
-from custdash.contacts import wave_list
 from custdash.expressions import (
     PERSON_COLUMNS,
     cohort_conditions,
     cohort_first_day,
     customers_at,
     fact_wave_done,
-    flags,
     in_window,
-    n_overdue,
     person_columns,
     wave_bit,
-    wave_status_case,
     wave_touched,
 )
 from custdash.lists.base import CallList, Outcome, WorkedPerRow, rows_of
 from custdash.lists.evidence import aum_by_month, products_of
 from custdash.models import Customer, CustomerFact, FactRollup, MonthEndList
+from custdash.rounds import Campaign, LoggedRound, flags, n_overdue, status
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
 from custdash.source import MonthEndRows, Rows, source
@@ -47,6 +43,12 @@ LIST_HEAD = [*PERSON_COLUMNS, "opened_on", "day"]
 NEW_CUSTOMERS = MonthEndRows(
     "new_customers", ("opened_on", "opened_month", "waves_done", "deep_by_day_n", "v1_plus_at_day_n")
 )
+
+
+def campaign(rules: Rules) -> Campaign:
+    """The honeymoon as a campaign (custdash/rounds.py): its waves are the rounds, anchored on
+    each customer's opening date; wave k is worked as contact list `honeymoon-k`."""
+    return Campaign("honeymoon", rules.honeymoon.waves)
 
 
 def list_columns(rules: Rules) -> list[str]:
@@ -71,12 +73,12 @@ def wave_status_select(
     if waves not in (None, "due", "overdue"):
         raise ValueError(f"waves must be 'due' or 'overdue', got {waves!r}")
     only, waves = waves, rules.honeymoon.waves
-    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
+    logged = campaign(rules).logged(session, as_of=as_of)
     written = written_rows(session, as_of=as_of, rules=rules, scope=scope)
     if written is not None:
         f, where, stmt = written
         done = with_logged(lambda w: fact_wave_done(w, f), logged, f.customer_id)
-        status = [wave_status_case(w, as_of, done=done(w), opened_on=f.opened_on) for w in waves]
+        statuses = [status(w, as_of, done=done(w), anchor=f.opened_on) for w in waves]
         # The opening-date window, not f.in_honeymoon: the same rows, found through ix_fact_opened.
         where = [*where, in_window(as_of, rules, f.opened_on)]
         wanted = (only,) if only else ("due", "overdue")
@@ -87,8 +89,8 @@ def wave_status_select(
                 flag = {"due": f.honeymoon_due, "overdue": f.honeymoon_overdue}
                 where.append(or_(*[flag[w] for w in wanted]))
             if logged is not None or f is not CustomerFact or only:
-                where.append(or_(*[st.in_(wanted) for st in status]))
-        order = [n_overdue(status).desc(), f.opened_on, f.customer_id]
+                where.append(or_(*[st.in_(wanted) for st in statuses]))
+        order = [n_overdue(statuses).desc(), f.opened_on, f.customer_id]
         if limit is None:
             stmt = stmt.where(*where)
         else:
@@ -101,13 +103,13 @@ def wave_status_select(
             stmt = stmt.join(first, first.c.key == key)
     else:
         done = with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
-        status = [wave_status_case(w, as_of, done=done(w)) for w in waves]
+        statuses = [status(w, as_of, done=done(w), anchor=Customer.opened_on) for w in waves]
         stmt = select(*person_columns(), Customer.opened_on).where(*customers_at(as_of, scope), in_window(as_of, rules))
         if call_list_only:
-            due, overdue = flags(rules, as_of, done=done)
+            due, overdue = flags(rules.honeymoon.waves, as_of, done=done, anchor=Customer.opened_on)
             stmt = stmt.where({"due": due, "overdue": overdue}[only] if only else due | overdue)
-        order = [n_overdue(status).desc(), Customer.opened_on, Customer.customer_id]
-    stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(status, waves)])
+        order = [n_overdue(statuses).desc(), Customer.opened_on, Customer.customer_id]
+    stmt = stmt.add_columns(*[st.label(f"wave_{w.wave}") for st, w in zip(statuses, waves)])
     return stmt.order_by(*order).limit(limit)
 
 
@@ -152,7 +154,7 @@ def _which(df: pd.DataFrame, cols: list[str], status: str) -> list[str]:
     return [",".join(n for n, v in zip(names, row) if v == status) for row in zip(*(df[c].tolist() for c in cols))]
 
 
-def with_logged(done: Callable[[Any], Any], logged: contacts.WaveContact | None, customer: Any) -> Callable[[Any], Any]:
+def with_logged(done: Callable[[Any], Any], logged: LoggedRound | None, customer: Any) -> Callable[[Any], Any]:
     """A wave's "done" with logged contacts counting as touches (when any count)."""
     if logged is None:
         return done
@@ -164,7 +166,7 @@ def honeymoon_counts(
 ) -> dict[str, int]:
     """Customers in honeymoon, and those with at least one due / overdue wave; a logged
     contact counts as a touch unless `logged_contacts` is False (the rules alone)."""
-    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules) if logged_contacts else None
+    logged = campaign(rules).logged(session, as_of=as_of) if logged_contacts else None
     if logged is None and source(session, as_of=as_of, rules=rules).rollup:
         r = FactRollup
         stmt = select(func.sum(r.in_honeymoon), func.sum(r.honeymoon_due), func.sum(r.honeymoon_overdue)).where(
@@ -173,13 +175,13 @@ def honeymoon_counts(
     elif (written := written_rows(session, as_of=as_of, rules=rules, scope=scope)) is not None:
         f, where, _ = written
         done = with_logged(lambda w: fact_wave_done(w, f), logged, f.customer_id)
-        due, overdue = flags(rules, as_of, done=done, opened_on=f.opened_on)
+        due, overdue = flags(rules.honeymoon.waves, as_of, done=done, anchor=f.opened_on)
         stmt = select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0))).where(
             in_window(as_of, rules, f.opened_on), *where
         )
     else:
         done = with_logged(lambda w: wave_touched(w, as_of), logged, Customer.customer_id)
-        due, overdue = flags(rules, as_of, done=done)
+        due, overdue = flags(rules.honeymoon.waves, as_of, done=done, anchor=Customer.opened_on)
         stmt = (
             select(func.count(), func.sum(case((due, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
             .select_from(Customer)
@@ -222,7 +224,7 @@ OPEN = ("due", "overdue")  # the wave statuses a call can still change
 
 
 def _waves(rules: Rules) -> list[tuple[str, tuple[str, ...], str]]:
-    return [(f"wave_{w.wave}", OPEN, wave_list(w.wave)) for w in rules.honeymoon.waves]
+    return [(f"wave_{w.wave}", OPEN, campaign(rules).contact_list(w)) for w in rules.honeymoon.waves]
 
 
 def _wave_done(session: Any, members: Any, *, rules: Any, as_of: Any, start: Any, limit: Any) -> Any:

@@ -9,7 +9,6 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from custdash import contacts
 from custdash.calendar import month_end
 from custdash.expressions import (
     cohort_conditions,
@@ -18,7 +17,7 @@ from custdash.expressions import (
     fact_wave_done,
     wave_touched,
 )
-from custdash.lists.honeymoon import shape_status, wave_status_select, with_logged, written_rows
+from custdash.lists.honeymoon import campaign, shape_status, wave_status_select, with_logged, written_rows
 from custdash.models import Customer
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -58,7 +57,7 @@ def cohorts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
     h = rules.honeymoon
     first_day = cohort_first_day(as_of, rules)
     count: list[Any] = [func.count().label("customers")]
-    logged = contacts.wave_contacts(session, as_of=as_of, rules=rules)
+    logged = campaign(rules).logged(session, as_of=as_of)
     written = written_rows(session, as_of=as_of, rules=rules, scope=scope)
     if written is not None:
         f, where, _ = written
