@@ -1,8 +1,13 @@
 """What kind of value each column of a table or an export holds, declared once: the screen
 (ui.tables.localise) and the human files (export.human_table, headers with units, Excel's
-number formats) follow these sets, and name a code column's values through `named_codes`."""
+number formats) follow `value_kind` (from these sets), and name a code column's values through `named_codes`."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
 
 from custdash.i18n import TEXT, list_label, reasons_text, t, tier_label, wave_label
 from custdash.rules import Rules
@@ -61,6 +66,25 @@ def code_kind(col: str) -> str | None:
     if is_wave_col(col):
         return "wave"
     return next((kind for kind, cols in CODE_COLS.items() if col in cols), None)
+
+
+def value_kind(col: str, series: Any) -> str:
+    """How a column's values are shown, on screen and in the human files alike: "code" (named
+    in words: `named_codes`), "money", "pct", "int", "date" or "text". The screen renders each
+    kind as text (ui.tables.localise); a file keeps numbers and dates and gives Excel each
+    kind's number format (export.human_table)."""
+    if code_kind(col) is not None:
+        return "code"
+    if col in MONEY_COLS:
+        return "money"
+    if col in PCT_COLS:
+        return "pct"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    # A column holds dates or nothing: its first value says which (testing every cell of every
+    # column was a tenth of the largest list's CSV).
+    at = series.first_valid_index()
+    return "date" if at is not None and isinstance(series.loc[at], date) else "text"
 
 
 def named_codes(col: str, values: list[object], rules: Rules, lang: str) -> list[object]:

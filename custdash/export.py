@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custdash.columns import MONEY_COLS, PCT_COLS, code_kind, column_headers, named_codes
+from custdash.columns import column_headers, named_codes, value_kind
 from custdash.i18n import wave_aims
 from custdash.rules import Rules
 
@@ -99,27 +99,14 @@ def human_table(df: pd.DataFrame, *, rules: Rules, lang: str) -> tuple[pd.DataFr
     kinds: dict[str, str] = {}
     for col in out.columns:
         series = out[col]
-        if code_kind(col) is not None:  # codes named; ids, names and amounts stay as they are
+        kind = value_kind(col, series)
+        if kind == "code":  # codes named; ids, names and amounts stay as they are
             out[col] = _as_objects(named_codes(col, series.tolist(), rules, lang), out.index)
-        elif col in MONEY_COLS:
-            kinds[col] = "money"
-        elif col in PCT_COLS:
+        elif kind == "pct":
             # As percent numbers (header "… (%)"): a CSV has no cell formats to show 0.0008 as 0.08%.
             out[col] = [None if v is None or pd.isna(v) else round(float(v) * 100, 6) for v in series.tolist()]
-            kinds[col] = "pct"
-        elif pd.api.types.is_integer_dtype(series):
-            kinds[col] = "int"
-        elif isinstance(_first_value(series), date):
-            # A column holds dates or nothing: its first value says which (testing every cell
-            # of every column was a tenth of the largest list's CSV).
-            kinds[col] = "date"
-        kinds.setdefault(col, "text")
+        kinds[col] = "text" if kind == "code" else kind
     return out, kinds
-
-
-def _first_value(series: pd.Series) -> object:
-    at = series.first_valid_index()
-    return None if at is None else series.loc[at]
 
 
 def with_due_aim(df: pd.DataFrame, *, rules: Rules, lang: str) -> pd.DataFrame:

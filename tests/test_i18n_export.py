@@ -367,3 +367,39 @@ def test_own_phones_survive_excel_in_the_csv(example_store):
     assert df.set_index("客户号").loc["C01", "手机号"] == '="13800000001"'
     assert excel_text("13800000001") == '="13800000001"'
     assert excel_text("=1+1") == "=1+1" and excel_text("138****0001") == "138****0001"
+
+
+def test_one_kind_per_column_drives_the_screen_and_the_files():
+    """columns.value_kind is what both the screen (ui.tables.localise) and the human files
+    (export.human_table) format by (issue #34: they kept near-copies of this dispatch)."""
+    from custdash.columns import value_kind
+    from custdash.export import human_table
+    from custdash.rules import load_rules
+
+    df = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "tier": ["V1", "V2"],
+            "wave_1": ["due", "done"],
+            "priority": [True, False],
+            "aum": [1.5, 2.5],
+            "gap_pct": [0.01, None],
+            "dormant_cards": pd.array([1, 2], dtype="Int64"),
+            "matures_on": [None, date(2026, 12, 1)],
+            "name": ["王芳", None],
+        }
+    )
+    kinds = {c: value_kind(c, df[c]) for c in df.columns}
+    assert kinds == {
+        "customer_id": "text",
+        "tier": "code",
+        "wave_1": "code",
+        "priority": "code",
+        "aum": "money",
+        "gap_pct": "pct",
+        "dormant_cards": "int",
+        "matures_on": "date",
+        "name": "text",
+    }
+    _, file_kinds = human_table(df, rules=load_rules(), lang="en")
+    assert file_kinds == {c: "text" if k == "code" else k for c, k in kinds.items()}

@@ -11,7 +11,7 @@ import streamlit as st
 
 from custdash import config
 from custdash.auth import ScopeDenied, record, resume_session
-from custdash.columns import MONEY_COLS, PCT_COLS, code_kind, column_headers, named_codes
+from custdash.columns import column_headers, named_codes, value_kind
 from custdash.delivery import FORMATS, ListRequest, deliver_list
 from custdash.export import export_filename, mask_frame, people_order, with_due_aim
 from custdash.i18n import TEXT, money_exact, percent
@@ -68,15 +68,16 @@ def localise(df: pd.DataFrame, view: View, *, exact: bool = False) -> pd.DataFra
     out = with_due_aim(mask_frame(df), rules=view.rules, lang=view.lang)
     fmt_money = (lambda v: money_exact(v, view.lang)) if exact else view.money
     for col in out.columns:
-        if code_kind(col) is not None:  # the files' naming (i18n.named_codes); an empty tier blank
+        kind = value_kind(col, out[col])
+        if kind == "code":  # the files' naming (columns.named_codes); an empty tier blank
             out[col] = ["" if v is None else v for v in named_codes(col, list(out[col]), view.rules, view.lang)]
-        elif col == "last_activity":
+        elif col == "last_activity":  # a dormant card never used shows as such, not blank
             out[col] = [v.isoformat() if v is not None and not pd.isna(v) else view.t("val.never") for v in out[col]]
-        elif col in MONEY_COLS:
+        elif kind == "money":
             out[col] = [fmt_money(v) for v in out[col]]
-        elif col in PCT_COLS:
+        elif kind == "pct":
             out[col] = [percent(v, 2) for v in out[col]]
-        elif pd.api.types.is_integer_dtype(out[col]):
+        elif kind == "int":
             out[col] = ["" if v is pd.NA else f"{v:,}" for v in out[col]]
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in out[col]]
