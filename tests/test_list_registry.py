@@ -192,3 +192,37 @@ def test_a_honeymoon_row_is_worked_for_its_first_open_wave_alike_in_sql_and_pyth
     assert len(df) > 0
     by_python = [spec.worked_for(row.get, rules) for row in df.to_dict("records")]
     assert by_python == [v if isinstance(v, str) else "other" for v in df["by_sql"]]
+
+
+def test_a_tiny_list_kept_at_month_ends_is_written_and_read_there(tiny, rules, monkeypatch):
+    """Declaring `MonthEndRows` is all it takes for the month-ends to keep a list (custdash/
+    month_ends.py iterates the registry) and for its count at a month-end to read those rows."""
+    from dataclasses import replace
+
+    from custdash import month_ends, source
+    from custdash.db import write_meta
+    from custdash.models import MonthEndList
+    from custdash.source import MonthEndRows
+    from custdash.views import VIEWS
+
+    db, _book = tiny
+    kept = replace(TINY, rows=Rows(live=_tiny_select, month_end=MonthEndRows("tiny")))
+    monkeypatch.setitem(lists.LISTS, "tiny", kept)
+    engine = make_engine(str(db))
+    with engine.begin() as conn:
+        write_meta(conn, **{source.LIST_DATES_KEY: ""})  # as if no month-end were written yet
+    [day] = month_ends.complete(engine, rules=rules, count=1)
+    with Session(engine) as s:
+        written = s.execute(
+            select(MonthEndList.customer_id)
+            .where(MonthEndList.as_of == day, MonthEndList.list_name == "tiny")
+            .order_by(MonthEndList.customer_id)
+        ).scalars()
+        live = _tiny_select(s, as_of=day, rules=rules, scope=ALL)
+        expected = [r.customer_id for r in s.execute(live)]
+        assert list(written) == expected and len(expected) == 3
+        assert kept.rows.rows_from(s, as_of=day, rules=rules) == "live"  # ids only: its rows stay live
+        members = kept.rows.members(s, as_of=day, rules=rules, scope=ALL)
+        assert "month_end_list" in str(members)  # counted from the written ids
+        assert VIEWS["count:tiny"](s, as_of=day, rules=rules, scope=ALL) == 3
+    engine.dispose()
