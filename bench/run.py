@@ -251,6 +251,8 @@ def one_naive(view: str, db: str) -> dict:
     return {"naive": time.perf_counter() - t}
 
 
+# This script's own tables in PERFORMANCE.md (the rest of the document is written by hand).
+RUN_BEGIN, RUN_END = "<!-- run:begin -->", "<!-- run:end -->"
 # The SQLite-beside-PostgreSQL block bench/stores.py writes into the same document.
 STORES_BEGIN, STORES_END = "<!-- stores:begin -->", "<!-- stores:end -->"
 
@@ -574,13 +576,16 @@ def main() -> int:
             growth = (cs[-1] / cs[0]) / (sizes[-1] / sizes[0]) if cs[0] else 0
             lines.append(f"| {label} | " + " | ".join(f"{c * 1000:,.0f}" for c in cs) + f" | {growth:.3f} |")
         lines.append("")
-    notes = ROOT / "bench" / "NOTES.md"
-    if notes.exists():
-        lines += [notes.read_text(encoding="utf-8")]
     out = Path(args.out)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    kept = [b for b in (block(previous, begin, end) for begin, end in KEPT_BLOCKS) if b]
-    out.write_text("\n".join(lines) + "\n" + "".join("\n" + b + "\n" for b in kept), encoding="utf-8")
+    tables = RUN_BEGIN + "\n" + "\n".join(lines) + "\n" + RUN_END
+    if block(previous, RUN_BEGIN, RUN_END):
+        # Only this script's tables change: the explanations written around them, and the
+        # other scripts' blocks, stay as they are.
+        out.write_text(replace_block(previous, tables, RUN_BEGIN, RUN_END), encoding="utf-8")
+    else:
+        kept = [b for b in (block(previous, begin, end) for begin, end in KEPT_BLOCKS) if b]
+        out.write_text(tables + "\n" + "".join("\n" + b + "\n" for b in kept), encoding="utf-8")
     print("\n".join(lines))
     return 0
 

@@ -32,6 +32,8 @@ def _bench(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_benchmark_runs_at_a_tiny_size(tmp_path):
     out = tmp_path / "perf.md"
+    # Its tables replace its own block only: what is written by hand around them stays.
+    out.write_text("<!-- run:begin -->\nold tables\n<!-- run:end -->\n\n## By hand\nkept\n", encoding="utf-8")
     _bench(
         tmp_path,
         "bench/run.py",
@@ -39,6 +41,7 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     )
     text = out.read_text(encoding="utf-8")
     assert "## 300 customers" in text and "## Import" in text
+    assert "old tables" not in text and text.rstrip().endswith("<!-- run:end -->\n\n## By hand\nkept")
     # Every query the pages run, and every whole list, has its row with four numbers.
     from bench.run import SCREEN, WHOLE
 
