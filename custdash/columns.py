@@ -29,14 +29,19 @@ MONEY_COLS = frozenset(
         "end_aum",
         "shortfall",
         "amount",
+        "household_aum",
+        "top_aum",
+        "basis_aum",
     }
 )
-TIER_COLS = frozenset({"tier", "next_tier"})
+TIER_COLS = frozenset({"tier", "next_tier", "household_tier", "top_tier"})
 BOOL_COLS = frozenset({"never_used", "zero_balance", "priority", "dormant", "outflow", "aum_drop"})
 # Product kinds, translated as product.<value>.
 PRODUCT_COLS = frozenset({"product"})
 # A customer's status on a call list (contacts.STATUSES), translated as contact.status.<value>.
 STATUS_COLS = frozenset({"contact_status"})
+# A household member's relation to the head, translated as relation.<value>.
+RELATION_COLS = frozenset({"relation", "top_relation"})
 # Reasons of a queue row and the contact list it is logged for, in words.
 REASON_COLS = frozenset({"reasons"})
 LIST_COLS = frozenset({"contact_list"})
@@ -57,6 +62,7 @@ CODE_COLS = {
     "reason": REASON_COLS,
     "list": LIST_COLS,
     "product": PRODUCT_COLS,
+    "relation": RELATION_COLS,
 }
 
 
@@ -102,6 +108,7 @@ def named_codes(col: str, values: list[object], rules: Rules, lang: str) -> list
         "reason": lambda v: reasons_text(v, lang),
         "list": lambda v: list_label(v, lang),
         "product": lambda v: t(f"product.{v}", lang),
+        "relation": lambda v: t(f"relation.{v}", lang) if isinstance(v, str) else None,
     }[kind or ""]
     names = {v: name(v) for v in set(values)}
     return [names[v] for v in values]

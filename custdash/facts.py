@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, Select, and_, case, delete, func, insert, literal, select
 
+from custdash import households
 from custdash.calendar import add_months, basis_month, month_before
 from custdash.db import write_meta
 from custdash.dormancy import all_dormant, card_facts, dormancy_periods, peak_months
@@ -63,6 +64,8 @@ from custdash.models import (
     Customer,
     CustomerFact,
     FactRollup,
+    HouseholdFact,
+    HouseholdMember,
     MonthEndList,
     Product,
     RedemptionRollup,
@@ -74,6 +77,7 @@ from custdash.scope import ALL
 from custdash.source import (
     AS_OF_KEY,
     HAS_END_AUM,
+    HAS_HOUSEHOLDS,
     HAS_MATURITY_DATES,
     HEATMAP_DATES_KEY,
     LIST_DATES_KEY,
@@ -131,7 +135,8 @@ def fact_expressions(
     cohort_aum, cohort_join, deep, v1_plus = cohort_conditions(as_of, rules)
     in_cohort = Customer.opened_on >= cohort_first_day(as_of, rules)
     active = func.coalesce(cards.c.active_cards, 0)
-    entitled = entitlement_case(rules, tier)
+    entitled_tier, shared = households.entitlement_tier(rules, as_of=as_of, aum=aum, customer_id=Customer.customer_id)
+    entitled = entitlement_case(rules, entitled_tier)
     free_used = func.coalesce(ytd.c.free_used, 0)
     outflow = outflow_facts(as_of=as_of, rules=rules)
     outflows = func.coalesce(outflow.c.outflows, 0)
@@ -191,6 +196,7 @@ def fact_expressions(
     }
     joins = [] if rollup_only else [(peak, peak.c.customer_id == Customer.customer_id)]
     joins += [(sub, sub.c.customer_id == Customer.customer_id) for sub in (cards, ytd, seg, touched, outflow)]
+    joins += shared
     if not rollup_only:
         joins.append((cohort_aum, cohort_join))
     joins += [
@@ -245,6 +251,7 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
         "peak_tickets": func.sum(f.c.peak_tickets),
         "off_peak_tickets": func.sum(f.c.off_peak_tickets),
         "free_used": func.sum(f.c.free_used_ytd),
+        "entitled": func.sum(f.c.entitled),
         "subsidy": func.sum(f.c.subsidy),
         "segment_redemptions": func.sum(f.c.segment_redemptions),
         "in_honeymoon": func.sum(case((f.c.in_honeymoon, 1), else_=0)),
@@ -259,7 +266,7 @@ def _rollup_select(f: Any, as_of: date) -> Select[Any]:
 def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     """(Re)write all facts for `as_of` under `rules`, inside the caller's transaction."""
     started = time.perf_counter()
-    for table in (CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList):
+    for table in (CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList, HouseholdFact):
         conn.execute(delete(table))
     # One sorted index build after the insert beats maintaining the indexes row by row.
     indexes = [*CustomerFact.__table__.indexes, *CardDormancy.__table__.indexes]
@@ -273,6 +280,7 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     # walking all 157,000 dormant rows of the bank (36 s cold at 1M); with them it reads the
     # manager's rows through ix_fact_scope_aum (0.05 s). About a second at 1M.
     conn.exec_driver_sql("ANALYZE customer_fact")
+    households.write_facts(conn, day=as_of, rules=rules)
     # The periods now follow these rules: the month-earlier rollup below reads them.
     write_meta(conn, **{RULES_KEY: rules.fingerprint})
     write_rollup(conn, as_of=as_of, rules=rules, customers=CustomerFact.__table__)
@@ -284,7 +292,11 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
     # pages say so; asked at every page view, it would be a whole-table scan on such a store.
     present = {
         key: "1" if conn.execute(select(column).where(column.is_not(None)).limit(1)).first() else "0"
-        for key, column in ((HAS_END_AUM, AumMonthly.end_aum), (HAS_MATURITY_DATES, Product.matures_on))
+        for key, column in (
+            (HAS_END_AUM, AumMonthly.end_aum),
+            (HAS_MATURITY_DATES, Product.matures_on),
+            (HAS_HOUSEHOLDS, HouseholdMember.customer_id),
+        )
     }
     write_meta(conn, **present)
     log.info("facts built as of %s (rules %s) in %.1f s", as_of, rules.fingerprint[:8], time.perf_counter() - started)

@@ -28,9 +28,16 @@ from sqlalchemy import text
 from sqlmodel import Field, Index, SQLModel
 
 # The materialised facts' tables, in a module of their own (this one holds the rest).
-from custdash.models_facts import CardDormancy, CustomerFact, FactRollup, MonthEndList, RedemptionRollup
+from custdash.models_facts import (
+    CardDormancy,
+    CustomerFact,
+    FactRollup,
+    HouseholdFact,
+    MonthEndList,
+    RedemptionRollup,
+)
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -76,6 +83,21 @@ class Customer(SQLModel, table=True):
     channel: str = Field(max_length=32)
     opened_month: str = Field(max_length=7)  # derived
     birth_md: str | None = Field(default=None, max_length=5)  # derived
+
+
+class HouseholdMember(SQLModel, table=True):
+    """households.csv: a customer's household and their place in it (DOMAIN.md §8). A customer is
+    in at most one household (the key); each household has exactly one `head` (checked at import)."""
+
+    __tablename__ = "household_member"
+    # A household's members (its AUM, the customer page), and the heads of a scope's households.
+    __table_args__ = (
+        Index("ix_household_members", "household_id", "relation", "customer_id"),
+        {"sqlite_with_rowid": False},
+    )
+    household_id: str = Field(max_length=64)
+    customer_id: str = Field(foreign_key="customer.customer_id", primary_key=True, max_length=64)
+    relation: str = Field(max_length=16)  # head | spouse | child | parent | other
 
 
 # Every secondary index serves a view's or the importer's query plan; each costs import time
@@ -329,7 +351,7 @@ class ContactLog(SQLModel, table=True):
 
 
 # Load order: every table after the tables it references.
-DATA_TABLES = [Branch, Manager, Customer, AumMonthly, Card, Txn, Product, Touch, Redemption]
-FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList]
+DATA_TABLES = [Branch, Manager, Customer, HouseholdMember, AumMonthly, Card, Txn, Product, Touch, Redemption]
+FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList, HouseholdFact]
 # Users, the audit trail and what protects sign-in: the bank's own records, untouched by imports.
 AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle, WebSession, ContactLog]

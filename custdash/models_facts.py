@@ -125,6 +125,7 @@ class FactRollup(SQLModel, table=True):
     peak_tickets: int
     off_peak_tickets: int
     free_used: int
+    entitled: int  # free tickets a year (households.share_entitlement: the household's tier's)
     subsidy: float
     segment_redemptions: int
     threshold: int
@@ -255,3 +256,30 @@ class MonthEndList(SQLModel, table=True):
     waves_done: int | None = None
     deep_by_day_n: bool | None = None
     v1_plus_at_day_n: bool | None = None
+
+
+class HouseholdFact(SQLModel, table=True):
+    """One row per household shown at an as-of date (DOMAIN.md §8: a head opened by then and 2 or
+    more members), written for the extract date and the last month-ends (custdash/households.py):
+    the household page, its list and the summary read these rows at those dates. The person
+    columns are the head's, through whom the household is called and scoped."""
+
+    __tablename__ = "household_fact"
+    __table_args__ = (
+        Index("ix_household_fact_aum", "as_of", "household_aum", "household_id"),
+        Index("ix_household_fact_scope", "as_of", "branch_id", "manager_id", "household_aum"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date
+    household_id: str = Field(max_length=64)
+    customer_id: str = Field(max_length=64)  # the head
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    branch_id: str = Field(max_length=64)
+    manager_id: str | None = Field(default=None, max_length=64)
+    members: int
+    household_aum: float
+    household_tier: str = Field(max_length=16)
+    top_tier: str = Field(max_length=16)  # the highest member's own tier
+    top_member: str = Field(max_length=64)  # the member with the highest basis AUM (ties: lowest id)
+    top_aum: float

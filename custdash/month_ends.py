@@ -31,11 +31,11 @@ from datetime import date
 from sqlalchemy import Connection, Date, Engine, delete, literal, select
 from sqlalchemy.orm import Session
 
-from custdash import facts
+from custdash import facts, households
 from custdash.calendar import add_months, month_end, month_of
 from custdash.db import make_engine, read_meta, write_meta
 from custdash.lists import LISTS
-from custdash.models import Customer, FactRollup, MonthEndList, RedemptionRollup
+from custdash.models import Customer, FactRollup, HouseholdFact, MonthEndList, RedemptionRollup
 from custdash.rules import Rules
 from custdash.scope import ALL
 from custdash.source import AS_OF_KEY, HEATMAP_DATES_KEY, LIST_DATES_KEY, LIVE, ROLLUP_DATES_KEY, RULES_KEY
@@ -53,7 +53,7 @@ def month_ends(as_of: date, count: int) -> list[date]:
 
 
 def _clear(conn: Connection, day: date) -> None:
-    for table in (FactRollup, RedemptionRollup, MonthEndList):
+    for table in (FactRollup, RedemptionRollup, MonthEndList, HouseholdFact):
         conn.execute(delete(table).where(table.as_of == day))
 
 
@@ -61,6 +61,7 @@ def _write(conn: Connection, *, day: date, rules: Rules) -> None:
     """Rollup, heatmap and list members for one month-end, inside the caller's transaction."""
     facts.write_rollup(conn, as_of=day, rules=rules)
     facts.write_heatmap(conn, as_of=day)
+    households.write_facts(conn, day=day, rules=rules)
     with Session(bind=conn) as session:
         session.info[LIVE] = True  # the lists as the live path finds them, by construction
         for spec in LISTS.values():

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,13 @@ class BirthdayRules:
 
 
 @dataclass(frozen=True)
+class HouseholdRules:
+    # Each member's free-ticket entitlement is that of the higher of their own and the
+    # household tier (DOMAIN.md §8); off: their own tier's.
+    share_entitlement: bool
+
+
+@dataclass(frozen=True)
 class ContactRules:
     cycle_days: int
     do_not_contact_days: int
@@ -136,6 +143,7 @@ class Rules:
     maturity: MaturityRules
     birthdays: BirthdayRules
     contact: ContactRules
+    households: HouseholdRules
     source: str
     fingerprint: str
     # Sections and keys the file did not have, taken from the packaged defaults (a bank's copy
@@ -169,44 +177,19 @@ class Rules:
 
 ACTIVITY_KINDS = ("payroll", "transfer", "purchase", "atm", "fee", "interest")
 
-_SECTIONS = {
-    "tiers": {"levels"},
-    "threshold": {"band", "band_min", "band_max"},
-    "dormant": {"days", "non_activity_kinds", "zero_balance_below", "priority_peak_aum", "peak_months"},
-    "alliance": {
-        "weekend_from_weekday",
-        "weekend_from_time",
-        "peak_seasons",
-        "statutory_holidays",
-        "entitlement",
-        "discount_peak",
-        "discount_off_peak",
-        "segment_days",
-        "film_lover_min_redemptions",
-        "alliance_channel",
-    },
-    "honeymoon": {"days", "waves", "cohort_months", "cohort_min_products"},
-    "churn": {
-        "window_days",
-        "min_outflows",
-        "min_outflow_total",
-        "aum_drop_ratio",
-        "aum_drop_floor",
-        "aum_drop_months",
-    },
-    "maturity": {"days_ahead", "retain_days", "retain_products", "retained_window_days"},
-    "birthdays": {"window_days"},
-    "contact": {
-        "cycle_days",
-        "do_not_contact_days",
-        "outcome_days",
-        "daily_capacity",
-        "backdate_days",
-        "follow_up_days",
-        "small_sample",
-        "wave_products",
-    },
+# Each section's keys are its dataclass's fields: declared once.
+_SECTION_RULES = {
+    "threshold": ThresholdRules,
+    "dormant": DormantRules,
+    "alliance": AllianceRules,
+    "honeymoon": HoneymoonRules,
+    "churn": ChurnRules,
+    "maturity": MaturityRules,
+    "birthdays": BirthdayRules,
+    "households": HouseholdRules,
+    "contact": ContactRules,
 }
+_SECTIONS = {"tiers": {"levels"}, **{name: {f.name for f in fields(kind)} for name, kind in _SECTION_RULES.items()}}
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
 _WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
 _MD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -240,6 +223,12 @@ class _Reader:
             self.fail(key, f"must be >= {lo}, got {v!r}")
         if hi is not None and v > hi:
             self.fail(key, f"must be <= {hi}, got {v!r}")
+        return v
+
+    def flag(self, key: str) -> bool:
+        v = self.table[key]
+        if not isinstance(v, bool):
+            self.fail(key, f"must be true or false, got {v!r}")
         return v
 
     def text(self, key: str) -> str:
@@ -365,9 +354,10 @@ def parse_rules(
         small_sample=r.num("small_sample", lo=1, hi=1000, integer=True),
         wave_products=_wave_products(r, [w.wave for w in honeymoon.waves]),
     )
-    return Rules(
-        tiers, threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, src, fingerprint, defaulted
-    )
+    r = _Reader(src, "households", raw["households"], _SECTIONS["households"])
+    households = HouseholdRules(share_entitlement=r.flag("share_entitlement"))
+    sections = (threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, households)
+    return Rules(tiers, *sections, src, fingerprint, defaulted)
 
 
 PRODUCTS = (

@@ -35,6 +35,7 @@ from custdash.queries import (
     dormant,
     downgrade,
     honeymoon,
+    household,
     maturity,
     threshold,
     tiers,
@@ -176,6 +177,11 @@ def customer_360(
     if who is None:
         return None
     one = {"customer_id": customer_id}
+    home = customer.household(session, **one, as_of=as_of, rules=rules, scope=scope)
+    if rules.households.share_entitlement and home is not None and home["shown"]:
+        # DOMAIN.md §8: the higher of their own and the household tier gives the free tickets.
+        higher = max(who["tier"], home["household_tier"], key=rules.tier_codes.index)
+        who["entitlement"] = rules.alliance.entitlement[higher]
     return {
         "profile": who,
         "aum": customer.aum_history(session, **one, as_of=as_of, rules=rules),
@@ -187,6 +193,7 @@ def customer_360(
             session, **one, branch_id=who["branch_id"], manager_id=who["manager_id"], as_of=as_of, rules=rules
         ),
         "timeline": customer.timeline(session, **one, as_of=as_of),
+        "household": home,
     }
 
 
@@ -253,6 +260,11 @@ VIEWS: dict[str, Callable[..., Any]] = _Views(
         "maturities_by_week": maturity.maturities_by_week,
         "retention": maturity.retention,
         "birthdays_by_day": birthdays.birthdays_by_day,
+        "has_households": household.has_households,
+        "household_totals": household.household_totals,
+        "household_grid": household.household_grid,
+        "household_sizes": household.household_sizes,
+        "hidden_households": household.hidden_households,
         **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
         **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
     }

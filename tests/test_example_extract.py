@@ -47,6 +47,9 @@ EXPECTED_SUMMARY = {
     "downgrade": 2,
     "maturing": 4,
     "birthdays": 3,
+    # DOMAIN.md §8 (README, households): H01-H08 shown (H09's head opened after A, H10 has one
+    # member); H04 and H05 of hidden value; H01, H02 and H07 near the next tier.
+    "households": {"households": 8, "hidden_value": 2, "near_threshold": 3},
 }
 
 
@@ -66,6 +69,7 @@ def test_summary_whole_dict(example_session, rules):
                 "dormant": 2,
                 "churn": 1,
                 "honeymoon": {"in_window": 3, "due": 3, "overdue": 0},
+                "households": {"households": 3, "hidden_value": 0, "near_threshold": 1},
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 2,
@@ -82,6 +86,7 @@ def test_summary_whole_dict(example_session, rules):
                 "threshold": 1,
                 "dormant": 1,
                 "honeymoon": {"in_window": 1, "due": 1, "overdue": 1},
+                "households": {"households": 2, "hidden_value": 0, "near_threshold": 2},
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 5,
@@ -98,6 +103,7 @@ def test_summary_whole_dict(example_session, rules):
                 "threshold": 0,
                 "dormant": 0,
                 "honeymoon": {"in_window": 0, "due": 0, "overdue": 0},
+                "households": {"households": 3, "hidden_value": 2, "near_threshold": 0},
                 "alliance": {
                     "peak_redemptions": 0,
                     "off_peak_redemptions": 0,
@@ -133,6 +139,8 @@ def test_summary_scoped(example_session, rules, scope, expected):
         ("maturity", ["C32", "C30", "C32", "C31"]),
         # 15 Nov (V2 before V0), 21 Nov (A+6).
         ("birthdays", ["C26", "C37", "C38"]),
+        # The heads of H01 (gap 0.01), H02 (exactly 90,000: on the band's edge) and H07 (600,000).
+        ("household", ["C01", "C11", "C06"]),
     ],
 )
 def test_call_lists_in_order(example_session, rules, name, ids):

@@ -185,4 +185,5 @@ APP: dict[str, dict[str, str]] = {
     "page.downgrade": {"en": "Downgrade risk", "zh": "保级预警"},
     "page.maturity": {"en": "Maturities", "zh": "到期承接"},
     "page.birthdays": {"en": "Birthdays", "zh": "关怀提醒"},
+    "page.household": {"en": "Households", "zh": "家庭经营"},
 }

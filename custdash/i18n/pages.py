@@ -148,4 +148,41 @@ PAGES: dict[str, dict[str, str]] = {
         "zh": "数据日期起 {days} 天内过生日的客户（非闰年 2 月 29 日生日按 2 月 28 日计）。日期近者优先，同日等级高者优先。",
     },
     "birthdays.by_day": {"en": "Birthdays per day", "zh": "每日生日客户数"},
+    # household page (家庭经营, DOMAIN.md §8)
+    "overview.household": {"en": "Households near next tier", "zh": "家庭临界"},
+    "household.pitch": {
+        "en": "A household's AUM is the sum of its members' basis-month AUM; its tier follows the same ladder. "
+        "One member reaching the standard, the whole family benefits: call the household through its head.",
+        "zh": "家庭资产为家庭成员基准月日均资产之和，家庭等级按同一标准划分。一人达标，全家受益：通过户主联系家庭。",
+    },
+    "household.missing": {
+        "en": "This extract has no households.csv: the household views need it (docs/DATA_FORMAT.md).",
+        "zh": "本次数据未包含 households.csv，家庭视图无法展示（见 docs/DATA_FORMAT.md）。",
+    },
+    "household.none": {
+        "en": "No household of two or more members in this scope.",
+        "zh": "当前范围内没有两人及以上的家庭。",
+    },
+    "household.households": {"en": "Households", "zh": "家庭数"},
+    "household.hidden": {"en": "Hidden household value", "zh": "家庭破壁"},
+    "household.hidden_help": {
+        "en": "Households whose household tier is above the tier of every member: nobody serves them as what they are.",
+        "zh": "家庭等级高于每位成员自身等级的家庭：按个人看都不够格，按家庭看已是更高等级。",
+    },
+    "household.aum": {"en": "Household AUM", "zh": "家庭资产"},
+    "household.members": {"en": "Members", "zh": "家庭成员数"},
+    "household.near": {"en": "Near the next tier", "zh": "家庭临界"},
+    "household.band": {"en": "Band below the next tier", "zh": "距下一等级门槛比例"},
+    "household.rows": {"en": "{n} households", "zh": "共 {n} 户"},
+    "household.grid": {
+        "en": "Households by household tier and their highest member's own tier",
+        "zh": "家庭等级 × 家庭内最高成员等级（户数）",
+    },
+    "household.sizes": {"en": "Households by number of members", "zh": "家庭规模分布（户数）"},
+    "household.hidden_list": {"en": "Households of hidden value", "zh": "家庭破壁名单"},
+    "household.shared": {
+        "en": "Shared entitlement is on: each member's free tickets are those of the higher of their own and "
+        "the household tier.",
+        "zh": "已启用家庭共享权益：成员免费观影次数按本人与家庭等级中较高者计算。",
+    },
 }

@@ -94,6 +94,7 @@ WORK: dict[str, dict[str, str]] = {
     "contact.list.downgrade": {"en": "downgrade risk", "zh": "保级预警"},
     "contact.list.maturity": {"en": "maturity", "zh": "到期承接"},
     "contact.list.birthdays": {"en": "birthday", "zh": "关怀提醒"},
+    "contact.list.household": {"en": "household near next tier", "zh": "家庭临界"},
     "contact.list.other": {"en": "other", "zh": "其他"},
     "contact.filter": {"en": "Status on this list", "zh": "跟进状态筛选"},
     "contact.pick": {
@@ -115,4 +116,15 @@ WORK: dict[str, dict[str, str]] = {
         "en": "Contacts are logged by managers and heads.",
         "zh": "联系记录由客户经理和网点负责人填写。",
     },
+    "customer.household": {"en": "Household {household}", "zh": "家庭 {household}"},
+    "customer.household_summary": {
+        "en": "{members} members · household AUM {aum} · household tier {tier}",
+        "zh": "{members} 位成员 · 家庭资产 {aum} · 家庭等级 {tier}",
+    },
+    "customer.household_small": {
+        "en": "The only member of household {household} opened by this date: not shown as a household.",
+        "zh": "截至该日期家庭 {household} 仅此一位成员，不按家庭展示。",
+    },
+    "customer.elsewhere.manager": {"en": "another manager", "zh": "其他客户经理"},
+    "customer.elsewhere.branch": {"en": "another branch", "zh": "其他网点"},
 }

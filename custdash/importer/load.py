@@ -46,11 +46,12 @@ from custdash.db import (
     store_exists,
     write_meta,
 )
+from custdash.importer.checks import check_across_files
 from custdash.importer.reading import BATCH_SIZE, Batch, Reader, csv_rows, read_as_of
 from custdash.importer.spec import SPEC_BY_FILE, SPECS, FileSpec, ImportFailed, storage_names
 from custdash.importer.worker import read_in_worker
 from custdash.loadlock import StoreBusy, load_lock
-from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AumMonthly, Card, Customer, Manager, Meta, Txn
+from custdash.models import DATA_TABLES, FACT_TABLES, SCHEMA_VERSION, AumMonthly, Card, Customer, Meta, Txn
 from custdash.month_ends import complete_store as complete_month_ends
 from custdash.rules import Rules, load_rules
 
@@ -291,7 +292,7 @@ def _load(
         limit = date.today() + timedelta(days=int(config.setting("CUSTDASH_IMPORT_FUTURE_DAYS")))
         if as_of > limit:
             raise _dated_after(reader.folder, reader.encoding, limit)
-    _check_manager_branches(conn, reader.folder, reader.encoding)
+    check_across_files(conn, reader.folder, reader.encoding)
     create_indexes(conn, indexes)
     finish_load(conn, reader.rules, as_of=as_of, source="import")
     return ImportResult(as_of=as_of, rows=counts, reader="process" if in_process else "inline")
@@ -320,31 +321,6 @@ def _dated_after(folder: Path, encoding: str, limit: date) -> ImportFailed:
                         column=name,
                     )
     return ImportFailed(str(folder), f"a date after {limit} (no extract.json)")  # pragma: no cover
-
-
-def _check_manager_branches(conn: Connection, folder: Path, encoding: str) -> None:
-    """A customer's manager must work in the customer's branch: otherwise the customer is in one
-    branch's figures and on another branch's manager's list, which that manager cannot see."""
-    bad = conn.execute(
-        select(Customer.customer_id, Customer.branch_id, Customer.manager_id, Manager.branch_id)
-        .join(Manager, Manager.manager_id == Customer.manager_id)
-        .where(Manager.branch_id != Customer.branch_id)
-        .order_by(Customer.customer_id)
-        .limit(1)
-    ).first()
-    if bad is None:
-        return
-    cid, branch, manager, manager_branch = bad
-    line = next(
-        (n for n, row in csv_rows(folder / "customers.csv", encoding) if row.get("customer_id", "").strip() == cid),
-        None,
-    )
-    raise ImportFailed(
-        "customers.csv",
-        f"customer {cid} is in branch {branch}, but manager {manager} works in branch {manager_branch}",
-        line=line,
-        column="manager_id",
-    )
 
 
 def _load_staged(

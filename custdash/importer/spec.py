@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from custdash.households import RELATIONS
 from custdash.importer.converters import (
     COUNT,
     DATE,
@@ -26,7 +27,18 @@ from custdash.importer.converters import (
     Id,
     Text,
 )
-from custdash.models import AumMonthly, Branch, Card, Customer, Manager, Product, Redemption, Touch, Txn
+from custdash.models import (
+    AumMonthly,
+    Branch,
+    Card,
+    Customer,
+    HouseholdMember,
+    Manager,
+    Product,
+    Redemption,
+    Touch,
+    Txn,
+)
 from custdash.rules import MATURING, Rules
 from custdash.rules import PRODUCTS as RULE_PRODUCTS
 
@@ -61,6 +73,7 @@ class FileSpec:
 
 
 CHANNELS = ("walk_in", "payroll", "alliance_cinema", "online", "referral")
+
 PRODUCTS = RULE_PRODUCTS  # the contract's product kinds (custdash.rules.PRODUCTS)
 
 SPECS: tuple[FileSpec, ...] = (
@@ -91,6 +104,11 @@ SPECS: tuple[FileSpec, ...] = (
             Col("channel", Enum(CHANNELS)),
         ),
         required=True,
+    ),
+    FileSpec(
+        "households.csv",
+        HouseholdMember,
+        (Col("household_id", TEXT), Col("customer_id", TEXT), Col("relation", Enum(RELATIONS))),
     ),
     FileSpec(
         "aum_monthly.csv",

@@ -9,13 +9,23 @@ column where it has one): docs/ARCHITECTURE.md.
 
 from __future__ import annotations
 
-from custdash.lists import alliance_unused, birthdays, churn, dormant, downgrade, honeymoon, maturity, threshold
+from custdash.lists import (
+    alliance_unused,
+    birthdays,
+    churn,
+    dormant,
+    downgrade,
+    honeymoon,
+    household,
+    maturity,
+    threshold,
+)
 from custdash.lists.base import OTHER, CallList, RowGetter
 from custdash.rules import Rules
 
 # The registry's order is the lists' order everywhere (the CLI, a customer's lists, the
 # overview's tiles left to right).
-MODULES = (threshold, dormant, honeymoon, alliance_unused, churn, downgrade, maturity, birthdays)
+MODULES = (threshold, dormant, honeymoon, alliance_unused, churn, downgrade, maturity, birthdays, household)
 LISTS: dict[str, CallList] = {m.LIST.name: m.LIST for m in MODULES}
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
+from custdash import households
 from custdash.expressions import (
     PERSON_COLUMNS,
     aum_in_ranges,
@@ -50,7 +51,10 @@ def _facts(*, rules: Rules, scope: Scope, **_: Any) -> Select[Any]:
 def _live(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
     a, month, tier = basis_tier(rules, as_of)
     ent = rules.alliance.entitlement
-    entitled = entitlement_case(rules, tier)
+    entitled_tier, shared = households.entitlement_tier(
+        rules, as_of=as_of, aum=aum_value(a), customer_id=Customer.customer_id
+    )
+    entitled = entitlement_case(rules, entitled_tier)
     # Free tickets used this year, summed once per customer and joined: as a correlated
     # subquery it ran three times per row (select list, filter, order), 8-10 s at 1M.
     ytd = free_used_facts(as_of=as_of, scope=scope)
@@ -58,7 +62,10 @@ def _live(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) ->
     # Only tiers with an entitlement can have any left: only customers with at least the lowest
     # such tier's AUM are looked up (ix_aum_month_value).
     min_bound = min((rules.tier(c).lower_bound for c, n in ent.items() if n > 0), default=None)
-    among = None if min_bound is None else aum_in_ranges(month, [(min_bound, None)])
+    if shared:
+        # A member of a richer household may have tickets below that AUM: nobody is skipped.
+        min_bound = 0.0 if min_bound is not None else None
+    among = None if min_bound is None or shared else aum_in_ranges(month, [(min_bound, None)])
     stmt = (
         with_aum(
             select(
@@ -70,6 +77,8 @@ def _live(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) ->
         .outerjoin(ytd, ytd.c.customer_id == Customer.customer_id)
         .where(*customers_at(as_of, scope, key_order=True, among=among), entitled - used >= 1)
     )
+    for sub, on in shared:
+        stmt = stmt.outerjoin(sub, on)
     stmt = stmt.where(false()) if min_bound is None else stmt.where(aum_value(a) >= min_bound)
     return stmt.order_by((entitled - used).desc(), Customer.customer_id)
 

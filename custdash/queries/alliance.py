@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from custdash import households
 from custdash.calendar import basis_month
 from custdash.expressions import (
     alliance_acquired,
@@ -17,6 +18,7 @@ from custdash.expressions import (
     aum_value,
     basis_tier,
     customers_at,
+    entitlement_case,
     heatmap_select,
     redemption_facts,
     segment_case,
@@ -43,6 +45,7 @@ def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scop
                 r.tier,
                 func.sum(r.customers).label("customers"),
                 *[func.sum(getattr(r, c)).label(c) for c in ROLLUP_SUMS],
+                func.sum(r.entitled).label("entitled"),
             )
             .where(r.as_of == as_of, *scope.where(r))
             .group_by(r.tier)
@@ -55,12 +58,16 @@ def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scop
         a, month, tier = basis_tier(rules, as_of)
         t = tier.label("tier")
         ytd = redemption_facts(as_of=as_of, rules=rules, scope=scope)
+        entitled_tier, shared = households.entitlement_tier(
+            rules, as_of=as_of, aum=aum_value(a), customer_id=Customer.customer_id
+        )
         stmt = (
             with_aum(
                 select(
                     t,
                     func.count().label("customers"),
                     *[func.sum(getattr(ytd.c, c)).label(c) for c in ROLLUP_SUMS],
+                    func.sum(entitlement_case(rules, entitled_tier)).label("entitled"),
                 ).select_from(Customer),
                 a,
                 month,
@@ -69,11 +76,22 @@ def alliance_by_tier(session: Session, *, as_of: date, rules: Rules, scope: Scop
             .where(*customers_at(as_of, scope, key_order=True))
             .group_by(t)
         )
+        for sub, on in shared:
+            stmt = stmt.outerjoin(sub, on)
         df = df.merge(frame(session, stmt), on="tier", how="left")
-    ints = ["customers", "peak_redemptions", "off_peak_redemptions", "peak_tickets", "off_peak_tickets", "free_used"]
+    # Each customer's entitlement summed (their tier's, or with households.share_entitlement the
+    # higher of theirs and their household's): not customers x their tier's.
+    ints = [
+        "customers",
+        "peak_redemptions",
+        "off_peak_redemptions",
+        "peak_tickets",
+        "off_peak_tickets",
+        "free_used",
+        "entitled",
+    ]
     df[ints] = df[ints].fillna(0).astype(int)
     df["subsidy"] = df["subsidy"].astype(float).fillna(0.0).round(2)
-    df["entitled"] = df["customers"] * df["tier"].map(rules.alliance.entitlement)
     df["utilisation"] = (df["free_used"] / df["entitled"].where(df["entitled"] > 0)).round(4)
     return df
 

@@ -8,11 +8,23 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month, end_of_day, year_start
-from custdash.models import AumMonthly, Card, ContactLog, Customer, Product, Redemption, Touch, Txn
+from custdash.expressions import aum_join, aum_value
+from custdash.households import HEAD, MIN_MEMBERS, RELATIONS
+from custdash.models import (
+    AumMonthly,
+    Card,
+    ContactLog,
+    Customer,
+    HouseholdMember,
+    Product,
+    Redemption,
+    Touch,
+    Txn,
+)
 from custdash.rules import Rules
 from custdash.scope import Scope
 from custdash.statements import frame
@@ -184,3 +196,49 @@ def timeline(session: Session, *, customer_id: str, as_of: date | None = None) -
     rows += [(r[0], "log", r[1], r[2], r[3], r[4], r[5], r[6]) for r in session.execute(logged)]
     rows.sort(key=lambda r: (r[0], r[1] == "log", r[7]), reverse=True)
     return pd.DataFrame([r[:7] for r in rows], columns=TIMELINE_COLUMNS)
+
+
+def household(session: Session, *, customer_id: str, as_of: date, rules: Rules, scope: Scope) -> dict[str, Any] | None:
+    """The customer's household at `as_of` (DOMAIN.md §8): its id, size, AUM and tier (of every
+    member opened by then, in scope or not), and its members, head first, then by relation and
+    customer id. A member outside `scope` is given only as their relation and where they are
+    served ("manager": another manager of the viewer's branch, "branch": another branch): no
+    id, name, phone, tier or money. None when the customer is in no household; `shown` False
+    when it is not a household at `as_of` (its head not opened yet, or one member)."""
+    h = HouseholdMember
+    hid = session.execute(select(h.household_id).where(h.customer_id == customer_id)).scalar_one_or_none()
+    if hid is None:
+        return None
+    month = basis_month(as_of)
+    a = aum_join(month)
+    rows = session.execute(
+        select(h.customer_id, h.relation, Customer.name, Customer.branch_id, Customer.manager_id, aum_value(a))
+        .join(Customer, Customer.customer_id == h.customer_id)
+        .outerjoin(a, and_(a.customer_id == h.customer_id, a.month == month))
+        .where(h.household_id == hid, Customer.opened_on <= as_of)
+    ).all()
+    order = {r: k for k, r in enumerate(RELATIONS)}
+    rows = sorted(rows, key=lambda r: (order.get(r.relation, len(order)), r.customer_id))
+    total = round(sum(float(r[5]) for r in rows), 2)
+    # The viewed customer's branch is the viewer's (a manager's or a head's): the customer is in scope.
+    home = next((r.branch_id for r in rows if r.customer_id == customer_id), None)
+    members = []
+    for cid, relation, name, branch, manager, aum in rows:
+        inside = scope.branch_id in (None, branch) and scope.manager_id in (None, manager)
+        if inside:
+            aum = float(aum)
+            members.append(
+                {"relation": relation, "customer_id": cid, "name": name, "tier": rules.tier_of(aum), "basis_aum": aum}
+            )
+        else:
+            elsewhere = "manager" if branch == home else "branch"
+            members.append({"relation": relation, "elsewhere": elsewhere})
+    head_opened = any(r.relation == HEAD for r in rows)
+    return {
+        "household_id": hid,
+        "shown": head_opened and len(rows) >= MIN_MEMBERS,
+        "members": members,
+        "size": len(rows),
+        "household_aum": total,
+        "household_tier": rules.tier_of(total),
+    }

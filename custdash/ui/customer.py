@@ -86,6 +86,7 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
     contact_for = worked_for(first_list, row.get, view.rules) if first_list else OTHER
     customer_actions(view, who["customer_id"], who["name"], contact_for, open_page=False)
     _standing(view, who)
+    _household(view, one["household"])
     st.altair_chart(
         charts.aum_history_chart(one["aum"], rules=view.rules, lang=view.lang, title=view.t("customer.aum_chart")),
         width="stretch",
@@ -99,7 +100,7 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
     right.markdown(f"**{view.t('customer.products')}**")
     right.dataframe(_products(one["products"], view), hide_index=True, width="stretch")
     r = one["redemptions"]
-    entitled = view.rules.alliance.entitlement[who["tier"]]
+    entitled = who["entitlement"]
     st.caption(
         view.t("customer.cinema", n=r["redemptions"], tickets=r["tickets"], free=r["free_used"], entitled=entitled)
     )
@@ -128,6 +129,37 @@ def _standing(view: View, who: dict[str, Any]) -> None:
             now=who["entitlement"],
         )
     )
+
+
+def _household(view: View, home: dict[str, Any] | None) -> None:
+    """The customer's household: each member's relation, tier and basis AUM; a member outside the
+    viewer's scope only as their relation and "another manager" / "another branch"."""
+    if home is None:
+        return
+    st.markdown(f"**{plain(view.t('customer.household', household=home['household_id']))}**")
+    if not home["shown"]:
+        st.caption(plain(view.t("customer.household_small", household=home["household_id"])))
+        return
+    st.caption(
+        view.t(
+            "customer.household_summary",
+            members=home["size"],
+            aum=money_exact(home["household_aum"], view.lang),
+            tier=view.tier(home["household_tier"]),
+        )
+    )
+    rows = [
+        {
+            "relation": view.t(f"relation.{m['relation']}"),
+            "customer_id": m.get("customer_id", ""),
+            "name": m["name"] if "name" in m else view.t(f"customer.elsewhere.{m['elsewhere']}"),
+            "tier": view.tier(m["tier"]) if "tier" in m else "",
+            "basis_aum": money_exact(m["basis_aum"], view.lang) if "basis_aum" in m else "",
+        }
+        for m in home["members"]
+    ]
+    table = pd.DataFrame(rows, columns=["relation", "customer_id", "name", "tier", "basis_aum"])
+    st.dataframe(table.rename(columns=lambda c: view.t(f"col.{c}")), hide_index=True, width="stretch")
 
 
 def _lists(view: View, lists: dict[str, dict[str, Any]]) -> None:
