@@ -278,7 +278,7 @@ def test_columns_in_any_order_and_extra_columns_ignored(tmp_path, bad):
 
 
 def test_optional_files_may_be_absent(tmp_path, bad):
-    for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
+    for name in ("households", "aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
         (bad / f"{name}.csv").unlink()
     result = import_extract(bad, fresh_store(tmp_path))
     assert result.rows["cards.csv"] == 0 and result.rows["customers.csv"] == 40
@@ -347,7 +347,7 @@ def test_optional_columns_may_be_left_out(tmp_path, bad):
     (bad / "customers.csv").write_text(
         "customer_id,branch_id,name,opened_on,channel\nC01,B1,赵一,2020-03-01,walk_in\n", encoding="utf-8"
     )
-    for name in ("aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
+    for name in ("households", "aum_monthly", "cards", "transactions", "products", "touches", "redemptions"):
         (bad / f"{name}.csv").unlink()
     db = fresh_store(tmp_path)
     import_extract(bad, db)
