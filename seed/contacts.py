@@ -103,7 +103,11 @@ def _round(
     sub = list_select(list_name, session, as_of=on, rules=rules, scope=scope).subquery("l")
     waves = [f"wave_{w.wave}" for w in rules.honeymoon.waves] if list_name == "honeymoon" else []
     opened = [sub.c.opened_on] if waves else []
+    spec = call_list_spec(list_name)
+    measured = spec.outcome.columns(rules) if spec.outcome is not None else []
+    extra = [c for c in measured if c not in {"customer_id", "branch_id", "manager_id", "opened_on", *waves}]
     cols = [sub.c.customer_id, sub.c.branch_id, sub.c.manager_id, *opened, *[sub.c[w] for w in waves]]
+    cols += [sub.c[c] for c in extra]
     found = session.execute(select(*cols)).all()
     current = scope.is_all
     window = rules.contact.outcome_days

@@ -106,7 +106,7 @@ class Generator:
         self._fake = fake
         self.bounds = np.array([t.lower_bound for t in rules.tiers])
         self.entitlement = np.array([rules.alliance.entitlement[t.code] for t in rules.tiers])
-        self._next_id = {"K": 1, "T": 1, "R": 1}
+        self._next_id = {"K": 1, "T": 1, "R": 1, "H": 1}
 
     def _new_ids(self, prefix: str, n: int, width: int) -> np.ndarray:
         start = self._next_id[prefix]
@@ -177,6 +177,7 @@ class Generator:
         cards, txns = self._cards(n, cid, opened, channel, dormant, never_used, aum["basis"])
         return {
             "customers.csv": customers,
+            "households.csv": self._households(start, cid, branch, manager_id, birth, tier),
             "aum_monthly.csv": aum["rows"] | {"customer_id": cid[aum["who"]]},
             "cards.csv": cards,
             "transactions.csv": txns,
@@ -184,6 +185,68 @@ class Generator:
             "touches.csv": self._touches(cid, opened),
             "redemptions.csv": self._redemptions(cid, tier, channel),
         }
+
+    def _households(
+        self,
+        start: int,
+        cid: np.ndarray,
+        branch: np.ndarray,
+        manager_id: np.ndarray,
+        birth: np.ndarray,
+        tier: np.ndarray,
+    ) -> Columns:
+        """Households (DOMAIN.md §8) among the chunk's customers: about 40% of them in households of
+        2-4, mostly of one manager (neighbours in branch and manager order) and some with a member
+        served by another manager or branch; a share of trios of middle-tier customers of one branch
+        (three V1 members: a V2 or V3 family nobody serves as one). Relations follow the members'
+        ages against the head's. A stream of its own: the rest of the demo is as it was."""
+        rng = np.random.default_rng([self.spec.seed, 35, start])
+        n = len(cid)
+        free = np.ones(n, dtype=bool)
+        groups: list[np.ndarray] = []
+        # Hidden value: trios of V1-V2 customers of one branch.
+        middle = np.flatnonzero((tier >= 1) & (tier <= 2) & (rng.random(n) < 0.25))
+        middle = middle[np.lexsort((rng.random(len(middle)), branch[middle]))]
+        for k in range(0, len(middle) - 2, 3):
+            trio = middle[k : k + 3]
+            if branch[trio[0]] == branch[trio[2]]:
+                groups.append(trio)
+                free[trio] = False
+        # Everyone else: neighbours in branch and manager order, 2-4 at a time.
+        pool = np.flatnonzero(free & (rng.random(n) < 0.40))
+        pool = pool[np.lexsort((rng.random(len(pool)), manager_id[pool], branch[pool]))]
+        sizes = rng.choice([2, 3, 4], len(pool) // 2 + 1, p=[0.55, 0.30, 0.15])
+        ends = np.cumsum(sizes)
+        ends = ends[ends <= len(pool)]
+        groups += np.split(pool, ends)[: len(ends)]
+        # One household in ten has a member served elsewhere: a customer of the chunk's other
+        # managers (or branches) who is in no household yet.
+        alone = np.setdiff1d(np.arange(n), np.concatenate(groups) if groups else np.array([], int))
+        rng.shuffle(alone)
+        taken = 0
+        for g in range(len(groups)):
+            if taken < len(alone) and rng.random() < 0.10:
+                groups[g] = np.append(groups[g], alone[taken])
+                taken += 1
+        members = np.concatenate(groups) if groups else np.array([], int)
+        ids = self._new_ids("H", len(groups), 9)
+        household = np.repeat(ids, [len(g) for g in groups])
+        heads = np.concatenate([np.full(len(g), g[0]) for g in groups]) if groups else members
+        # Years the head is older than the member: 18 or more a child, -18 or less a parent,
+        # near the head's own age a spouse (the first of them), else other.
+        older = (birth[members] - birth[heads]).astype("timedelta64[D]").astype(int) / 365.25
+        relation = np.where(older >= 18, "child", np.where(older <= -18, "parent", "other")).astype(object)
+        first = np.ones(len(members), dtype=bool)
+        first[1:] = household[1:] != household[:-1]
+        relation[first] = "head"
+        near = (~first) & (np.abs(older) < 18)
+        # The first near-age member after the head is the spouse.
+        spouse_taken: set[str] = set()
+        for i in np.flatnonzero(near):
+            if household[i] not in spouse_taken:
+                relation[i] = "spouse"
+                spouse_taken.add(household[i])
+        return {"household_id": household, "customer_id": cid[members], "relation": relation.astype(str)}
 
     def _aum(self, n: int, opened: np.ndarray, dormant: np.ndarray, once_rich: np.ndarray) -> dict:
         rng = self.rng

@@ -230,6 +230,27 @@ CASES = {
         lambda f: _edit(f / "aum_monthly.csv", "C01,2026-09,52000", "C01,2026-09,٥٢٠٠٠"),
         "aum_monthly.csv, line 2, column avg_daily_aum: expected a number (ASCII digits), got '٥٢٠٠٠'",
     ),
+    # households.csv (DOMAIN.md §8): line 1 is the header, H01 on lines 2-4 ... H10 on line 23.
+    "household_of_an_unknown_customer": (
+        lambda f: _edit(f / "households.csv", "H01,C14,child", "H01,C99,child"),
+        "households.csv, line 4, column customer_id: unknown customer_id 'C99' (no such customer)",
+    ),
+    "customer_in_two_households": (
+        lambda f: _edit(f / "households.csv", "H10,C05,head", "H10,C05,head\nH10,C01,spouse"),
+        "households.csv, line 24, column customer_id: duplicate customer_id 'C01'",
+    ),
+    "household_without_a_head": (
+        lambda f: _edit(f / "households.csv", "H08,C02,head", "H08,C02,spouse"),
+        "households.csv, line 19, column relation: household H08 has no head (each household needs exactly one)",
+    ),
+    "household_with_two_heads": (
+        lambda f: _edit(f / "households.csv", "H08,C15,child", "H08,C15,head"),
+        "households.csv, line 20, column relation: household H08 has a second head (each household needs exactly one)",
+    ),
+    "unknown_relation": (
+        lambda f: _edit(f / "households.csv", "H04,C29,child", "H04,C29,cousin"),
+        "households.csv, line 11, column relation: unknown value 'cousin'; expected one of head, spouse, child, parent, other",
+    ),
     "full_width_count": (
         lambda f: _edit(
             f / "redemptions.csv",

@@ -50,12 +50,23 @@ def _aum(cid: str, **months: float) -> list[dict]:
 # (Both V2: on the cinema list too, uncontacted, with no redemption.)
 # Maturity on 1 October: P1's deposit matures 10 October, contacted 2 October and renewed on 12
 # October (retained: an outcome); P2's wealth product matures 20 October, not renewed.
+# Households near V1 on 1 October (DOMAIN.md §8; no member near on their own): F1 + F2 (M1),
+# 30,000 + 16,000 in September, contacted 5 October, 30,000 + 21,000 = V1 in October (an
+# outcome); F3 + F4 (M2), 40,000 + 5,000 (exactly on the band), not contacted, 44,000 in October.
 FILES = {
     "customers": [
         *[customer(c, manager_id="M1") for c in ("D1", "D2", "T1", "C1", "G1", "P1")],
         *[customer(c, manager_id="M2") for c in ("D3", "T2", "T3", "C2", "G2", "P2")],
         customer("H1", opened_on="2026-09-28", manager_id="M1"),
         customer("H2", opened_on="2026-09-27", manager_id="M2"),
+        *[customer(c, manager_id="M1") for c in ("F1", "F2")],
+        *[customer(c, manager_id="M2") for c in ("F3", "F4")],
+    ],
+    "households": [
+        {"household_id": "HF1", "customer_id": "F1", "relation": "head"},
+        {"household_id": "HF1", "customer_id": "F2", "relation": "spouse"},
+        {"household_id": "HF3", "customer_id": "F3", "relation": "head"},
+        {"household_id": "HF3", "customer_id": "F4", "relation": "child"},
     ],
     "cards": [_card(c) for c in ("D1", "D2", "D3", "T1", "T2", "T3")],
     "transactions": [
@@ -68,6 +79,10 @@ FILES = {
         *_aum("T1", **{"2026_09": 48000, "2026_10": 52000}),
         *_aum("T2", **{"2026_09": 48000, "2026_10": 47000}),
         *_aum("T3", **{"2026_09": 46000, "2026_10": 51000}),
+        *_aum("F1", **{"2026_09": 30000, "2026_10": 30000}),
+        *_aum("F2", **{"2026_09": 16000, "2026_10": 21000}),
+        *_aum("F3", **{"2026_09": 40000, "2026_10": 39000}),
+        *_aum("F4", **{"2026_09": 5000, "2026_10": 5000}),
         *_aum("C1", **{"2026_06": 60000, "2026_09": 40000, "2026_10": 41000}),
         *_aum("C2", **{"2026_06": 60000, "2026_09": 40000, "2026_10": 39000}),
         {"customer_id": "G1", "month": "2026-09", "avg_daily_aum": 120000, "end_aum": 95000},
@@ -96,6 +111,7 @@ CONTACTS = [
     ("C1", "churn", "reached", date(2026, 10, 5)),
     ("G1", "downgrade", "reached", date(2026, 10, 3)),
     ("P1", "maturity", "converted", date(2026, 10, 2)),
+    ("F1", "household", "reached", date(2026, 10, 5)),
     # Before the period: not a contact of this period (T3 stays in the control group).
     ("T3", "threshold", "reached", date(2026, 9, 30)),
 ]
@@ -107,6 +123,7 @@ EXPECTED = {
     "churn": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
     "downgrade": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
     "maturity": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
+    "household": {"on_list": 2, "contacted": 1, "reached": 1, "outcome_rate": 1.0, "control_rate": 0.0},
 }
 
 
@@ -145,7 +162,7 @@ def test_managers_side_by_side_and_each_managers_own(worked, rules):
         ["honeymoon", "M2", 1, 0, None, 0.0],
         *[
             row
-            for name in ("churn", "downgrade", "maturity")
+            for name in ("churn", "downgrade", "maturity", "household")
             for row in ([name, "M1", 1, 1, 1.0, None], [name, "M2", 1, 0, None, 0.0])
         ],
     ]

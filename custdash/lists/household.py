@@ -113,7 +113,7 @@ def household_aum_by_month(
         stmt = select(HouseholdMember.customer_id, HouseholdMember.household_id).where(
             HouseholdMember.household_id.in_(chunk)
         )
-        members.update(dict(session.execute(stmt).tuples().all()))
+        members.update({cid: hid for cid, hid in session.execute(stmt)})
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for cid, months in aum_by_month(session, members, first=first, last=last).items():
         for month, value in months.items():
