@@ -292,3 +292,48 @@ def test_cli_export_household_for_a_manager_and_a_head(example_store):
     summary = json.loads(_cli(example_store, "summary", "--json", "--as-of", "2026-10-31").stdout)
     # 31 October: H07 (C06's 5,400,000 in September) on V6's band edge; H08 down to one member.
     assert summary["households"] == {"households": 7, "hidden_value": 0, "near_threshold": 1}
+
+
+def _page(monkeypatch, db, viewer):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CUSTDASH_DB", str(db))
+    monkeypatch.delenv("CUSTDASH_RULES", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.switch_page("pages/household.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_page_shows_the_boundary_households(monkeypatch, example_store):
+    at = _page(monkeypatch, example_store, auth.Viewer(username="admin", role="admin"))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Households"] == "8" and metrics["Hidden household value"] == "2"
+    shown = at.dataframe[0].value
+    assert list(shown["Customer ID"]) == ["C01", "C11", "C06"]
+    assert list(at.dataframe[1].value["Household"]) == ["H04", "H05"]  # the hidden-value list
+
+
+def test_an_extract_without_households_csv_says_so(monkeypatch, tmp_path):
+    import shutil
+
+    folder = tmp_path / "older"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "households.csv").unlink()
+    target = fresh_store(tmp_path)
+    import_extract(folder, target)
+    engine = make_engine(target)
+    with Session(engine) as s:
+        rules = load_rules()
+        assert views_household.has_households(s, as_of=A, rules=rules) is False
+        assert _list(s, rules) == []
+    engine.dispose()
+    summary = json.loads(_cli(target, "summary", "--json").stdout)
+    assert summary["households"] == {"households": 0, "hidden_value": 0, "near_threshold": 0}
+    at = _page(monkeypatch, target, auth.Viewer(username="admin", role="admin"))
+    assert [i.value for i in at.info] == [
+        "This extract has no households.csv: the household views need it (docs/DATA_FORMAT.md)."
+    ]
