@@ -193,7 +193,7 @@ def customer_360(
             session, **one, branch_id=who["branch_id"], manager_id=who["manager_id"], as_of=as_of, rules=rules
         ),
         "timeline": customer.timeline(session, **one, as_of=as_of),
-        "household": home,
+        "family": home,
     }
 
 

@@ -220,7 +220,7 @@ def test_a_logged_honeymoon_contact_counts_as_a_touch_for_its_wave(store, rules)
         (
             {"list_name": "nope"},
             "list: unknown value 'nope'; expected one of threshold, dormant, honeymoon-1, "
-            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, other",
+            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, household, other",
         ),
         ({"channel": "fax"}, "channel: unknown value 'fax'; expected one of phone, sms, visit, wechat"),
         (
@@ -399,7 +399,7 @@ def test_cli_logs_lists_and_exports_by_status(store, rules):
         (
             ["--list", "nope"],
             "error: list: unknown value 'nope'; expected one of threshold, dormant, honeymoon-1, "
-            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, other",
+            "honeymoon-2, honeymoon-3, honeymoon-4, alliance-unused, churn, downgrade, maturity, birthdays, household, other",
         ),
         (["--user", "m2"], "error: no customer 'C01' in m2's scope"),
         (["--on", "0001-01-01"], "error: date: 0001-01-01 is more than 30 days back (the earliest is 2026-10-16)"),
@@ -479,7 +479,7 @@ def test_a_managers_day_merges_the_lists_in_the_documented_order(store, rules, t
     assert _day(store, rules) == [
         ("C15", "honeymoon", "new"),
         ("C14", "honeymoon", "new"),
-        ("C01", "threshold", "new"),
+        ("C01", "threshold,household", "new"),  # and H01's head (DOMAIN.md §8)
         ("C08", "dormant", "new"),
         ("C02", "alliance-unused", "new"),
     ]
@@ -508,7 +508,7 @@ def test_a_managers_day_merges_the_lists_in_the_documented_order(store, rules, t
         ("C02", "follow_up,alliance-unused", "new"),
         ("C15", "honeymoon", "new"),
         ("C14", "honeymoon", "new"),
-        ("C01", "threshold", "no_answer"),
+        ("C01", "threshold,household", "no_answer"),
     ]
     from custdash.rules import load_rules
     from tests.conftest import rules_variant

@@ -141,7 +141,7 @@ def test_the_highest_member_outside_the_scope_is_not_named(example_session, rule
 
 def _members(session, rules, customer_id, scope):
     one = customer_360(session, as_of=A, rules=rules, scope=scope, customer_id=customer_id)
-    return one["household"]
+    return one["family"]
 
 
 def test_customer_page_members_for_a_manager_a_head_and_an_admin(example_session, rules):

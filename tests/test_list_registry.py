@@ -154,6 +154,7 @@ def test_the_list_modules_are_the_registry(rules):
         "downgrade",
         "maturity",
         "birthdays",
+        "household",
         "other",
     )
     assert [s.name for s in lists.queue()] == [
@@ -162,6 +163,7 @@ def test_the_list_modules_are_the_registry(rules):
         "churn",
         "downgrade",
         "threshold",
+        "household",
         "birthdays",
         "dormant",
         "alliance-unused",
@@ -174,6 +176,7 @@ def test_the_list_modules_are_the_registry(rules):
         "churn",
         "downgrade",
         "maturity",
+        "household",
     ]
 
 

@@ -64,7 +64,7 @@ def test_a_scoped_view_at_an_earlier_date_reads_only_its_scope(demo_db, rules, n
 # bank, read from a covering index): the planner weighs the two by the statistics.
 # Maturities and birthdays find their rows through their own indexes (ix_product_matures,
 # ix_customer_birth_md), not the facts: the next test.
-@pytest.mark.parametrize("name", sorted(set(LISTS) - {"honeymoon", "maturity", "birthdays"}))
+@pytest.mark.parametrize("name", sorted(set(LISTS) - {"honeymoon", "maturity", "birthdays", "household"}))
 def test_a_managers_lists_at_the_extract_date_read_the_managers_facts(demo_db, rules, name):
     """From the facts, a manager's list (its screen rows and its count) is read through the
     scope index with both the branch and the manager, never by walking a whole-bank index
@@ -78,6 +78,20 @@ def test_a_managers_lists_at_the_extract_date_read_the_managers_facts(demo_db, r
     assert plans
     for step in plans:
         assert "ix_fact_scope_aum (branch_id=? AND manager_id=?" in step, step
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plans")
+def test_a_managers_households_are_read_through_the_written_households_scope_index(demo_db, rules):
+    """The household list (one row per household, DOMAIN.md §8) reads household_fact, not
+    customer_fact: a manager's rows and count through its scope index, both ids bound."""
+    scope = Scope(branch_id="B001", manager_id="M0001")
+    plans = []
+    for view, extra in (("list:household", {"limit": SCREEN_ROWS}), ("count:household", {})):
+        statements = _statements(str(demo_db), view, rules, scope, as_of=DEMO_AS_OF, **extra)
+        plans += [step for step in _plan_steps(str(demo_db), statements) if "household_fact" in step]
+    assert plans
+    for step in plans:
+        assert "ix_household_fact_scope (as_of=? AND branch_id=? AND manager_id=?" in step, step
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plans")

@@ -86,7 +86,7 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
     contact_for = worked_for(first_list, row.get, view.rules) if first_list else OTHER
     customer_actions(view, who["customer_id"], who["name"], contact_for, open_page=False)
     _standing(view, who)
-    _household(view, one["household"])
+    _household(view, one["family"])
     st.altair_chart(
         charts.aum_history_chart(one["aum"], rules=view.rules, lang=view.lang, title=view.t("customer.aum_chart")),
         width="stretch",
