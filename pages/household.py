@@ -19,18 +19,6 @@ c3.metric(view.t("household.aum"), view.money(totals["household_aum"]))
 if not totals["households"]:
     st.info(view.t("household.none"), icon=":material/person_off:")
     st.stop()
-r = view.rules.threshold
-st.subheader(view.t("household.near"))
-band_pct = st.slider(
-    view.t("household.band"),
-    min_value=round(r.band_min * 100),
-    max_value=round(r.band_max * 100),
-    value=round(r.band * 100),
-    step=1,
-    format="%d%%",
-    key="household_band",
-)
-ui.show_list(view, "household", band=band_pct / 100)
 left, right = st.columns(2)
 left.altair_chart(
     charts_households.household_grid_chart(
@@ -50,3 +38,15 @@ if len(hidden):
     st.dataframe(ui.localise(hidden, view, exact=True), hide_index=True, width="stretch")
     if totals["hidden_value"] > len(hidden):
         st.caption(view.t("common.showing", shown=len(hidden), total=totals["hidden_value"]))
+r = view.rules.threshold
+st.subheader(view.t("household.near"))
+band_pct = st.slider(
+    view.t("household.band"),
+    min_value=round(r.band_min * 100),
+    max_value=round(r.band_max * 100),
+    value=round(r.band * 100),
+    step=1,
+    format="%d%%",
+    key="household_band",
+)
+ui.show_list(view, "household", band=band_pct / 100)

@@ -77,6 +77,7 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "downgrade": "Downgrade risk",
         "maturity": "Maturities",
         "birthdays": "Birthdays",
+        "household": "Households",
     }
     assert at.title[0].value == titles[page]
     assert not at.error
@@ -99,6 +100,7 @@ def test_overview_figures_match_query_layer(env, rules):
         "Downgrade risk": f"{sizes['downgrade']:,}",
         "Maturing products": f"{sizes['maturing']:,}",
         "Birthdays, next 7 days": f"{sizes['birthdays']:,}",
+        "Households near next tier": f"{sizes['household']:,}",
     }
 
 
@@ -123,7 +125,8 @@ def test_list_pages_show_the_query_rows(env, rules, page):
     expected = _query(env, lambda s, **kw: call_list(LIST_OF_PAGE[page], s, scope=Scope(), **kw), rules=rules)
     shown = at.dataframe[-1].value
     assert list(shown["Customer ID"]) == list(expected["customer_id"].head(500))
-    unit = "products" if page == "maturity" else "customers"  # the maturity list has a row per product
+    # The maturity list has a row per product, the household list one per household.
+    unit = {"maturity": "products", "household": "households"}.get(page, "customers")
     assert f"{len(expected):,} {unit}" in [c.value for c in at.caption]
 
 
