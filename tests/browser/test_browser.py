@@ -25,6 +25,7 @@ PAGES = {
     "dormant": "dormant",
     "alliance": "alliance",
     "honeymoon": "honeymoon",
+    "household": "household",
 }
 TITLES = {
     "en": {
@@ -34,6 +35,7 @@ TITLES = {
         "dormant": "Dormant",
         "alliance": "Alliance (cinema)",
         "honeymoon": "Honeymoon",
+        "household": "Households",
     },
     "zh": {
         "overview": "今日概览",
@@ -42,9 +44,19 @@ TITLES = {
         "dormant": "睡眠客户",
         "alliance": "异业联盟（观影）",
         "honeymoon": "蜜月期",
+        "household": "家庭经营",
     },
 }
-LISTS = {"threshold": "threshold", "dormant": "dormant", "alliance": "alliance-unused", "honeymoon": "honeymoon"}
+LISTS = {
+    "threshold": "threshold",
+    "dormant": "dormant",
+    "alliance": "alliance-unused",
+    "honeymoon": "honeymoon",
+    "household": "household",
+}
+# How a list's size reads: customers, or households (one row per household).
+UNITS = {"en": {"household": "{n} households"}, "zh": {"household": "共 {n} 户"}}
+DEFAULT_UNIT = {"en": "{n} customers", "zh": "{n} 位客户"}
 
 
 _q = query_store
@@ -64,7 +76,7 @@ def test_page_renders_with_its_content(server, page, demo_db, rules, name, lang)
     if name in LISTS:
         expected = _q(demo_db, lambda s, **kw: call_list(LISTS[name], s, scope=Scope(), **kw), rules=rules)
         assert page.locator("[data-testid=stDataFrame]").first.is_visible()
-        label = f"{len(expected):,} customers" if lang == "en" else f"{len(expected):,} 位客户"
+        label = UNITS[lang].get(name, DEFAULT_UNIT[lang]).format(n=f"{len(expected):,}")
         assert label in captions(page)
     assert page.locator(".vega-embed").count() >= 1
     if name == "overview":
