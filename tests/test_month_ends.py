@@ -44,6 +44,16 @@ FROM_WRITTEN_LISTS = [
     "cohorts",
 ]
 
+# The household page's views (DOMAIN.md §8): household_fact holds each written month-end.
+HOUSEHOLD_VIEWS = [
+    "household_totals",
+    "household_grid",
+    "household_sizes",
+    "hidden_households",
+    "list:household",
+    "count:household",
+]
+
 # Every view a month-end answers from what was written for it: the above, the rollup and
 # heatmap views, and the counts that read the AUM months through their index.
 FROM_MONTH_END = [
@@ -58,6 +68,7 @@ FROM_MONTH_END = [
     "count:downgrade",
     *FROM_WRITTEN_LISTS,
     "customer",
+    *HOUSEHOLD_VIEWS,
 ]
 
 
@@ -133,6 +144,24 @@ def test_a_month_ends_sizes_and_lists_read_the_written_lists_not_the_data(demo_d
         assert f"from {table}" not in read and f"join {table}" not in read, table
     # The AUM table only for the birthday list's tiers (the rule lists read it to find their rows).
     assert [stmt for stmt in seen if "aum_monthly" in stmt and "birth_md" not in stmt] == []
+
+
+@pytest.mark.parametrize("name", HOUSEHOLD_VIEWS)
+def test_a_month_ends_households_read_the_written_households_not_the_data(demo_db, rules, name):
+    """At a month-end the household page reads household_fact (and the contact log), never the
+    members and their AUM months again."""
+    engine = make_engine(str(demo_db))
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, stmt, *_: seen.append(stmt.lower()))
+    with Session(engine) as s:
+        answer = VIEWS[name](s, as_of=date(2026, 10, 31), rules=rules, scope=ALL)
+    engine.dispose()
+    read = " ".join(seen)
+    assert "household_fact" in read
+    assert (answer["households"] if isinstance(answer, dict) else _size(answer)) > 0
+    assert "aum_monthly" not in read
+    # The list names its richest member's relation (one key lookup per row shown), nothing else.
+    assert all("from household_member" not in stmt for stmt in seen)
 
 
 def _size(answer: Any) -> int:
