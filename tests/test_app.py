@@ -100,7 +100,7 @@ def test_overview_figures_match_query_layer(env, rules):
         "Downgrade risk": f"{sizes['downgrade']:,}",
         "Maturing products": f"{sizes['maturing']:,}",
         "Birthdays, next 7 days": f"{sizes['birthdays']:,}",
-        "Households near next tier": f"{sizes['household']:,}",
+        "Family near tier": f"{sizes['household']:,}",
     }
 
 

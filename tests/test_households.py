@@ -336,3 +336,31 @@ def test_an_extract_without_households_csv_says_so(monkeypatch, tmp_path):
     assert [i.value for i in at.info] == [
         "This extract has no households.csv: the household views need it (docs/DATA_FORMAT.md)."
     ]
+
+
+def test_the_customer_page_shows_a_member_elsewhere_only_by_relation(monkeypatch, example_store):
+    """On screen: M1 opening C01 sees C10 (M2's) as "spouse · another manager", no id, name,
+    tier or AUM; B1's head sees C10 whole."""
+    from streamlit.testing.v1 import AppTest
+
+    def shown(viewer):
+        monkeypatch.setenv("CUSTDASH_DB", str(example_store))
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["viewer"] = viewer
+        at.query_params["customer"] = "C01"
+        at.run()
+        at.switch_page("pages/customer.py")
+        at.run()
+        assert not at.exception, at.exception
+        tables = [d.value for d in at.dataframe if "Relation" in d.value.columns]
+        assert len(tables) == 1
+        return tables[0].values.tolist()
+
+    manager = auth.Viewer(username="m1", role="manager", branch_id="B1", manager_id="M1")
+    assert shown(manager) == [
+        ["head", "C01", "赵一", "V0 Mass", "¥49,999.99"],
+        ["spouse", "", "another manager", "", ""],
+        ["child", "C14", "沈十四", "V0 Mass", "¥0.00"],
+    ]
+    head = auth.Viewer(username="h1", role="head", branch_id="B1")
+    assert shown(head)[1] == ["spouse", "C10", "陈十", "V0 Mass", "¥0.00"]

@@ -149,7 +149,7 @@ PAGES: dict[str, dict[str, str]] = {
     },
     "birthdays.by_day": {"en": "Birthdays per day", "zh": "每日生日客户数"},
     # household page (家庭经营, DOMAIN.md §8)
-    "overview.household": {"en": "Households near next tier", "zh": "家庭临界"},
+    "overview.household": {"en": "Family near tier", "zh": "家庭临界"},
     "household.pitch": {
         "en": "A household's AUM is the sum of its members' basis-month AUM; its tier follows the same ladder. "
         "One member reaching the standard, the whole family benefits: call the household through its head.",
