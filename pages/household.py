@@ -38,15 +38,6 @@ if len(hidden):
     st.dataframe(ui.localise(hidden, view, exact=True), hide_index=True, width="stretch")
     if totals["hidden_value"] > len(hidden):
         st.caption(view.t("common.showing", shown=len(hidden), total=totals["hidden_value"]))
-r = view.rules.threshold
 st.subheader(view.t("household.near"))
-band_pct = st.slider(
-    view.t("household.band"),
-    min_value=round(r.band_min * 100),
-    max_value=round(r.band_max * 100),
-    value=round(r.band * 100),
-    step=1,
-    format="%d%%",
-    key="household_band",
-)
-ui.show_list(view, "household", band=band_pct / 100)
+band = ui.band_slider(view, label=view.t("household.band"), key="household_band")
+ui.show_list(view, "household", band=band)

@@ -5,18 +5,7 @@ import streamlit as st
 from custdash import charts, ui
 
 view = ui.page("threshold")
-r = view.rules.threshold
-# In whole percent: "10%" reads as the rule does ("within 10% of the next tier's bound").
-band_pct = st.slider(
-    view.t("threshold.band"),
-    min_value=round(r.band_min * 100),
-    max_value=round(r.band_max * 100),
-    value=round(r.band * 100),
-    step=1,
-    format="%d%%",
-    key="threshold_band",
-)
-band = band_pct / 100
+band = ui.band_slider(view, label=view.t("threshold.band"), key="threshold_band")
 st.caption(view.t("threshold.pitch"))
 ui.show_list(view, "threshold", band=band)
 bands = ui.data(view, "threshold_bands")

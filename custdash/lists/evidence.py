@@ -82,3 +82,12 @@ def months_after(here: str, last: str) -> Iterator[str]:
 def basis_aum(session: Session, members: Sequence[Any], *, start: date, as_of: date) -> dict[str, dict[str, float]]:
     """The members' monthly AUM from the basis month at `start` to the one at the as-of date."""
     return aum_by_month(session, [m.customer_id for m in members], first=basis_month(start), last=basis_month(as_of))
+
+
+def tier_rose(rules: Any, months: dict[str, float], day: date, last: date) -> bool:
+    """A basis month after `day`'s, up to `last`'s, in a higher tier than `day`'s basis month
+    (AUM by month in `months`; a month without a row is 0): the near-threshold lists' outcome."""
+    rank = rules.tier_codes.index
+    here = basis_month(day)
+    tier = rank(rules.tier_of(months.get(here, 0.0)))
+    return any(rank(rules.tier_of(months.get(m, 0.0))) > tier for m in months_after(here, basis_month(last)))

@@ -21,7 +21,7 @@ from custdash import contacts, households
 from custdash.calendar import basis_month
 from custdash.expressions import PERSON_COLUMNS, in_ranges, near_ranges, next_bound
 from custdash.lists.base import CallList, Outcome, fixed_columns
-from custdash.lists.evidence import aum_by_month, chunks, months_after
+from custdash.lists.evidence import aum_by_month, chunks, tier_rose
 from custdash.models import Customer, HouseholdMember
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -127,14 +127,9 @@ def _household_tier_higher(session: Any, members: Any, *, rules: Any, as_of: Any
     aum = household_aum_by_month(
         session, sorted({m.household_id for m in members}), first=basis_month(start), last=basis_month(as_of)
     )
-    rank = rules.tier_codes.index
 
     def higher(m: Any, d: Any) -> bool:
-        months = aum.get(m.household_id, {})
-        here = basis_month(d)
-        tier = rank(rules.tier_of(months.get(here, 0.0)))
-        later = months_after(here, basis_month(limit(d)))
-        return any(rank(rules.tier_of(months.get(month, 0.0))) > tier for month in later)
+        return tier_rose(rules, aum.get(m.household_id, {}), d, limit(d))
 
     return higher
 

@@ -27,7 +27,7 @@ from custdash.expressions import (
     with_aum,
 )
 from custdash.lists.base import CallList, Outcome, fixed_columns
-from custdash.lists.evidence import basis_aum, months_after
+from custdash.lists.evidence import basis_aum, tier_rose
 from custdash.models import Customer, CustomerFact
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -139,14 +139,9 @@ def shape_list(df: pd.DataFrame, *, rules: Rules, band: float | None = None, **_
 def _tier_higher(session: Any, members: Any, *, rules: Any, as_of: Any, start: Any, limit: Any) -> Any:
     """A later basis month (by the window's end) in a higher tier than at the contact's day."""
     aum = basis_aum(session, members, start=start, as_of=as_of)
-    rank = rules.tier_codes.index
 
     def higher(m: Any, d: Any) -> bool:
-        months = aum.get(m.customer_id, {})
-        here = basis_month(d)
-        tier = rank(rules.tier_of(months.get(here, 0.0)))
-        later = months_after(here, basis_month(limit(d)))
-        return any(rank(rules.tier_of(months.get(month, 0.0))) > tier for month in later)
+        return tier_rose(rules, aum.get(m.customer_id, {}), d, limit(d))
 
     return higher
 

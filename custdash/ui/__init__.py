@@ -8,7 +8,7 @@ imports Streamlit.
 
 from custdash.ui import download_guard
 from custdash.ui.customer import audit_opened, pick_customer, show_customer
-from custdash.ui.filters import scope_name, url_params
+from custdash.ui.filters import band_slider, scope_name, url_params
 from custdash.ui.navigation import FAVICON, page, page_link, run_app
 from custdash.ui.outcomes import outcome_csv, outcome_list_labels, outcome_rows
 from custdash.ui.session import COOKIE, served_with_routes
@@ -26,6 +26,7 @@ __all__ = [
     "DownloadRefused",
     "View",
     "audit_opened",
+    "band_slider",
     "current_lang",
     "data",
     "delta",

@@ -225,3 +225,19 @@ def scope_name(view: View) -> str:
     if view.branch_id:
         return f"{view.branch_id} {branches.get(view.branch_id, '')}".strip()
     return view.t("filter.all_branches")
+
+
+def band_slider(view: View, *, label: str, key: str) -> float:
+    """The §2 band as a slider in whole percent ("10%" reads as the rule does: within 10% of the
+    next tier's bound), between the rules' band_min and band_max; returns it as a share."""
+    r = view.rules.threshold
+    pct = st.slider(
+        label,
+        min_value=round(r.band_min * 100),
+        max_value=round(r.band_max * 100),
+        value=round(r.band * 100),
+        step=1,
+        format="%d%%",
+        key=key,
+    )
+    return pct / 100
