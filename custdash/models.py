@@ -37,7 +37,7 @@ from custdash.models_facts import (
     RedemptionRollup,
 )
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"
@@ -199,6 +199,28 @@ class Product(SQLModel, table=True):
     amount: float | None = None
 
 
+class CustomerTag(SQLModel, table=True):
+    """customer_tags.csv: free-text tags of a customer, each once (`migrant_worker` marks the 213N
+    campaign's targets, DOMAIN.md §10; the behaviour matrix's `migrant` class, §9)."""
+
+    __tablename__ = "customer_tag"
+    # The customers of one tag (a campaign's targets) read this index alone.
+    __table_args__ = (Index("ix_customer_tag_tag", "tag", "customer_id"), {"sqlite_with_rowid": False})
+    customer_id: str = Field(foreign_key="customer.customer_id", primary_key=True, max_length=64)
+    tag: str = Field(primary_key=True, max_length=40)
+
+
+class ChannelMonthly(SQLModel, table=True):
+    """channel_monthly.csv: a customer's mobile-banking logins in a month (DOMAIN.md §9, the
+    contribution grade's channel activity)."""
+
+    __tablename__ = "channel_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    customer_id: str = Field(foreign_key="customer.customer_id", primary_key=True, max_length=64)
+    month: str = Field(primary_key=True, max_length=7)
+    mobile_logins: int
+
+
 class Touch(SQLModel, table=True):
     __tablename__ = "touch"
     __table_args__ = (Index("ix_touch_customer_wave", "customer_id", "wave", "touched_on"),)
@@ -351,7 +373,20 @@ class ContactLog(SQLModel, table=True):
 
 
 # Load order: every table after the tables it references.
-DATA_TABLES = [Branch, Manager, Customer, HouseholdMember, AumMonthly, Card, Txn, Product, Touch, Redemption]
+DATA_TABLES = [
+    Branch,
+    Manager,
+    Customer,
+    HouseholdMember,
+    AumMonthly,
+    Card,
+    Txn,
+    Product,
+    Touch,
+    Redemption,
+    CustomerTag,
+    ChannelMonthly,
+]
 FACT_TABLES = [CustomerFact, FactRollup, RedemptionRollup, CardDormancy, MonthEndList, HouseholdFact]
 # Users, the audit trail and what protects sign-in: the bank's own records, untouched by imports.
 AUTH_TABLES = [User, AuditEvent, DemoUser, LoginThrottle, WebSession, ContactLog]

@@ -19,6 +19,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from custdash.rules_grades import KEYS as GRADE_KEYS
+from custdash.rules_grades import GradeRules, parse_grades
+
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
 
 
@@ -144,6 +147,7 @@ class Rules:
     birthdays: BirthdayRules
     contact: ContactRules
     households: HouseholdRules
+    grades: GradeRules
     source: str
     fingerprint: str
     # Sections and keys the file did not have, taken from the packaged defaults (a bank's copy
@@ -189,7 +193,11 @@ _SECTION_RULES = {
     "households": HouseholdRules,
     "contact": ContactRules,
 }
-_SECTIONS = {"tiers": {"levels"}, **{name: {f.name for f in fields(kind)} for name, kind in _SECTION_RULES.items()}}
+_SECTIONS = {
+    "tiers": {"levels"},
+    "grades": GRADE_KEYS,
+    **{name: {f.name for f in fields(kind)} for name, kind in _SECTION_RULES.items()},
+}
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
 _WAVE_KEYS = {"wave", "name_en", "name_zh", "start", "end", "aim_en", "aim_zh"}
 _MD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -356,7 +364,8 @@ def parse_rules(
     )
     r = _Reader(src, "households", raw["households"], _SECTIONS["households"])
     households = HouseholdRules(share_entitlement=r.flag("share_entitlement"))
-    sections = (threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, households)
+    grades = parse_grades(_Reader(src, "grades", raw["grades"], _SECTIONS["grades"]))
+    sections = (threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, households, grades)
     return Rules(tiers, *sections, src, fingerprint, defaulted)
 
 

@@ -175,15 +175,18 @@ class Generator:
         }
         tier = np.searchsorted(self.bounds, aum["basis"], side="right") - 1
         cards, txns = self._cards(n, cid, opened, channel, dormant, never_used, aum["basis"])
+        products = self._products(cid, opened, aum["basis"])
         return {
             "customers.csv": customers,
             "households.csv": self._households(start, cid, branch, manager_id, birth, tier),
             "aum_monthly.csv": aum["rows"] | {"customer_id": cid[aum["who"]]},
             "cards.csv": cards,
             "transactions.csv": txns,
-            "products.csv": self._products(cid, opened, aum["basis"]),
+            "products.csv": products,
             "touches.csv": self._touches(cid, opened),
             "redemptions.csv": self._redemptions(cid, tier, channel),
+            "customer_tags.csv": self._tags(start, cid, branch, channel),
+            "channel_monthly.csv": self._logins(start, cid, opened, dormant, products),
         }
 
     def _households(
@@ -247,6 +250,42 @@ class Generator:
                 relation[i] = "spouse"
                 spouse_taken.add(household[i])
         return {"household_id": household, "customer_id": cid[members], "relation": relation.astype(str)}
+
+    def _tags(self, start: int, cid: np.ndarray, branch: np.ndarray, channel: np.ndarray) -> Columns:
+        """Tags (customer_tags.csv): `migrant_worker` on about a third of the payroll customers of
+        the first three branches (the 213N campaign's towns, DOMAIN.md §10), and a few others.
+        A stream of its own: the rest of the demo is as it was."""
+        rng = np.random.default_rng([self.spec.seed, 36, start])
+        n = len(cid)
+        migrant = (branch < 3) & (channel == "payroll") & (rng.random(n) < 0.35)
+        other = rng.random(n) < 0.04
+        kinds = rng.choice(np.array(["small_business", "teacher", "civil_servant"]), n)
+        who = np.concatenate([np.flatnonzero(migrant), np.flatnonzero(other)])
+        tag = np.concatenate([np.full(migrant.sum(), "migrant_worker"), kinds[other]])
+        return {"customer_id": cid[who], "tag": tag}
+
+    def _logins(
+        self, start: int, cid: np.ndarray, opened: np.ndarray, dormant: np.ndarray, products: Columns
+    ) -> Columns:
+        """Mobile-banking logins a month (channel_monthly.csv) for the customers holding mobile
+        banking, from the month it was opened, over the basis month and the five before: active
+        customers log in a few to twenty times a month, dormant ones hardly ever."""
+        rng = np.random.default_rng([self.spec.seed, 37, start])
+        n = len(cid)
+        mobile = products["product"] == "mobile_banking"
+        position = {c: i for i, c in enumerate(cid.tolist())}
+        holder = np.array([position[c] for c in products["customer_id"][mobile].tolist()], dtype=int)
+        since = products["opened_on"][mobile].astype("datetime64[M]")
+        rate = np.where(dormant[holder], 0.2, rng.gamma(2.0, 4.0, len(holder)))
+        months = self.basis - np.arange(6)[:, None]  # (6, 1): the basis month and five before
+        held = (since[None, :] <= months) & (opened[holder].astype("datetime64[M]")[None, :] <= months)
+        mi, hi = np.nonzero(held)
+        del n
+        return {
+            "customer_id": cid[holder[hi]],
+            "month": np.datetime_as_string(months[mi, 0], unit="M"),
+            "mobile_logins": rng.poisson(rate[hi]),
+        }
 
     def _aum(self, n: int, opened: np.ndarray, dormant: np.ndarray, once_rich: np.ndarray) -> dict:
         rng = self.rng

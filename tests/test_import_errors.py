@@ -251,6 +251,34 @@ CASES = {
         lambda f: _edit(f / "households.csv", "H04,C29,child", "H04,C29,cousin"),
         "households.csv, line 11, column relation: unknown value 'cousin'; expected one of head, spouse, child, parent, other",
     ),
+    # customer_tags.csv and channel_monthly.csv (DOMAIN.md §9), written here: the boundary
+    # extract has neither.
+    "tag_of_an_unknown_customer": (
+        lambda f: (f / "customer_tags.csv").write_text("customer_id,tag\nC01,migrant_worker\nC99,teacher\n"),
+        "customer_tags.csv, line 3, column customer_id: unknown customer_id 'C99' (no such customer)",
+    ),
+    "a_tag_twice": (
+        lambda f: (f / "customer_tags.csv").write_text("customer_id,tag\nC01,teacher\nC02,teacher\nC01,teacher\n"),
+        "customer_tags.csv, line 4, column customer_id: duplicate customer_id + tag 'C01', 'teacher'",
+    ),
+    "a_tag_of_41_characters": (
+        lambda f: (f / "customer_tags.csv").write_text("customer_id,tag\nC01," + "t" * 41 + "\n"),
+        "customer_tags.csv, line 2, column tag: 41 characters, more than the 40 allowed",
+    ),
+    "a_month_twice": (
+        lambda f: (f / "channel_monthly.csv").write_text(
+            "customer_id,month,mobile_logins\nC01,2026-10,3\nC01,2026-10,4\n"
+        ),
+        "channel_monthly.csv, line 3, column customer_id: duplicate customer_id + month 'C01', '2026-10'",
+    ),
+    "negative_logins": (
+        lambda f: (f / "channel_monthly.csv").write_text("customer_id,month,mobile_logins\nC01,2026-10,-1\n"),
+        "channel_monthly.csv, line 2, column mobile_logins: expected a whole number >= 0, got '-1'",
+    ),
+    "logins_of_an_unknown_customer": (
+        lambda f: (f / "channel_monthly.csv").write_text("customer_id,month,mobile_logins\nC99,2026-10,1\n"),
+        "channel_monthly.csv, line 2, column customer_id: unknown customer_id 'C99' (no such customer)",
+    ),
     "full_width_count": (
         lambda f: _edit(
             f / "redemptions.csv",
@@ -395,3 +423,20 @@ def test_future_tolerance_is_a_setting(tmp_path, bad, monkeypatch):
         import_extract(bad, fresh_store(tmp_path, "a.db"))
     monkeypatch.setenv("CUSTDASH_IMPORT_FUTURE_DAYS", "30")
     assert import_extract(bad, fresh_store(tmp_path, "b.db")).as_of == ahead
+
+
+def test_tags_and_logins_load_when_given(tmp_path, bad):
+    (bad / "customer_tags.csv").write_text("customer_id,tag\nC01,migrant_worker\nC01,teacher\nC02,migrant_worker\n")
+    (bad / "channel_monthly.csv").write_text("customer_id,month,mobile_logins\nC01,2026-10,0\nC01,2026-09,15\n")
+    db = fresh_store(tmp_path)
+    result = import_extract(bad, db)
+    assert (result.rows["customer_tags.csv"], result.rows["channel_monthly.csv"]) == (3, 2)
+    assert fetch(db, "SELECT customer_id, tag FROM customer_tag ORDER BY 1, 2") == [
+        ("C01", "migrant_worker"),
+        ("C01", "teacher"),
+        ("C02", "migrant_worker"),
+    ]
+    assert fetch(db, "SELECT customer_id, month, mobile_logins FROM channel_monthly ORDER BY 2") == [
+        ("C01", "2026-09", 15),
+        ("C01", "2026-10", 0),
+    ]

@@ -79,6 +79,23 @@ def test_defaults_match_domain(rules):
         ('peak_seasons = [["07-01", "08-31"]]', 'peak_seasons = [["08-31", "07-01"]]', "alliance.peak_seasons"),
         ("start = 61, end = 100", "start = 61, end = 120", "honeymoon.waves[3].end: must be <= honeymoon.days (100)"),
         ("[tiers]", "[tiers", "not valid TOML"),
+        # The contribution grade (DOMAIN.md §9): weights sum to 100, steps rise, points 0-100.
+        ("aum = 40, products = 20,", "aum = 41, products = 20,", "grades.weights: must sum to 100, got 101"),
+        ("aum = 40, products = 20,", "aum = 40, goods = 20,", "grades.weights: must name exactly aum, products"),
+        ("[5, 100]]", "[5, 101]]", "grades.products_steps: points must be whole numbers from 0 to 100, got [5, 101]"),
+        (
+            "[[0, 0], [1, 30], [10, 60]",
+            "[[0, 0], [10, 30], [10, 60]",
+            "grades.activity_steps: bounds must rise strictly",
+        ),
+        ("[5, 70], [15, 100]]", "[5, 70], [15, 60]]", "grades.channel_steps: points must not fall as the bound rises"),
+        ("aum_steps = [[0, 0],", "aum_steps = [[1, 0],", "grades.aum_steps: the first step must start at 0, got 1"),
+        ("A = 80, B = 60", "A = 60, B = 60", "grades.grade_bounds: must fall strictly from A to D"),
+        (
+            "channel_fallback_points = 50",
+            "channel_fallback_points = 150",
+            "grades.channel_fallback_points: must be <= 100",
+        ),
     ],
 )
 def test_invalid_rules_name_the_key(tmp_path, old, new, message):
@@ -192,3 +209,25 @@ def test_check_names_the_defaults_a_copy_took(example_db, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert f"rules: {p} took the defaults of birthdays, contact (docs/RULES.md)" in r.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("dimension", "edges"),
+    [
+        # Each step's edge: its bound gives its points, one below the step before's.
+        ("aum", [(0, 0), (49999.99, 0), (50000, 40), (199999.99, 40), (200000, 70), (1000000, 100)]),
+        ("products", [(0, 0), (1, 25), (2, 50), (3, 75), (4, 75), (5, 100)]),
+        ("activity", [(0, 0), (1, 30), (9, 30), (10, 60), (29, 60), (30, 100)]),
+        ("channel", [(0, 0), (1, 40), (4, 40), (5, 70), (14, 70), (15, 100)]),
+    ],
+)
+def test_grade_steps_apply_from_their_bound_up(dimension, edges):
+    g = load_rules().grades
+    assert [(m, g.points(dimension, m)) for m, _ in edges] == edges
+
+
+def test_grade_bounds_are_hit_exactly():
+    g = load_rules().grades
+    # 40 x 100 + 20 x 100 + 20 x 50 + 20 x 50 = 8,000 / 100 = 80: exactly A.
+    assert g.score({"aum": 100, "products": 100, "activity": 50, "channel": 50}) == 80
+    assert [g.grade(s) for s in (100, 80, 79.8, 60, 59.8, 40, 39.8, 20, 19.8, 0)] == list("AABBCCDDEE")

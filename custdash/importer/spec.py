@@ -31,7 +31,9 @@ from custdash.models import (
     AumMonthly,
     Branch,
     Card,
+    ChannelMonthly,
     Customer,
+    CustomerTag,
     HouseholdMember,
     Manager,
     Product,
@@ -180,6 +182,12 @@ SPECS: tuple[FileSpec, ...] = (
             Col("paid_total", NONNEG),
             Col("free_tickets", COUNT),
         ),
+    ),
+    FileSpec("customer_tags.csv", CustomerTag, (Col("customer_id", TEXT), Col("tag", TEXT))),
+    FileSpec(
+        "channel_monthly.csv",
+        ChannelMonthly,
+        (Col("customer_id", TEXT), Col("month", MONTH), Col("mobile_logins", COUNT)),
     ),
 )
 
