@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash import contacts
+from custdash.grades import grade_counts
 from custdash.lists import LISTS
 from custdash.lists.base import CallList
 from custdash.models import FactRollup
@@ -37,6 +38,7 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
             for key, block in [spec.summary_block]
         },
         "alliance": alliance_totals(alliance_by_tier(session, **at)),
+        "grades": grade_counts(session, **at),
     }
 
 

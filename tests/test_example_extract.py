@@ -50,6 +50,9 @@ EXPECTED_SUMMARY = {
     # DOMAIN.md §8 (README, households): H01-H08 shown (H09's head opened after A, H10 has one
     # member); H04 and H05 of hidden value; H01, H02 and H07 near the next tier.
     "households": {"households": 8, "hidden_value": 2, "near_threshold": 3},
+    # DOMAIN.md §9 (tests/test_grades.py): C05, C06 (AUM 100 points) and C18 (V1, three
+    # products, the mobile-banking fallback) C; C16 and C17 D.
+    "grades": {"A": 0, "B": 0, "C": 3, "D": 2, "E": 34},
 }
 
 
@@ -70,6 +73,7 @@ def test_summary_whole_dict(example_session, rules):
                 "churn": 1,
                 "honeymoon": {"in_window": 3, "due": 3, "overdue": 0},
                 "households": {"households": 3, "hidden_value": 0, "near_threshold": 1},
+                "grades": {"A": 0, "B": 0, "C": 0, "D": 1, "E": 9},
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 2,
@@ -87,6 +91,7 @@ def test_summary_whole_dict(example_session, rules):
                 "dormant": 1,
                 "honeymoon": {"in_window": 1, "due": 1, "overdue": 1},
                 "households": {"households": 2, "hidden_value": 0, "near_threshold": 2},
+                "grades": {"A": 0, "B": 0, "C": 3, "D": 1, "E": 3},
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 5,
@@ -104,6 +109,7 @@ def test_summary_whole_dict(example_session, rules):
                 "dormant": 0,
                 "honeymoon": {"in_window": 0, "due": 0, "overdue": 0},
                 "households": {"households": 3, "hidden_value": 2, "near_threshold": 0},
+                "grades": {"A": 0, "B": 0, "C": 0, "D": 0, "E": 21},
                 "alliance": {
                     "peak_redemptions": 0,
                     "off_peak_redemptions": 0,
