@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custdash import contacts, myday, outcomes, summary
+from custdash.grades import grade_of
 from custdash.lists import LISTS, call_list_spec
 from custdash.lists import overview_tiles as lists_overview_tiles
 from custdash.lists.honeymoon import honeymoon_counts, shape_status, wave_status_select
@@ -34,6 +35,7 @@ from custdash.queries import (
     customer,
     dormant,
     downgrade,
+    grades,
     honeymoon,
     household,
     maturity,
@@ -62,7 +64,11 @@ class Page:
 # In navigation order, grouped (fourteen pages in one run were too many to scan).
 # The analysis pages; each call list's page then follows in the lists' group, in registry
 # order (a list page is its list's: custdash/lists), unless an analysis page shows the list.
-_ANALYSIS = (Page("tiers", "pages/tiers.py", "analysis"), Page("alliance", "pages/alliance.py", "analysis"))
+_ANALYSIS = (
+    Page("tiers", "pages/tiers.py", "analysis"),
+    Page("grades", "pages/grades.py", "analysis"),
+    Page("alliance", "pages/alliance.py", "analysis"),
+)
 PAGES: tuple[Page, ...] = (
     Page("overview", "pages/overview.py", ""),
     *_ANALYSIS,
@@ -178,6 +184,7 @@ def customer_360(
         return None
     one = {"customer_id": customer_id}
     home = customer.household(session, **one, as_of=as_of, rules=rules, scope=scope)
+    grade = grade_of(session, **one, as_of=as_of, rules=rules, scope=scope)
     if rules.households.share_entitlement and home is not None and home["shown"]:
         # DOMAIN.md §8: the higher of their own and the household tier gives the free tickets.
         higher = max(who["tier"], home["household_tier"], key=rules.tier_codes.index)
@@ -194,6 +201,7 @@ def customer_360(
         ),
         "timeline": customer.timeline(session, **one, as_of=as_of),
         "family": home,
+        "grade": grade,
     }
 
 
@@ -265,6 +273,8 @@ VIEWS: dict[str, Callable[..., Any]] = _Views(
         "household_grid": household.household_grid,
         "household_sizes": household.household_sizes,
         "hidden_households": household.hidden_households,
+        "grades_by": grades.grades_by,
+        "grade_by_tier": grades.grade_by_tier,
         **{f"list:{name}": functools.partial(call_list, name) for name in LISTS},
         **{f"count:{name}": functools.partial(list_total, name) for name in LISTS},
     }

@@ -78,6 +78,7 @@ def test_every_page_runs_and_shows_its_title(env, page):
         "maturity": "Maturities",
         "birthdays": "Birthdays",
         "household": "Households",
+        "grades": "Grades",
     }
     assert at.title[0].value == titles[page]
     assert not at.error

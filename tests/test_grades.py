@@ -119,3 +119,25 @@ def test_logins_score_by_their_steps_and_end_the_fallback(tmp_path):
     }
     # C06: 40 x 100 + 20 x 100 = 6,000: exactly B's 60.
     assert got["C06"][6:] == (6000, "B")
+
+
+def test_grades_by_branch_and_by_tier(example_session):
+    from custdash.queries.grades import grade_by_tier, grades_by
+
+    by = grades_by(example_session, as_of=A, rules=_rules(), split="branch")
+    found = {(r.key, r.grade): r.customers for r in by.itertuples() if r.customers}
+    # B1: C16 D, nine E; B2: C05, C06, C18 C, C17 D, C07 and C11-C13 E; B3: 21 E.
+    assert found == {("B1", "D"): 1, ("B1", "E"): 9, ("B2", "C"): 3, ("B2", "D"): 1, ("B2", "E"): 4, ("B3", "E"): 21}
+    assert len(by) == 3 * 5  # every grade of every branch, zeros included
+    tiers = grade_by_tier(example_session, as_of=A, rules=_rules())
+    cells = {(r.tier, r.grade): r.customers for r in tiers.itertuples() if r.customers}
+    assert cells == {
+        ("V0", "D"): 2,  # C16, C17
+        ("V0", "E"): 27,
+        ("V1", "C"): 1,  # C18
+        ("V1", "E"): 6,
+        ("V2", "E"): 1,  # C26: V2 with grade E, at risk
+        ("V5", "C"): 1,
+        ("V6", "C"): 1,
+    }
+    assert len(tiers) == 7 * 5

@@ -7,6 +7,7 @@ APP: dict[str, dict[str, str]] = {
     "app.title": {"en": "Customer operations", "zh": "客户经营看板"},
     "page.overview": {"en": "Today", "zh": "今日概览"},
     "page.tiers": {"en": "Tiers", "zh": "客户分层"},
+    "page.grades": {"en": "Grades", "zh": "客户分级"},
     "page.threshold": {"en": "Near threshold", "zh": "临界客户"},
     "page.dormant": {"en": "Dormant", "zh": "睡眠客户"},
     "page.alliance": {"en": "Alliance (cinema)", "zh": "异业联盟（观影）"},

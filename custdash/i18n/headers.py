@@ -158,4 +158,12 @@ HEADERS: dict[str, dict[str, str]] = {
     "relation.child": {"en": "child", "zh": "子女"},
     "relation.parent": {"en": "parent", "zh": "父母"},
     "relation.other": {"en": "other", "zh": "其他"},
+    "col.grade": {"en": "Grade", "zh": "客户分级"},
+    "col.dimension": {"en": "Dimension", "zh": "维度"},
+    "col.points": {"en": "Points", "zh": "得分"},
+    "col.weight": {"en": "Weight", "zh": "权重"},
+    "dimension.aum": {"en": "AUM (basis month)", "zh": "资产（基准月日均）"},
+    "dimension.products": {"en": "Products held", "zh": "持有产品数"},
+    "dimension.activity": {"en": "Card activity, 90 days", "zh": "近90天动户笔数"},
+    "dimension.channel": {"en": "Mobile-banking logins", "zh": "手机银行登录次数"},
 }

@@ -185,4 +185,20 @@ PAGES: dict[str, dict[str, str]] = {
         "the household tier.",
         "zh": "已启用家庭共享权益：成员免费观影次数按本人与家庭等级中较高者计算。",
     },
+    # grades page (客户分级, DOMAIN.md §9)
+    "grades.caption": {
+        "en": "The grade by contribution: score = {w_aum}% AUM + {w_products}% products held + {w_activity}% "
+        "card activity (90 days) + {w_channel}% mobile-banking logins, each scored 0-100 by the rules' steps; "
+        "A from 80, B 60, C 40, D 20, else E.",
+        "zh": "按贡献分级：得分 = {w_aum}% 资产 + {w_products}% 持有产品数 + {w_activity}% 动户笔数（近90天）"
+        "+ {w_channel}% 手机银行登录，各项按规则阶梯计 0-100 分；80 分及以上为 A，60 为 B，40 为 C，20 为 D，其余为 E。",
+    },
+    "grades.grade": {"en": "Grade {grade}", "zh": "{grade} 级"},
+    "grades.by_key": {"en": "Customers by grade", "zh": "各等级客户数（按分级）"},
+    "grades.by_tier": {"en": "Tier x grade", "zh": "客户分层 × 客户分级"},
+    "grades.gems": {
+        "en": "A low tier with a high grade is a hidden gem (active, many products: worth growing); a high tier "
+        "with a low grade is at risk (money without a relationship).",
+        "zh": "低层级、高分级是潜力客户（活跃、产品多，值得提升）；高层级、低分级是风险客户（有资产、无黏性）。",
+    },
 }

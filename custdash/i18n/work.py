@@ -127,4 +127,9 @@ WORK: dict[str, dict[str, str]] = {
     },
     "customer.elsewhere.manager": {"en": "another manager", "zh": "其他客户经理"},
     "customer.elsewhere.branch": {"en": "another branch", "zh": "其他网点"},
+    "customer.grade": {"en": "Grade {grade} · score {score}", "zh": "客户分级 {grade} · 得分 {score}"},
+    "customer.grade_fallback": {
+        "en": "No login data in this extract: {points} points for holding mobile banking.",
+        "zh": "本次数据无登录记录：持有手机银行计 {points} 分。",
+    },
 }

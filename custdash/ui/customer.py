@@ -86,6 +86,7 @@ def show_customer(view: View, one: dict[str, Any]) -> None:
     contact_for = worked_for(first_list, row.get, view.rules) if first_list else OTHER
     customer_actions(view, who["customer_id"], who["name"], contact_for, open_page=False)
     _standing(view, who)
+    _grade(view, one["grade"])
     _household(view, one["family"])
     st.altair_chart(
         charts.aum_history_chart(one["aum"], rules=view.rules, lang=view.lang, title=view.t("customer.aum_chart")),
@@ -129,6 +130,32 @@ def _standing(view: View, who: dict[str, Any]) -> None:
             now=who["entitlement"],
         )
     )
+
+
+def _grade(view: View, grade: dict[str, Any] | None) -> None:
+    """The contribution grade with each dimension's measure, points and weight: the reason."""
+    if grade is None:
+        return
+    score = f"{grade['score']:g}"
+    st.markdown(f"**{view.t('customer.grade', grade=grade['grade'], score=score)}**")
+    g = view.rules.grades
+    measure = {
+        "aum": money_exact(grade["aum"], view.lang),
+        "products": f"{grade['products']:,}",
+        "activity": f"{grade['activity']:,}",
+        "channel": "-" if grade["fallback"] else f"{grade['channel']:,}",
+    }
+    table = pd.DataFrame(
+        {
+            view.t("col.dimension"): [view.t(f"dimension.{d}") for d in g.weights],
+            view.t("col.measure"): [measure[d] for d in g.weights],
+            view.t("col.points"): [grade[f"{d}_points"] for d in g.weights],
+            view.t("col.weight"): [f"{w}%" for w in g.weights.values()],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    if grade["fallback"]:
+        st.caption(view.t("customer.grade_fallback", points=g.channel_fallback_points))
 
 
 def _household(view: View, home: dict[str, Any] | None) -> None:
