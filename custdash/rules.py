@@ -19,8 +19,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from custdash.rules_grades import KEYS as GRADE_KEYS
-from custdash.rules_grades import GradeRules, parse_grades
+from custdash.rules_grades import SECTIONS as CONTRIBUTION
+from custdash.rules_grades import GradeRules, MatrixRules
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
 
@@ -148,6 +148,7 @@ class Rules:
     contact: ContactRules
     households: HouseholdRules
     grades: GradeRules
+    matrix: MatrixRules
     source: str
     fingerprint: str
     # Sections and keys the file did not have, taken from the packaged defaults (a bank's copy
@@ -195,7 +196,7 @@ _SECTION_RULES = {
 }
 _SECTIONS = {
     "tiers": {"levels"},
-    "grades": GRADE_KEYS,
+    **{name: keys for name, (keys, _parse) in CONTRIBUTION.items()},
     **{name: {f.name for f in fields(kind)} for name, kind in _SECTION_RULES.items()},
 }
 _TIER_KEYS = {"code", "name_en", "name_zh", "lower_bound"}
@@ -364,9 +365,10 @@ def parse_rules(
     )
     r = _Reader(src, "households", raw["households"], _SECTIONS["households"])
     households = HouseholdRules(share_entitlement=r.flag("share_entitlement"))
-    grades = parse_grades(_Reader(src, "grades", raw["grades"], _SECTIONS["grades"]))
-    sections = (threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, households, grades)
-    return Rules(tiers, *sections, src, fingerprint, defaulted)
+    sections = (threshold, dormant, alliance, honeymoon, churn, maturity, birthdays, contact, households)
+    # DOMAIN.md §9's sections (custdash/rules_grades.py).
+    contribution = [parse(_Reader(src, n, raw[n], _SECTIONS[n])) for n, (_keys, parse) in CONTRIBUTION.items()]
+    return Rules(tiers, *sections, *contribution, src, fingerprint, defaulted)
 
 
 PRODUCTS = (

@@ -1,4 +1,5 @@
-"""The `[grades]` section of the rules file: the contribution grade (客户分级, DOMAIN.md §9).
+"""The rules file's sections of DOMAIN.md §9: `[grades]`, the contribution grade (客户分级),
+and `[matrix]`, the behaviour matrix's classes and stages (客户行为矩阵).
 
 Four dimensions, each scored by a step table (a step's points apply from its bound up,
 inclusive), weighted into a score, and the score graded A-E. Read by custdash/rules.py with
@@ -98,3 +99,43 @@ def _steps(reader: Any, key: str, *, integer_bounds: bool) -> Steps:
     if any(a[1] > b[1] for a, b in zip(out, out[1:])):
         reader.fail(key, "points must not fall as the bound rises")
     return tuple(out)
+
+
+# The behaviour matrix's classes and lifecycle stages, each in its order of precedence (the
+# first that holds), DOMAIN.md §9.
+CLASSES = ("migrant", "senior", "family", "payroll", "film_lover", "alliance", "mass")
+STAGES = ("new", "lost", "dormant", "declining", "growing", "stable")
+MATRIX_KEYS = {"migrant_tag", "senior_age", "dormant_lists", "declining_lists", "actions"}
+
+
+@dataclass(frozen=True)
+class MatrixRules:
+    migrant_tag: str  # the tag of the `migrant` class
+    senior_age: int  # the `senior` class: this age or older at A
+    dormant_lists: tuple[str, ...]  # the `dormant` stage: on one of these call lists by the rules
+    declining_lists: tuple[str, ...]  # the `declining` stage: likewise
+    actions: dict[str, str]  # stage -> the call list a cell suggests ("" for none)
+
+
+def parse_matrix(reader: Any) -> MatrixRules:
+    table = reader.table
+    for key in ("dormant_lists", "declining_lists"):
+        names = table[key]
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            reader.fail(key, f"must be a non-empty list of call list names, got {names!r}")
+    actions = table["actions"]
+    if not isinstance(actions, dict) or set(actions) != set(STAGES):
+        reader.fail("actions", f"must name exactly the stages {', '.join(STAGES)}, got {actions!r}")
+    if not all(isinstance(v, str) for v in actions.values()):
+        reader.fail("actions", f'each stage\'s action is a call list name or "", got {actions!r}')
+    return MatrixRules(
+        migrant_tag=reader.text("migrant_tag"),
+        senior_age=reader.num("senior_age", lo=1, hi=150, integer=True),
+        dormant_lists=tuple(table["dormant_lists"]),
+        declining_lists=tuple(table["declining_lists"]),
+        actions={stage: actions[stage] for stage in STAGES},
+    )
+
+
+# The sections this module reads, in the Rules dataclass's order: name -> (keys, parser).
+SECTIONS = {"grades": (KEYS, parse_grades), "matrix": (MATRIX_KEYS, parse_matrix)}

@@ -12,6 +12,7 @@ from custdash import contacts
 from custdash.grades import grade_counts
 from custdash.lists import LISTS
 from custdash.lists.base import CallList
+from custdash.matrix import matrix_counts
 from custdash.models import FactRollup
 from custdash.queries.alliance import alliance_by_tier, alliance_totals
 from custdash.queries.tiers import tier_distribution
@@ -39,6 +40,7 @@ def summary(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) 
         },
         "alliance": alliance_totals(alliance_by_tier(session, **at)),
         "grades": grade_counts(session, **at),
+        "matrix": matrix_counts(session, **at),
     }
 
 

@@ -30,6 +30,14 @@ from tests.conftest import EXAMPLE, EXAMPLE_AS_OF, ROOT
 
 A = EXAMPLE_AS_OF
 
+
+def cells(**found: dict[str, int]) -> dict[str, dict[str, int]]:
+    """The summary's matrix block (DOMAIN.md §9): every class and stage, zeros included."""
+    from custdash.rules_grades import CLASSES, STAGES
+
+    return {k: {s: found.get(k, {}).get(s, 0) for s in STAGES} for k in CLASSES}
+
+
 EXPECTED_SUMMARY = {
     "as_of": "2026-11-15",
     "tiers": {"V0": 29, "V1": 7, "V2": 1, "V3": 0, "V4": 0, "V5": 1, "V6": 1},
@@ -53,6 +61,14 @@ EXPECTED_SUMMARY = {
     # DOMAIN.md §9 (tests/test_grades.py): C05, C06 (AUM 100 points) and C18 (V1, three
     # products, the mobile-banking fallback) C; C16 and C17 D.
     "grades": {"A": 0, "B": 0, "C": 3, "D": 2, "E": 34},
+    # tests/test_matrix.py: each customer's class and stage.
+    "matrix": cells(
+        family={"stable": 1},
+        payroll={"new": 1, "dormant": 1, "growing": 1, "stable": 1},
+        film_lover={"growing": 1},
+        alliance={"new": 1, "stable": 1},
+        mass={"new": 2, "lost": 14, "dormant": 2, "declining": 4, "growing": 3, "stable": 6},
+    ),
 }
 
 
@@ -74,6 +90,12 @@ def test_summary_whole_dict(example_session, rules):
                 "honeymoon": {"in_window": 3, "due": 3, "overdue": 0},
                 "households": {"households": 3, "hidden_value": 0, "near_threshold": 1},
                 "grades": {"A": 0, "B": 0, "C": 0, "D": 1, "E": 9},
+                "matrix": cells(
+                    mass={"new": 2, "dormant": 1, "stable": 1},
+                    family={"stable": 1},
+                    alliance={"stable": 1},
+                    payroll={"growing": 1, "dormant": 1, "stable": 1, "new": 1},
+                ),
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 2,
@@ -92,6 +114,11 @@ def test_summary_whole_dict(example_session, rules):
                 "honeymoon": {"in_window": 1, "due": 1, "overdue": 1},
                 "households": {"households": 2, "hidden_value": 0, "near_threshold": 2},
                 "grades": {"A": 0, "B": 0, "C": 3, "D": 1, "E": 3},
+                "matrix": cells(
+                    film_lover={"growing": 1},
+                    mass={"stable": 2, "dormant": 1, "lost": 1, "growing": 1},
+                    alliance={"new": 1},
+                ),
                 "alliance": {
                     "peak_redemptions": 2,
                     "off_peak_redemptions": 5,
@@ -110,6 +137,7 @@ def test_summary_whole_dict(example_session, rules):
                 "honeymoon": {"in_window": 0, "due": 0, "overdue": 0},
                 "households": {"households": 3, "hidden_value": 2, "near_threshold": 0},
                 "grades": {"A": 0, "B": 0, "C": 0, "D": 0, "E": 21},
+                "matrix": cells(mass={"declining": 4, "stable": 3, "lost": 12, "growing": 2}),
                 "alliance": {
                     "peak_redemptions": 0,
                     "off_peak_redemptions": 0,

@@ -220,7 +220,7 @@ def _spelled_like_a_list() -> dict[str, set[str]]:
     """What a module outside custdash/lists may spell like a list, because it is not the list:
     the fact columns a list has (DOMAIN's rollup sums and flags, written by the facts), the
     rules file's sections (named like the lists DOMAIN.md gives them to), a card's dormant flag
-    on the customer page."""
+    on the customer page, the matrix's `dormant` stage."""
     import tomllib
 
     from custdash.models import CustomerFact, FactRollup
@@ -233,6 +233,8 @@ def _spelled_like_a_list() -> dict[str, set[str]]:
         "custdash/models_facts.py": fact_columns,
         "custdash/rules.py": sections,
         "custdash/queries/customer.py": {"dormant"},
+        # The behaviour matrix's lifecycle stages (DOMAIN.md §9): a stage is called `dormant`.
+        "custdash/rules_grades.py": {"dormant"},
     }
 
 
