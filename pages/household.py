@@ -37,7 +37,7 @@ if len(hidden):
     st.subheader(view.t("household.hidden_list"))
     st.dataframe(ui.localise(hidden, view, exact=True), hide_index=True, width="stretch")
     if totals["hidden_value"] > len(hidden):
-        st.caption(view.t("common.showing", shown=len(hidden), total=totals["hidden_value"]))
+        st.caption(view.t("household.hidden_first", shown=len(hidden), total=totals["hidden_value"]))
 st.subheader(view.t("household.near"))
 band = ui.band_slider(view, label=view.t("household.band"), key="household_band")
 ui.show_list(view, "household", band=band)

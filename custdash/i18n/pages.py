@@ -180,6 +180,10 @@ PAGES: dict[str, dict[str, str]] = {
     },
     "household.sizes": {"en": "Households by number of members", "zh": "家庭规模分布（户数）"},
     "household.hidden_list": {"en": "Households of hidden value", "zh": "家庭破壁名单"},
+    "household.hidden_first": {
+        "en": "Showing the {shown:,} with the most household AUM, of {total:,}.",
+        "zh": "共 {total:,} 户，显示家庭资产最高的 {shown:,} 户。",
+    },
     "household.shared": {
         "en": "Shared entitlement is on: each member's free tickets are those of the higher of their own and "
         "the household tier.",
