@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Integer, Select, case, cast, func, literal, null
 from sqlalchemy.orm import Session
 
 from custdash.calendar import basis_month, end_of_day
-from custdash.expressions import aum_join, aum_value, customers_at, tier_case, with_aum
+from custdash.expressions import aum_join, aum_value, customers_at, in_scope, per_customer, tier_case, with_aum
 from custdash.models import Card, ChannelMonthly, Customer, Product, Txn
 from custdash.rules import Rules
 from custdash.rules_grades import DIMENSIONS, GRADES
@@ -52,7 +52,11 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
     a = aum_join(month)
     held = (
         select(Product.customer_id.label("customer_id"), func.count(func.distinct(Product.product)).label("n"))
-        .where(Product.opened_on <= as_of, or_(Product.matures_on.is_(None), Product.matures_on > as_of))
+        .where(
+            Product.opened_on <= as_of,
+            or_(Product.matures_on.is_(None), Product.matures_on > as_of),
+            *per_customer(Product.customer_id, scope),
+        )
         .group_by(Product.customer_id)
         .subquery("held")
     )
@@ -64,6 +68,8 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
             Txn.kind.not_in(list(rules.dormant.non_activity_kinds)),
             Txn.ts >= end_of_day(first - timedelta(days=1)),
             Txn.ts < end_of_day(as_of),
+            # A branch's or a manager's cards only, not the whole bank's summed then joined.
+            *in_scope(Card.customer_id, scope),
         )
         .group_by(Card.customer_id)
         .subquery("active")
@@ -71,7 +77,7 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
     if has_logins(session):
         logins = (
             select(ChannelMonthly.customer_id.label("customer_id"), ChannelMonthly.mobile_logins.label("n"))
-            .where(ChannelMonthly.month == month)
+            .where(ChannelMonthly.month == month, *in_scope(ChannelMonthly.customer_id, scope))
             .subquery("logins")
         )
         channel: Any = func.coalesce(logins.c.n, 0)
