@@ -156,6 +156,12 @@ def tier_case(rules: Rules, aum: ColumnElement[float]) -> ColumnElement[str]:
     return case(*whens, else_=literal(rules.tiers[0].code))
 
 
+def tier_rank(rules: Rules, aum: Any) -> Any:
+    """The position of an AUM's tier on the ladder (0 = the lowest), as SQL."""
+    whens = [(aum >= t.lower_bound, literal(k)) for k, t in reversed(list(enumerate(rules.tiers)))][:-1]
+    return case(*whens, else_=literal(0))
+
+
 def basis_tier(rules: Rules, as_of: date) -> tuple[Any, str, ColumnElement[str]]:
     """(aum_monthly alias to join, basis month, the customer's tier at the as-of date)."""
     month = basis_month(as_of)

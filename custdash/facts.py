@@ -61,6 +61,7 @@ from custdash.lists import LISTS
 from custdash.models import (
     AumMonthly,
     CardDormancy,
+    ChannelMonthly,
     Customer,
     CustomerFact,
     FactRollup,
@@ -78,6 +79,7 @@ from custdash.source import (
     AS_OF_KEY,
     HAS_END_AUM,
     HAS_HOUSEHOLDS,
+    HAS_LOGINS,
     HAS_MATURITY_DATES,
     HEATMAP_DATES_KEY,
     LIST_DATES_KEY,
@@ -296,6 +298,7 @@ def build(conn: Connection, *, as_of: date, rules: Rules) -> None:
             (HAS_END_AUM, AumMonthly.end_aum),
             (HAS_MATURITY_DATES, Product.matures_on),
             (HAS_HOUSEHOLDS, HouseholdMember.customer_id),
+            (HAS_LOGINS, ChannelMonthly.customer_id),
         )
     }
     write_meta(conn, **present)

@@ -30,6 +30,7 @@ from custdash.models import Card, ChannelMonthly, Customer, Product, Txn
 from custdash.rules import Rules
 from custdash.rules_grades import DIMENSIONS, GRADES
 from custdash.scope import ALL, Scope
+from custdash.source import HAS_LOGINS, extract_has
 
 MOBILE = "mobile_banking"
 
@@ -41,13 +42,22 @@ def step_points(steps: Any, measure: Any) -> Any:
 
 
 def has_logins(session: Session) -> bool:
-    """Does the store hold any channel_monthly row (else the mobile-banking fallback applies)?"""
-    return session.execute(select(ChannelMonthly.customer_id).limit(1)).first() is not None
+    """Does the store hold any channel_monthly row (else the mobile-banking fallback applies)?
+    Recorded by the load (`source.HAS_LOGINS`): not a lookup per page view."""
+    return extract_has(session, HAS_LOGINS)
 
 
-def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
-    """Each customer existing at `as_of` in `scope`: customer_id, branch_id, manager_id, tier
-    and the four measures (aum, products, activity, channel; channel is None on the fallback)."""
+def measures(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, only: str | None = None
+) -> Select[Any]:
+    """Each customer existing at `as_of` in `scope` (`only`: that one customer): customer_id,
+    branch_id, manager_id, tier and the four measures (aum, products, activity, channel; channel
+    is None on the fallback)."""
+
+    def who(column: Any) -> list[Any]:
+        # One customer's rows through the customer-id indexes, else the scope's.
+        return [column == only] if only is not None else in_scope(column, scope)
+
     month = basis_month(as_of)
     a = aum_join(month)
     held = (
@@ -55,7 +65,7 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
         .where(
             Product.opened_on <= as_of,
             or_(Product.matures_on.is_(None), Product.matures_on > as_of),
-            *per_customer(Product.customer_id, scope),
+            *([Product.customer_id == only] if only is not None else per_customer(Product.customer_id, scope)),
         )
         .group_by(Product.customer_id)
         .subquery("held")
@@ -69,7 +79,7 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
             Txn.ts >= end_of_day(first - timedelta(days=1)),
             Txn.ts < end_of_day(as_of),
             # A branch's or a manager's cards only, not the whole bank's summed then joined.
-            *in_scope(Card.customer_id, scope),
+            *who(Card.customer_id),
         )
         .group_by(Card.customer_id)
         .subquery("active")
@@ -77,7 +87,7 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
     if has_logins(session):
         logins = (
             select(ChannelMonthly.customer_id.label("customer_id"), ChannelMonthly.mobile_logins.label("n"))
-            .where(ChannelMonthly.month == month, *in_scope(ChannelMonthly.customer_id, scope))
+            .where(ChannelMonthly.month == month, *who(ChannelMonthly.customer_id))
             .subquery("logins")
         )
         channel: Any = func.coalesce(logins.c.n, 0)
@@ -118,14 +128,18 @@ def measures(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL)
     )
     for sub, on in extra:
         stmt = stmt.outerjoin(sub, on)
+    if only is not None:
+        return stmt.where(Customer.customer_id == only, *customers_at(as_of, scope))
     return stmt.where(*customers_at(as_of, scope, key_order=True))
 
 
-def grade_rows(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
+def grade_rows(
+    session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL, only: str | None = None
+) -> Select[Any]:
     """`measures` with each dimension's points (`<dimension>_points`), the weighted sum
     (`weighted`, = 100 × score) and the `grade`."""
     g = rules.grades
-    m = measures(session, as_of=as_of, rules=rules, scope=scope).subquery("m")
+    m = measures(session, as_of=as_of, rules=rules, scope=scope, only=only).subquery("m")
     points = {d: step_points(g.steps[d], m.c[d]) for d in DIMENSIONS if d != "channel"}
     points["channel"] = case(
         (m.c.channel.is_not(None), step_points(g.steps["channel"], m.c.channel)),
@@ -152,8 +166,8 @@ def grade_counts(session: Session, *, as_of: date, rules: Rules, scope: Scope = 
 def grade_of(session: Session, *, customer_id: str, as_of: date, rules: Rules, scope: Scope) -> dict[str, Any] | None:
     """One customer's grade with each dimension's measure and points (the reason, always
     shown), None outside `scope` or not a customer at `as_of`."""
-    rows = grade_rows(session, as_of=as_of, rules=rules, scope=scope).subquery("g")
-    row = session.execute(select(rows).where(rows.c.customer_id == customer_id)).mappings().one_or_none()
+    rows = grade_rows(session, as_of=as_of, rules=rules, scope=scope, only=customer_id).subquery("g")
+    row = session.execute(select(rows)).mappings().one_or_none()
     if row is None:
         return None
     out = dict(row)

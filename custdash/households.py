@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Float, Numeric, Select, and_, case, cast, del
 from sqlalchemy.orm import Session, aliased
 
 from custdash.calendar import basis_month
-from custdash.expressions import PERSON_COLUMNS, aum_join, aum_value, tier_case
+from custdash.expressions import PERSON_COLUMNS, aum_join, aum_value, tier_case, tier_rank
 from custdash.models import Customer, HouseholdFact, HouseholdMember
 from custdash.rules import Rules
 from custdash.scope import ALL, Scope
@@ -50,12 +50,6 @@ def cents(total: Any) -> Any:
     """A sum of money rounded to the cent: 49,999.99 + 0.01 is exactly 50,000 then, as the bound
     it is compared with (a float sum can land a hair below it). PostgreSQL rounds numeric only."""
     return cast(func.round(cast(total, Numeric(24, 6)), 2), Float)
-
-
-def tier_rank(rules: Rules, aum: Any) -> Any:
-    """The position of an AUM's tier on the ladder (0 = the lowest), as SQL."""
-    whens = [(aum >= t.lower_bound, literal(k)) for k, t in reversed(list(enumerate(rules.tiers)))][:-1]
-    return case(*whens, else_=literal(0))
 
 
 def _heads_in(scope: Scope) -> Select[Any]:
@@ -91,9 +85,7 @@ def member_rows(*, as_of: date, scope: Scope = ALL) -> Any:
     return stmt.subquery("members")
 
 
-def live_rows(
-    session: Session | Connection | None = None, *, as_of: date, rules: Rules, scope: Scope = ALL
-) -> Select[Any]:
+def live_rows(*, as_of: date, rules: Rules, scope: Scope = ALL) -> Select[Any]:
     """One row per household shown at `as_of` in `scope`, computed from the extract (`COLUMNS`)."""
     m = member_rows(as_of=as_of, scope=scope)
     per = (
@@ -147,13 +139,13 @@ def rows(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> 
     """One row per household shown at `as_of` in `scope` (`COLUMNS`), from the source that holds it."""
     if from_facts(session, as_of=as_of, rules=rules):
         return fact_rows(as_of=as_of, scope=scope)
-    return live_rows(session, as_of=as_of, rules=rules, scope=scope)
+    return live_rows(as_of=as_of, rules=rules, scope=scope)
 
 
 def write_facts(conn: Connection, *, day: date, rules: Rules) -> None:
     """Write the households shown at `day` into household_fact (inside the caller's transaction)."""
     conn.execute(delete(HouseholdFact).where(HouseholdFact.as_of == day))
-    live = live_rows(conn, as_of=day, rules=rules).subquery("h")
+    live = live_rows(as_of=day, rules=rules).subquery("h")
     stmt = select(literal(day).label("as_of"), *[live.c[col] for col in COLUMNS])
     conn.execute(insert(HouseholdFact).from_select(["as_of", *COLUMNS], stmt))
 
@@ -175,13 +167,19 @@ def member_aum_of_households(*, as_of: date, rules: Rules) -> Any:
     )
 
 
-def counts(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, int]:
-    """Households shown in `scope` and those of hidden value among them."""
+def totals(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, float | int]:
+    """Households shown in `scope`, their members and AUM, and those of hidden value."""
     h = rows(session, as_of=as_of, rules=rules, scope=scope).subquery("h")
-    n, hid = session.execute(
-        select(func.count(), func.sum(case((hidden(rules, h.c), 1), else_=0))).select_from(h)
+    hid = func.sum(case((hidden(rules, h.c), 1), else_=0))
+    n, members, aum, hidden_n = session.execute(
+        select(func.count(), func.sum(h.c.members), func.sum(h.c.household_aum), hid).select_from(h)
     ).one()
-    return {"households": int(n or 0), "hidden_value": int(hid or 0)}
+    return {
+        "households": int(n or 0),
+        "members": int(members or 0),
+        "household_aum": round(float(aum or 0.0), 2),
+        "hidden_value": int(hidden_n or 0),
+    }
 
 
 def entitlement_tier(rules: Rules, *, as_of: date, aum: Any, customer_id: Any) -> tuple[Any, list[tuple[Any, Any]]]:

@@ -20,8 +20,16 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, u
 from sqlalchemy.orm import Session
 
 from custdash.calendar import add_months, basis_month
-from custdash.expressions import aum_join, aum_value, customers_at, in_window, segment_case, segment_facts, with_aum
-from custdash.households import tier_rank
+from custdash.expressions import (
+    aum_join,
+    aum_value,
+    customers_at,
+    in_window,
+    segment_case,
+    segment_facts,
+    tier_rank,
+    with_aum,
+)
 from custdash.lists import call_list_spec
 from custdash.models import Card, Customer, CustomerTag, Product
 from custdash.rules import Rules

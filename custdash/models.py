@@ -37,7 +37,7 @@ from custdash.models_facts import (
     RedemptionRollup,
 )
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 # Users and the audit trail live in their own schema: on SQLite an attached file beside the
 # store (see db.auth_path), so logins and audit writes never wait for an import's write lock.
 AUTH_SCHEMA = "auth"

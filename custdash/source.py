@@ -42,6 +42,7 @@ LIST_DATES_KEY = "facts_list_dates"
 HAS_END_AUM = "has_end_aum"
 HAS_MATURITY_DATES = "has_maturity_dates"
 HAS_HOUSEHOLDS = "has_households"
+HAS_LOGINS = "has_logins"
 # The extract's own date and the activity kinds its cards' last activity was stored under.
 EXTRACT_AS_OF_KEY = "as_of"
 ACTIVITY_EXCLUDES_KEY = "activity_excludes"

@@ -271,7 +271,6 @@ class Generator:
         banking, from the month it was opened, over the basis month and the five before: active
         customers log in a few to twenty times a month, dormant ones hardly ever."""
         rng = np.random.default_rng([self.spec.seed, 37, start])
-        n = len(cid)
         mobile = products["product"] == "mobile_banking"
         position = {c: i for i, c in enumerate(cid.tolist())}
         holder = np.array([position[c] for c in products["customer_id"][mobile].tolist()], dtype=int)
@@ -280,7 +279,6 @@ class Generator:
         months = self.basis - np.arange(6)[:, None]  # (6, 1): the basis month and five before
         held = (since[None, :] <= months) & (opened[holder].astype("datetime64[M]")[None, :] <= months)
         mi, hi = np.nonzero(held)
-        del n
         return {
             "customer_id": cid[holder[hi]],
             "month": np.datetime_as_string(months[mi, 0], unit="M"),

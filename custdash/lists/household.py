@@ -138,7 +138,7 @@ def household_counts(session: Session, *, as_of: date, rules: Rules, scope: Scop
     """The summary's `households` block: households shown (2 or more members, by their head's
     scope), those of hidden value, and the near-threshold list as it is worked (do-not-contact
     heads off it, as every list's count)."""
-    counts = households.counts(session, as_of=as_of, rules=rules, scope=scope)
+    counts = households.totals(session, as_of=as_of, rules=rules, scope=scope)
     near = ROWS.members(session, as_of=as_of, rules=rules, scope=scope)
     worked = count_rows(session, contacts.worked_rows(session, near, as_of=as_of, rules=rules))
     return {"households": counts["households"], "hidden_value": counts["hidden_value"], "near_threshold": worked}

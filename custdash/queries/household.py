@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custdash import households
@@ -26,17 +26,7 @@ def has_households(session: Session, *, as_of: date, rules: Rules, scope: Scope 
 
 def household_totals(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> dict[str, float | int]:
     """Households shown in `scope`, their members and AUM, and those of hidden value."""
-    h = households.rows(session, as_of=as_of, rules=rules, scope=scope).subquery("h")
-    hidden = func.sum(case((households.hidden(rules, h.c), 1), else_=0))
-    n, members, aum, hid = session.execute(
-        select(func.count(), func.sum(h.c.members), func.sum(h.c.household_aum), hidden).select_from(h)
-    ).one()
-    return {
-        "households": int(n or 0),
-        "members": int(members or 0),
-        "household_aum": round(float(aum or 0.0), 2),
-        "hidden_value": int(hid or 0),
-    }
+    return households.totals(session, as_of=as_of, rules=rules, scope=scope)
 
 
 def household_grid(session: Session, *, as_of: date, rules: Rules, scope: Scope = ALL) -> pd.DataFrame:
